@@ -1,0 +1,85 @@
+# sentui build. `make run` and `make test` are the two commands a newcomer needs;
+# both check dependencies first (scripts/deps.sh) and install nothing silently:
+# deps.sh says what it installs, or prints the command when it cannot.
+
+PKGS    := openblas yaml-0.1 ncursesw libarchive jansson
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2 -march=native
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -MMD -MP -I. -Iengine -Itui -Itests/support
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+LDLIBS  += $(PKG_LIBS) -lm -pthread
+IMDB_TARBALL ?=
+DATA_DIR := data
+IMDB_URL := https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz
+
+ENGINE_SRC := $(sort $(wildcard engine/*.c engine/nn/*.c engine/models/*.c))
+TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
+TEST_SRC   := $(sort $(wildcard tests/test_*.c))
+TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
+
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC) $(TUI_SRC))
+MAIN_OBJ := $(BUILD)/tui/main.o
+TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT))
+
+.PHONY: all run test check asan test-asan deps data bench bench-ref clean fixtures
+
+all: $(BUILD)/sentui $(TEST_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/sentui: $(LIB_OBJ) $(MAIN_OBJ)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(CMOCKA_LIBS) $(LDLIBS)
+
+deps:
+	@scripts/deps.sh
+
+data: deps
+	@IMDB_TARBALL="$(IMDB_TARBALL)" scripts/data.sh "$(DATA_DIR)" "$(IMDB_URL)"
+
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/sentui
+	@IMDB_TARBALL="$(IMDB_TARBALL)" scripts/data.sh "$(DATA_DIR)" "$(IMDB_URL)"
+	./$(BUILD)/sentui
+
+# Every test: unit, gradient checks, PyTorch fixtures, end-to-end (tmux).
+test: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/run.sh
+
+check: all
+	@BUILD=$(BUILD) tests/run.sh
+
+# Address and undefined-behaviour sanitizers over the whole suite.
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer" \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" all
+
+test-asan: asan
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh
+
+bench: $(BUILD)/sentui
+	./$(BUILD)/sentui bench
+
+bench-ref: $(BUILD)/sentui
+	scripts/bench/bench_ref.sh $(BUILD)/sentui
+
+fixtures:
+	/usr/bin/python3 scripts/make_fixtures.py tests/fixtures
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,71 @@
+/* The dataset a run trains on: IMDb read straight from the aclImdb folder or
+ * .tar.gz (libarchive, streaming), or a generated task whose label a simple
+ * rule decides. Splits hold encoded, padded token ids plus true lengths. */
+#ifndef SENTUI_DATA_H
+#define SENTUI_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+
+#define TOK_PAD 0
+#define TOK_UNK 1
+
+typedef struct Vocab {
+    char **words;       /* words[id]; words[0] = "<PAD>", words[1] = "<UNK>" */
+    int n;
+    /* open-addressing hash: word -> id */
+    int32_t *slots;
+    uint32_t nslots;
+} Vocab;
+
+typedef struct Split {
+    int n, T;           /* reviews, padded length (= data.max_len) */
+    int32_t *tokens;    /* n x T, TOK_PAD after the true length */
+    int32_t *lengths;   /* true (possibly truncated) length, >= 1 */
+    int32_t *full_lengths; /* length before truncation */
+    int32_t *labels;    /* 0 = negative, 1 = positive */
+    int32_t *ratings;   /* star rating from the file name (1-10), 0 when unknown */
+} Split;
+
+typedef struct DatasetStats {
+    double load_seconds;
+    int from_cache;
+    long n_unsup;        /* unlabelled reviews seen (IMDb train/unsup) */
+    long train_tokens;   /* tokens in train before truncation */
+    long train_unk;      /* of which mapped to <UNK> */
+    long test_tokens, test_unk;
+    long distinct_train_words;
+    char source[512];    /* path read */
+} DatasetStats;
+
+typedef struct Dataset {
+    Vocab vocab;
+    Split train, val, test;
+    DatasetStats stats;
+} Dataset;
+
+/* Tokenizer (the lab's preprocessing): see engine/tokenize.c for the exact rules.
+ * Calls emit(ctx, word, len) for each lower-cased alphabetic token. */
+typedef void (*TokenFn)(void *ctx, const char *word, size_t len);
+void tokenize(const char *text, size_t len, TokenFn emit, void *ctx);
+
+int vocab_lookup(const Vocab *v, const char *word, size_t len); /* TOK_UNK if absent */
+int vocab_add(Vocab *v, const char *word, size_t len);          /* returns id */
+int vocab_save(const Vocab *v, const char *path);
+int vocab_load(Vocab *v, const char *path, char *err, size_t errlen);
+void vocab_free(Vocab *v);
+
+/* Encode a text with the vocabulary: ids into out[max_len], returns true length
+ * (>= 1: an empty text becomes one <UNK>). truncate is TRUNC_HEAD or TRUNC_TAIL. */
+int encode_text(const Vocab *v, const char *text, size_t len, int max_len, int truncate, int32_t *out);
+
+/* Where the IMDb archive is: data.path, else $IMDB_TARBALL, else data/aclImdb_v1.tar.gz. */
+const char *dataset_imdb_path(const Config *c, char *buf, size_t n);
+
+/* Loads (or builds and caches) the dataset the config describes. */
+int dataset_load(const Config *c, Dataset *d, char *err, size_t errlen);
+void dataset_free(Dataset *d);
+void split_free(Split *s);
+
+#endif

@@ -1,0 +1,78 @@
+/* Everything a dashboard shows about one run, rebuilt from its event stream.
+ * A live run (events from the trainer's queue), `watch` (tailing events.jsonl)
+ * and `replay` (reading it at a chosen pace) all feed runstate_apply_line, so
+ * the three draw from one stream of the same shape.
+ *
+ * Event lines (one JSON object each, "type" first):
+ *  start      {run, arch, params, epochs, steps_per_epoch, total_steps, train_size,
+ *              val_size, test_size, batch_size, max_len, resumed_from_step}
+ *  step       {step, epoch, loss, lr, grad_norm, tokens_per_s, elapsed}
+ *  eval       {step, epoch, split:"val"|"test", loss, accuracy, precision, recall,
+ *              f1, f1_macro, f1_weighted, confusion:[[tn,fp],[fn,tp]], best:bool}
+ *  explain    {step, samples:[{index, label, pred, prob, tokens:[..], weight:[..],
+ *              method, layers, heads, attn:[layers*heads*len*len] (optional)}]}
+ *  checkpoint {step, file, metric}
+ *  state      {step, state:"paused"|"running"}
+ *  done       {step, status:"finished"|"stopped", elapsed}
+ *  failed     {step, reason}
+ */
+#ifndef SENTUI_RUNSTATE_H
+#define SENTUI_RUNSTATE_H
+
+#include <stddef.h>
+
+typedef struct StepPoint { int step; float epoch, loss, lr, grad_norm, tokens_per_s, elapsed; } StepPoint;
+
+typedef struct EvalPoint {
+    int step;
+    float epoch, loss, accuracy, precision, recall, f1, f1_macro, f1_weighted;
+    long confusion[2][2]; /* [true][pred] */
+    int best;
+} EvalPoint;
+
+typedef struct ExplainSample {
+    int index, label, pred;
+    float prob;
+    int len;
+    char **tokens;
+    float *weight;       /* [len] */
+    int layers, heads;
+    float *attn;         /* [layers*heads*len*len] or NULL */
+    char method[96];
+} ExplainSample;
+
+typedef struct ExplainSet {
+    int step;
+    int n;
+    ExplainSample *samples;
+} ExplainSet;
+
+typedef enum { RUN_NEW, RUN_RUNNING, RUN_PAUSED, RUN_FINISHED, RUN_STOPPED, RUN_FAILED, RUN_CRASHED } RunStatus;
+
+typedef struct RunState {
+    char run[256], arch[32];
+    long params;
+    int epochs, steps_per_epoch, total_steps, batch_size, max_len;
+    long train_size, val_size, test_size;
+    RunStatus status;
+    char reason[256];
+    StepPoint *steps; int n_steps, cap_steps;
+    EvalPoint *evals; int n_evals, cap_evals;     /* validation */
+    EvalPoint test; int has_test;
+    ExplainSet *explains; int n_explains, cap_explains;
+    int best_eval;        /* index into evals, -1 */
+    double elapsed;
+    long lines_applied, lines_bad;
+} RunState;
+
+void runstate_init(RunState *s);
+void runstate_free(RunState *s);
+/* Applies one event line; returns 0, or -1 for a malformed line (counted, ignored). */
+int runstate_apply_line(RunState *s, const char *line, size_t len);
+/* Reads a whole events.jsonl (ignoring a torn last line). Returns -1 if it cannot be opened. */
+int runstate_load_file(RunState *s, const char *path);
+const char *run_status_name(RunStatus st);
+/* Bias-corrected exponential moving average of a series (alpha in [0,1)). */
+void smooth_ema(const float *in, float *out, int n, float alpha);
+
+#endif

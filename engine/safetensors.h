@@ -1,0 +1,45 @@
+/* safetensors files (8-byte little-endian header length, JSON header, raw
+ * little-endian data): the checkpoint format, loadable by Python's safetensors
+ * and PyTorch, and the format of the PyTorch-made test fixtures. Readers
+ * validate every offset and size, so a truncated or corrupt file is reported,
+ * never half-read. */
+#ifndef SENTUI_SAFETENSORS_H
+#define SENTUI_SAFETENSORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { ST_F32, ST_I32, ST_I64, ST_F64 } StDtype;
+
+typedef struct StTensor {
+    char name[128];
+    StDtype dtype;
+    int ndim;
+    int64_t shape[8];
+    size_t nbytes;
+    const void *data;    /* points into the file's buffer (reader) or caller memory (writer) */
+} StTensor;
+
+typedef struct StFile {
+    StTensor *tensors;
+    int n, cap;
+    char *metadata_json; /* "__metadata__" object as JSON text, or NULL */
+    void *buffer;        /* reader: whole file */
+    size_t buffer_size;
+} StFile;
+
+/* Reader. Returns 0, or -1 with a reason in err ("truncated: ...", "corrupt header: ..."). */
+int st_load(StFile *f, const char *path, char *err, size_t errlen);
+const StTensor *st_find(const StFile *f, const char *name);
+/* Copies a float32 tensor of exactly n elements; -1 with err when missing or mis-shaped. */
+int st_get_f32(const StFile *f, const char *name, float *dst, size_t n, char *err, size_t errlen);
+/* Value of a string in __metadata__ (safetensors metadata values are strings). */
+const char *st_metadata(const StFile *f, const char *key, char *buf, size_t n);
+
+/* Writer: add tensors (data must stay valid until st_save), then save atomically
+ * (temp file, fsync, rename). metadata: flat JSON object of strings, or NULL. */
+void st_add(StFile *f, const char *name, StDtype dtype, int ndim, const int64_t *shape, const void *data);
+int st_save(const StFile *f, const char *path, const char *metadata_json, char *err, size_t errlen);
+void st_free(StFile *f);
+
+#endif

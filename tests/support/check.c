@@ -1,0 +1,86 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "check.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tensor.h"
+
+void assert_allclose_(const float *a, const float *b, size_t n, double rtol, double atol, const char *what,
+                      const char *file, int line) {
+    size_t worst = 0;
+    double worst_excess = -1;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]), lim = atol + rtol * fabs((double)b[i]);
+        if (!(d <= lim)) { /* also catches NaN */
+            bad++;
+            double ex = isnan(d) ? INFINITY : d - lim;
+            if (ex > worst_excess) worst_excess = ex, worst = i;
+        }
+    }
+    if (bad) {
+        print_error("%s:%d: %s: %d of %zu values differ; worst [%zu]: got %.8g expected %.8g (rtol %g atol %g)\n",
+                    file, line, what, bad, n, worst, (double)a[worst], (double)b[worst], rtol, atol);
+        _fail(file, line);
+    }
+}
+
+double gradcheck_(ScalarFn f, void *ctx, float *x, const float *g, size_t n, int max_checks, double h, double tol,
+                  const char *what, const char *file, int line) {
+    size_t stride = n > (size_t)max_checks && max_checks > 0 ? n / (size_t)max_checks : 1;
+    double worst = 0;
+    size_t worst_i = 0;
+    double worst_num = 0, worst_ana = 0;
+    for (size_t i = 0; i < n; i += stride) {
+        float orig = x[i];
+        x[i] = orig + (float)h;
+        double fp = f(ctx);
+        x[i] = orig - (float)h;
+        double fm = f(ctx);
+        x[i] = orig;
+        /* Use the step actually representable in float. */
+        double hp = (double)(orig + (float)h) - (double)(orig - (float)h);
+        double num = (fp - fm) / hp, ana = g[i];
+        if (!isfinite(num) || !isfinite(ana)) {
+            print_error("%s:%d: %s: non-finite gradient at [%zu]: numeric %g analytic %g\n", file, line, what, i, num, ana);
+            _fail(file, line);
+        }
+        double rel = fabs(num - ana) / fmax(1e-3, fabs(num) + fabs(ana));
+        if (rel > worst) worst = rel, worst_i = i, worst_num = num, worst_ana = ana;
+    }
+    if (worst > tol) {
+        print_error("%s:%d: %s: gradient mismatch at [%zu]: numeric %.8g analytic %.8g (rel %.3g > %.3g)\n", file,
+                    line, what, worst_i, worst_num, worst_ana, worst, tol);
+        _fail(file, line);
+    }
+    return worst;
+}
+
+void fill_uniform(float *x, size_t n, unsigned seed, float lo, float hi) {
+    Rng r;
+    rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++) x[i] = rng_range(&r, lo, hi);
+}
+
+char *make_temp_dir(const char *prefix) {
+    char tmpl[512];
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpl, sizeof tmpl, "%s/%s-XXXXXX", base && *base ? base : "/tmp", prefix);
+    char *d = mkdtemp(tmpl);
+    return d ? strdup(d) : NULL;
+}
+
+void rm_rf(const char *path) {
+    if (!path || !*path || strcmp(path, "/") == 0) return;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", path);
+}

@@ -1,0 +1,30 @@
+/* Numeric assertions and the finite-difference gradient checker shared by the
+ * engine tests. Include after <cmocka.h>'s prerequisites (stdarg, stddef, setjmp). */
+#ifndef SENTUI_TEST_CHECK_H
+#define SENTUI_TEST_CHECK_H
+
+#include <stddef.h>
+
+/* Fails the test (cmocka) when any |a-b| > atol + rtol*|b|; prints the worst index. */
+void assert_allclose_(const float *a, const float *b, size_t n, double rtol, double atol, const char *what,
+                      const char *file, int line);
+#define assert_allclose(a, b, n, rtol, atol, what) assert_allclose_((a), (b), (n), (rtol), (atol), (what), __FILE__, __LINE__)
+
+/* Central-difference gradient check of a scalar function f(ctx) with respect to
+ * x[0..n) against analytic gradient g[0..n). Perturbs at most max_checks entries
+ * (spread evenly), step h, accumulating in double. Returns the worst relative
+ * error max |num-ana| / max(1e-3, |num|+|ana|) and fails the test when it exceeds tol. */
+typedef double (*ScalarFn)(void *ctx);
+double gradcheck_(ScalarFn f, void *ctx, float *x, const float *g, size_t n, int max_checks, double h, double tol,
+                  const char *what, const char *file, int line);
+#define gradcheck(f, ctx, x, g, n, max_checks, h, tol, what) \
+    gradcheck_((f), (ctx), (x), (g), (n), (max_checks), (h), (tol), (what), __FILE__, __LINE__)
+
+/* Fills with uniform values in [lo, hi) from a fixed seed. */
+void fill_uniform(float *x, size_t n, unsigned seed, float lo, float hi);
+
+/* Temporary directory for a test (removed by the caller with rm_rf). */
+char *make_temp_dir(const char *prefix);
+void rm_rf(const char *path);
+
+#endif

@@ -1,0 +1,29 @@
+/* Every `sentui <command>`: one table in main.c maps names to these handlers.
+ * Each returns the process exit status (0 ok, 1 failure, 2 usage or config error). */
+#ifndef SENTUI_COMMANDS_H
+#define SENTUI_COMMANDS_H
+
+#define SENTUI_COMMANDS(X)                                                                      \
+    X(workbench, "", "open the workbench (the default)")                                        \
+    X(train, "CONFIG [--set k=v]...", "train headless; prints the run folder, progress, test metrics") \
+    X(resume, "RUN", "continue a stopped or killed run from its last checkpoint")               \
+    X(runs, "[--dir DIR]", "table of saved runs")                                               \
+    X(replay, "RUN", "open a saved run in the dashboard and re-animate it")                      \
+    X(watch, "RUN", "follow a run another process is writing")                                  \
+    X(compare, "RUN... [--markdown|--csv|--json]", "compare runs: metrics table and curves")    \
+    X(predict, "RUN [TEXT...]", "label, probability and top tokens (stdin lines without TEXT)") \
+    X(eval, "RUN [--split test|val]", "re-evaluate a checkpoint")                               \
+    X(data, "[CONFIG] [--set k=v]...", "dataset figures: counts, lengths, coverage, load time") \
+    X(config, "FILE [--set k=v]... | --schema", "print the resolved config or its errors")     \
+    X(bench, "[--json] [--arch A]...", "throughput of each architecture and GEMM peak")
+
+#define DECLARE_CMD(name, args, help) int cmd_##name(int argc, char **argv);
+SENTUI_COMMANDS(DECLARE_CMD)
+#undef DECLARE_CMD
+
+/* Shared by commands that take a config: loads FILE (or defaults when NULL)
+ * and applies --set overrides found in argv; prints errors; returns 0 or 2. */
+struct Config;
+int cli_load_config(struct Config *c, const char *file, int argc, char **argv);
+
+#endif

@@ -1,0 +1,46 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+/* Commands not linked into this build answer with a clear message. */
+#define WEAK_CMD(name, args, help)                                                  \
+    __attribute__((weak)) int cmd_##name(int argc, char **argv) {                   \
+        (void)argc;                                                                 \
+        (void)argv;                                                                 \
+        fprintf(stderr, "sentui: '%s' is not available in this build\n", #name);   \
+        return 1;                                                                   \
+    }
+SENTUI_COMMANDS(WEAK_CMD)
+#undef WEAK_CMD
+
+typedef struct {
+    const char *name, *args, *help;
+    int (*fn)(int, char **);
+} Command;
+
+static const Command commands[] = {
+#define ENTRY(name, args, help) {#name, args, help, cmd_##name},
+    SENTUI_COMMANDS(ENTRY)
+#undef ENTRY
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: sentui [COMMAND] [ARGS]\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-9s %-34s %s\n", commands[i].name, commands[i].args, commands[i].help);
+    fprintf(f, "\nWithout a command sentui opens the workbench.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return cmd_workbench(0, argv + 1);
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 2, argv + 2);
+    fprintf(stderr, "sentui: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
