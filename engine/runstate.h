@@ -71,6 +71,11 @@ void runstate_free(RunState *s);
 int runstate_apply_line(RunState *s, const char *line, size_t len);
 /* Reads a whole events.jsonl (ignoring a torn last line). Returns -1 if it cannot be opened. */
 int runstate_load_file(RunState *s, const char *path);
+/* Applies the complete lines of path from byte offset on (a line still being
+ * written is left for the next call). Returns the offset just past the last
+ * complete line, for tailing a file another process appends to; -1 if it
+ * cannot be opened. */
+long runstate_follow_file(RunState *s, const char *path, long offset);
 const char *run_status_name(RunStatus st);
 /* Bias-corrected exponential moving average of a series (alpha in [0,1)). */
 void smooth_ema(const float *in, float *out, int n, float alpha);
