@@ -1,0 +1,306 @@
+/* The encoded dataset cached in one binary file, .cache/data-<key>.bin, so a
+ * second load skips reading, tokenizing and counting. The key hashes every
+ * data.* setting (except data.cache), train.seed, the source's path, size and
+ * mtime, and DATA_FORMAT_VERSION. The file is
+ *   header: magic, version, key, payload size, checksum, counts, stats
+ *   payload: vocabulary words (NUL-terminated, padded to 8 bytes), then per
+ *            split train/val/test: tokens n*T, lengths, full_lengths, labels,
+ *            ratings (int32, host byte order: the cache is a local file)
+ * written to a temporary file, fsync'ed and renamed. A file whose size, key,
+ * version or checksum does not match is ignored and rebuilt. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "data_internal.h"
+
+#define CACHE_DIR ".cache"
+#define CACHE_KEEP 8 /* data-*.bin files kept; older ones are removed */
+static const char MAGIC[8] = {'S', 'N', 'T', 'U', 'D', 'A', 'T', 'A'};
+
+typedef struct CacheHeader {
+    char magic[8];
+    uint32_t version, header_bytes;
+    uint64_t key;
+    uint64_t payload_bytes;
+    uint64_t checksum;
+    int32_t n[3], T, vocab_n, reserved;
+    uint64_t vocab_bytes;
+    int64_t n_unsup, train_tokens, train_unk, test_tokens, test_unk, distinct_train_words;
+} CacheHeader;
+
+/* ---- hashing -------------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+/* Four independent multiply-xor lanes over 8-byte words (fast enough to check
+ * 50 MB in a few milliseconds), folded with the block length into h. */
+uint64_t data_checksum(uint64_t h, const void *p, size_t n) {
+    const unsigned char *b = p;
+    uint64_t lane[4] = {0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull, 0x082efa98ec4e6c89ull};
+    const uint64_t P = 0x100000001b3ull;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int k = 0; k < 4; k++) {
+            uint64_t w;
+            memcpy(&w, b + i + 8 * k, 8);
+            lane[k] = (lane[k] ^ w) * P;
+        }
+    for (; i < n; i++) lane[i & 3] = (lane[i & 3] ^ b[i]) * P;
+    uint64_t x = mix64(h ^ n);
+    for (int k = 0; k < 4; k++) x = mix64(x ^ lane[k]) + (uint64_t)k;
+    return x;
+}
+
+static uint64_t mix_bytes(uint64_t h, const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+static uint64_t mix_text(uint64_t h, const char *s) { return mix_bytes(h, s ? s : "", strlen(s ? s : "") + 1); }
+static uint64_t mix_INT(uint64_t h, const int *v) { return mix_bytes(h, v, sizeof *v); }
+static uint64_t mix_FLOAT(uint64_t h, const double *v) { return mix_bytes(h, v, sizeof *v); }
+#define mix_BOOL mix_INT
+#define mix_ENUM mix_INT
+static uint64_t mix_STR(uint64_t h, char *const *v) { return mix_text(h, *v); }
+
+uint64_t data_cache_key(const Config *c, const char *source) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    uint32_t version = DATA_FORMAT_VERSION;
+    h = mix_bytes(h, &version, sizeof version);
+    /* every data.* key, so a key added to the schema is covered without edits here */
+#define KEY_FIELD(sec, name, type, def, lo, hi, vals, archs, help)                      \
+    if (!strcmp(#sec, "data") && strcmp(#name, "cache")) {                              \
+        h = mix_text(h, #sec "." #name);                                                \
+        h = mix_##type(h, &c->sec##_##name);                                            \
+    }
+    CONFIG_SCHEMA(KEY_FIELD)
+#undef KEY_FIELD
+    h = mix_text(h, "train.seed");
+    h = mix_INT(h, &c->train_seed);
+    if (source) {
+        struct stat st;
+        h = mix_text(h, source);
+        if (stat(source, &st) == 0) {
+            int64_t v[3] = {(int64_t)st.st_size, (int64_t)st.st_mtim.tv_sec, (int64_t)st.st_mtim.tv_nsec};
+            h = mix_bytes(h, v, sizeof v);
+        }
+    }
+    return mix64(h);
+}
+
+void data_cache_path(uint64_t key, char *buf, size_t n) {
+    snprintf(buf, n, CACHE_DIR "/data-%016llx.bin", (unsigned long long)key);
+}
+
+/* ---- layout --------------------------------------------------------------- */
+
+static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+static Split *split_at(Dataset *d, int s) { return s == 0 ? &d->train : s == 1 ? &d->val : &d->test; }
+
+/* Each block of the payload in order: pointer to the array field and its size. */
+typedef struct {
+    int32_t **field;
+    size_t bytes;
+} Block;
+
+static int blocks_of(Dataset *d, Block *b) {
+    int m = 0;
+    for (int s = 0; s < 3; s++) {
+        Split *sp = split_at(d, s);
+        size_t n = (size_t)sp->n;
+        b[m++] = (Block){&sp->tokens, n * (size_t)sp->T * 4};
+        b[m++] = (Block){&sp->lengths, n * 4};
+        b[m++] = (Block){&sp->full_lengths, n * 4};
+        b[m++] = (Block){&sp->labels, n * 4};
+        b[m++] = (Block){&sp->ratings, n * 4};
+    }
+    return m;
+}
+
+/* ---- load ----------------------------------------------------------------- */
+
+static int read_all(FILE *f, void *p, size_t n) { return n == 0 || fread(p, 1, n, f) == n ? 0 : -1; }
+
+int data_cache_load(const char *path, uint64_t key, Dataset *d) {
+    memset(d, 0, sizeof *d);
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    char *vbytes = NULL;
+    struct stat st;
+    CacheHeader h;
+    if (fstat(fileno(f), &st) || read_all(f, &h, sizeof h)) goto fail;
+    if (memcmp(h.magic, MAGIC, 8) || h.version != DATA_FORMAT_VERSION || h.header_bytes != sizeof h || h.key != key)
+        goto fail;
+    for (int s = 0; s < 3; s++)
+        if (h.n[s] < 0) goto fail;
+    if (h.T < 1 || h.T > 1000000 || h.vocab_n < 2 || h.vocab_bytes > (uint64_t)st.st_size) goto fail;
+    /* sizes must add up to the file exactly before anything is allocated */
+    uint64_t expect = pad8(h.vocab_bytes);
+    for (int s = 0; s < 3; s++) expect += (uint64_t)h.n[s] * ((uint64_t)h.T + 4) * 4;
+    if (expect != h.payload_bytes || (uint64_t)st.st_size != sizeof h + expect) goto fail;
+
+    uint64_t sum = 0;
+    vbytes = malloc(pad8(h.vocab_bytes) + 1);
+    if (!vbytes || read_all(f, vbytes, pad8(h.vocab_bytes))) goto fail;
+    sum = data_checksum(sum, vbytes, pad8(h.vocab_bytes));
+    for (int s = 0; s < 3; s++) {
+        Split *sp = split_at(d, s);
+        sp->n = h.n[s];
+        sp->T = h.T;
+    }
+    Block b[15];
+    int nb = blocks_of(d, b);
+    for (int k = 0; k < nb; k++) {
+        *b[k].field = malloc(b[k].bytes ? b[k].bytes : 4);
+        if (!*b[k].field || read_all(f, *b[k].field, b[k].bytes)) goto fail;
+        sum = data_checksum(sum, *b[k].field, b[k].bytes);
+    }
+    if (sum != h.checksum) goto fail;
+    /* the vocabulary: vocab_n NUL-terminated words, ids in order */
+    vbytes[h.vocab_bytes] = 0;
+    const char *w = vbytes, *end = vbytes + h.vocab_bytes;
+    for (int i = 0; i < h.vocab_n; i++) {
+        const char *z = memchr(w, 0, (size_t)(end - w));
+        if (!z || vocab_add(&d->vocab, w, (size_t)(z - w)) != i) goto fail;
+        w = z + 1;
+    }
+    if (w != end) goto fail;
+    /* a corrupt id would index past the embedding table: check the range */
+    for (int s = 0; s < 3; s++) {
+        Split *sp = split_at(d, s);
+        for (size_t i = 0; i < (size_t)sp->n * (size_t)sp->T; i++)
+            if (sp->tokens[i] < 0 || sp->tokens[i] >= d->vocab.n) goto fail;
+        for (int i = 0; i < sp->n; i++)
+            if (sp->lengths[i] < 1 || sp->lengths[i] > sp->T) goto fail;
+    }
+    free(vbytes);
+    fclose(f);
+    d->stats.n_unsup = h.n_unsup;
+    d->stats.train_tokens = h.train_tokens;
+    d->stats.train_unk = h.train_unk;
+    d->stats.test_tokens = h.test_tokens;
+    d->stats.test_unk = h.test_unk;
+    d->stats.distinct_train_words = h.distinct_train_words;
+    d->stats.from_cache = 1;
+    return 0;
+fail:
+    free(vbytes);
+    fclose(f);
+    dataset_free(d);
+    return -1;
+}
+
+/* ---- save ----------------------------------------------------------------- */
+
+typedef struct {
+    time_t t;
+    char name[64];
+} CacheFile;
+
+static int entry_cmp(const void *a, const void *b) {
+    const CacheFile *x = a, *y = b;
+    if (x->t != y->t) return x->t < y->t ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* Keeps the CACHE_KEEP most recently written data-*.bin files. */
+static void prune(void) {
+    DIR *dir = opendir(CACHE_DIR);
+    if (!dir) return;
+    CacheFile e[64];
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(dir)) && n < 64) {
+        size_t len = strlen(de->d_name);
+        if (strncmp(de->d_name, "data-", 5) || len < 9 || len >= 64 || strcmp(de->d_name + len - 4, ".bin")) continue;
+        char p[128];
+        struct stat st;
+        snprintf(p, sizeof p, CACHE_DIR "/%s", de->d_name);
+        if (stat(p, &st)) continue;
+        e[n].t = st.st_mtime;
+        snprintf(e[n].name, sizeof e[n].name, "%s", de->d_name);
+        n++;
+    }
+    closedir(dir);
+    if (n <= CACHE_KEEP) return;
+    qsort(e, (size_t)n, sizeof *e, entry_cmp);
+    for (int i = 0; i < n - CACHE_KEEP; i++) {
+        char p[128];
+        snprintf(p, sizeof p, CACHE_DIR "/%s", e[i].name);
+        unlink(p);
+    }
+}
+
+int data_cache_save(const char *path, uint64_t key, const Dataset *dc) {
+    Dataset *d = (Dataset *)dc; /* blocks_of hands out field pointers; nothing is written through them here */
+    CacheHeader h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, MAGIC, 8);
+    h.version = DATA_FORMAT_VERSION;
+    h.header_bytes = sizeof h;
+    h.key = key;
+    for (int s = 0; s < 3; s++) h.n[s] = split_at(d, s)->n;
+    h.T = d->train.T;
+    h.vocab_n = d->vocab.n;
+    for (int i = 0; i < d->vocab.n; i++) h.vocab_bytes += strlen(d->vocab.words[i]) + 1;
+    h.n_unsup = d->stats.n_unsup;
+    h.train_tokens = d->stats.train_tokens;
+    h.train_unk = d->stats.train_unk;
+    h.test_tokens = d->stats.test_tokens;
+    h.test_unk = d->stats.test_unk;
+    h.distinct_train_words = d->stats.distinct_train_words;
+    for (int s = 0; s < 3; s++)
+        if (split_at(d, s)->n && split_at(d, s)->T != h.T) return -1;
+
+    char *vbytes = calloc(1, pad8(h.vocab_bytes) + 1);
+    if (!vbytes) return -1;
+    size_t at = 0;
+    for (int i = 0; i < d->vocab.n; i++) {
+        size_t len = strlen(d->vocab.words[i]) + 1;
+        memcpy(vbytes + at, d->vocab.words[i], len);
+        at += len;
+    }
+    Block b[15];
+    int nb = blocks_of(d, b);
+    h.payload_bytes = pad8(h.vocab_bytes);
+    h.checksum = data_checksum(0, vbytes, pad8(h.vocab_bytes));
+    for (int k = 0; k < nb; k++) {
+        h.payload_bytes += b[k].bytes;
+        h.checksum = data_checksum(h.checksum, *b[k].field, b[k].bytes);
+    }
+
+    mkdir(CACHE_DIR, 0777);
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        free(vbytes);
+        return -1;
+    }
+    int bad = fwrite(&h, sizeof h, 1, f) != 1;
+    bad |= fwrite(vbytes, 1, pad8(h.vocab_bytes), f) != pad8(h.vocab_bytes);
+    for (int k = 0; k < nb && !bad; k++) bad |= b[k].bytes && fwrite(*b[k].field, 1, b[k].bytes, f) != b[k].bytes;
+    free(vbytes);
+    bad |= fflush(f) != 0;
+    bad |= fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path)) {
+        unlink(tmp);
+        return -1;
+    }
+    prune();
+    return 0;
+}

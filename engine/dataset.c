@@ -1,0 +1,219 @@
+/* dataset_load: from the config to encoded train/val/test splits. Reads IMDb or
+ * generates the synthetic task, tokenizes every review once (in parallel),
+ * carves a stratified validation split out of train, optionally subsamples
+ * train, builds the vocabulary from the remaining training reviews only, and
+ * encodes all three splits. The result is cached (data_cache.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "data_internal.h"
+#include "tensor.h"
+
+#define DEFAULT_IMDB_PATH "data/aclImdb_v1.tar.gz"
+#define TEST_ORDER_SEED 0x7e57u /* test order is the same for every run */
+
+const char *dataset_imdb_path(const Config *c, char *buf, size_t n) {
+    const char *p = c->data_path && *c->data_path ? c->data_path : NULL;
+    if (!p) {
+        const char *env = getenv("IMDB_TARBALL");
+        p = env && *env ? env : DEFAULT_IMDB_PATH;
+    }
+    snprintf(buf, n, "%s", p);
+    return buf;
+}
+
+void split_free(Split *s) {
+    free(s->tokens);
+    free(s->lengths);
+    free(s->full_lengths);
+    free(s->labels);
+    free(s->ratings);
+    memset(s, 0, sizeof *s);
+}
+
+void dataset_free(Dataset *d) {
+    vocab_free(&d->vocab);
+    split_free(&d->train);
+    split_free(&d->val);
+    split_free(&d->test);
+}
+
+static int split_alloc(Split *s, int n, int T) {
+    memset(s, 0, sizeof *s);
+    s->n = n;
+    s->T = T;
+    size_t m = (size_t)(n > 0 ? n : 1);
+    s->tokens = malloc(sizeof *s->tokens * m * (size_t)T);
+    s->lengths = malloc(sizeof(int32_t) * m);
+    s->full_lengths = malloc(sizeof(int32_t) * m);
+    s->labels = malloc(sizeof(int32_t) * m);
+    s->ratings = malloc(sizeof(int32_t) * m);
+    return s->tokens && s->lengths && s->full_lengths && s->labels && s->ratings ? 0 : -1;
+}
+
+typedef struct {
+    const RawCorpus *rc;
+    const TokCorpus *tc;
+    const int32_t *map, *idx;
+    Split *s;
+    int truncate;
+} FillJob;
+
+static void fill_rows(void *ctx, int begin, int end) {
+    FillJob *j = ctx;
+    Split *s = j->s;
+    for (int i = begin; i < end; i++) {
+        int d = j->idx[i];
+        s->full_lengths[i] = j->tc->len[d];
+        s->lengths[i] = encode_ids(j->tc->ids[d], j->tc->len[d], j->map, s->T, j->truncate, s->tokens + (size_t)i * s->T);
+        s->labels[i] = j->rc->docs[d].label;
+        s->ratings[i] = j->rc->docs[d].rating;
+    }
+}
+
+static int fill_split(Split *s, const RawCorpus *rc, const TokCorpus *tc, const int32_t *map, const int32_t *idx, int n,
+                      int T, int truncate) {
+    if (split_alloc(s, n, T)) return -1;
+    FillJob job = {rc, tc, map, idx, s, truncate};
+    parallel_for(n, fill_rows, &job);
+    return 0;
+}
+
+/* Tokens of the reviews idx[0..n) before truncation, and how many map to <UNK>. */
+static void count_unk(const TokCorpus *tc, const int32_t *map, const int32_t *idx, int n, long *tokens, long *unk) {
+    long t = 0, u = 0;
+    for (int i = 0; i < n; i++) {
+        int d = idx[i];
+        t += tc->len[d];
+        for (int k = 0; k < tc->len[d]; k++) u += map[tc->ids[d][k]] == TOK_UNK;
+    }
+    *tokens = t;
+    *unk = u;
+}
+
+static int build(const Config *c, const RawCorpus *rc, Dataset *d, char *err, size_t errlen) {
+    TokCorpus tc;
+    if (corpus_tokenize(rc, &tc)) {
+        snprintf(err, errlen, "out of memory while tokenizing %d reviews", rc->n);
+        return -1;
+    }
+    int n = rc->n, rcode = -1;
+    int32_t *labels = malloc(sizeof(int32_t) * (size_t)(n + 1));
+    int32_t *all = malloc(sizeof(int32_t) * (size_t)(n + 1));
+    int32_t *kept = malloc(sizeof(int32_t) * (size_t)(n + 1));
+    int32_t *held = malloc(sizeof(int32_t) * (size_t)(n + 1));
+    int64_t *counts = calloc((size_t)tc.words.n + 1, sizeof *counts);
+    int32_t *map = malloc(sizeof(int32_t) * (size_t)(tc.words.n + 1));
+    if (!labels || !all || !kept || !held || !counts || !map) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    int n_train = 0, n_test = 0;
+    for (int i = 0; i < n; i++) {
+        labels[i] = rc->docs[i].label;
+        if (rc->docs[i].split == RAW_TRAIN) all[n_train++] = i;
+    }
+    int n_held, n_kept;
+    split_holdout(labels, all, n_train, c->data_val_fraction, (uint64_t)c->train_seed, held, &n_held, kept, &n_kept);
+    n_kept = split_limit(labels, kept, n_kept, c->data_limit_train);
+    for (int i = 0; i < n; i++)
+        if (rc->docs[i].split == RAW_TEST) all[n_test++] = i;
+    split_shuffle(all, n_test, TEST_ORDER_SEED);
+
+    /* the vocabulary sees the training reviews only */
+    for (int i = 0; i < n_kept; i++) {
+        int doc = kept[i];
+        for (int k = 0; k < tc.len[doc]; k++) counts[tc.ids[doc][k]]++;
+    }
+    long distinct = 0;
+    for (int w = 0; w < tc.words.n; w++) distinct += counts[w] > 0;
+    if (vocab_build(&d->vocab, &tc.words, counts, c->data_vocab_size, c->data_min_freq)) {
+        snprintf(err, errlen, "out of memory building the vocabulary");
+        goto done;
+    }
+    for (int w = 0; w < tc.words.n; w++)
+        map[w] = vocab_lookup(&d->vocab, word_table_word(&tc.words, w), tc.words.len[w]);
+
+    int T = c->data_max_len;
+    if (fill_split(&d->train, rc, &tc, map, kept, n_kept, T, c->data_truncate) ||
+        fill_split(&d->val, rc, &tc, map, held, n_held, T, c->data_truncate) ||
+        fill_split(&d->test, rc, &tc, map, all, n_test, T, c->data_truncate)) {
+        snprintf(err, errlen, "out of memory encoding the splits");
+        goto done;
+    }
+    d->stats.n_unsup = rc->n_unsup;
+    d->stats.distinct_train_words = distinct;
+    count_unk(&tc, map, kept, n_kept, &d->stats.train_tokens, &d->stats.train_unk);
+    count_unk(&tc, map, all, n_test, &d->stats.test_tokens, &d->stats.test_unk);
+    rcode = 0;
+done:
+    free(labels);
+    free(all);
+    free(kept);
+    free(held);
+    free(counts);
+    free(map);
+    tok_corpus_free(&tc);
+    return rcode;
+}
+
+static int check_settings(const Config *c, char *err, size_t errlen) {
+    if (c->data_max_len < 1) return snprintf(err, errlen, "data.max_len must be at least 1"), -1;
+    if (c->data_vocab_size < 3) return snprintf(err, errlen, "data.vocab_size must be at least 3"), -1;
+    if (!(c->data_val_fraction > 0 && c->data_val_fraction < 1))
+        return snprintf(err, errlen, "data.val_fraction must be between 0 and 1"), -1;
+    if (c->data_limit_train < 0) return snprintf(err, errlen, "data.limit_train must not be negative"), -1;
+    return 0;
+}
+
+int dataset_load(const Config *c, Dataset *d, char *err, size_t errlen) {
+    double t0 = now_seconds();
+    memset(d, 0, sizeof *d);
+    if (check_settings(c, err, errlen)) return -1;
+    int synthetic = c->data_dataset == DATASET_SYNTHETIC;
+    char source[512];
+    if (synthetic) {
+        snprintf(source, sizeof source, "synthetic (seed %d, %d reviews per split)", c->train_seed,
+                 c->data_synthetic_size);
+    } else {
+        struct stat st;
+        dataset_imdb_path(c, source, sizeof source);
+        if (stat(source, &st) != 0) {
+            snprintf(err, errlen,
+                     "IMDb data not found at %s (%s): run `make data`, or point IMDB_TARBALL (or data.path) at "
+                     "aclImdb_v1.tar.gz or the aclImdb folder, or use data.dataset=synthetic",
+                     source, strerror(errno));
+            return -1;
+        }
+    }
+    uint64_t key = 0;
+    char cache_path[512] = "";
+    if (c->data_cache) {
+        key = data_cache_key(c, synthetic ? NULL : source);
+        data_cache_path(key, cache_path, sizeof cache_path);
+        if (data_cache_load(cache_path, key, d) == 0) {
+            snprintf(d->stats.source, sizeof d->stats.source, "%s", source);
+            d->stats.load_seconds = now_seconds() - t0;
+            return 0;
+        }
+    }
+    RawCorpus rc;
+    if (synthetic ? synthetic_generate(c, &rc) : imdb_read(source, &rc, err, errlen)) {
+        if (synthetic) snprintf(err, errlen, "out of memory generating the synthetic dataset");
+        return -1;
+    }
+    raw_corpus_sort(&rc);
+    int rcode = build(c, &rc, d, err, errlen);
+    raw_corpus_free(&rc);
+    if (rcode) {
+        dataset_free(d);
+        return -1;
+    }
+    snprintf(d->stats.source, sizeof d->stats.source, "%s", source);
+    if (c->data_cache) data_cache_save(cache_path, key, d); /* a cache that cannot be written only costs time */
+    d->stats.load_seconds = now_seconds() - t0;
+    return 0;
+}

@@ -1,0 +1,78 @@
+#include "feedforward.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "activations.h"
+#include "config.h"
+#include "linear.h"
+#include "tensor.h"
+
+typedef struct {
+    int F, act;
+    const float *b1, *mask, *pre, *hid_in;
+    float *pre_out, *hid, *dhid, *dpre;
+} FfnCtx;
+
+static void ffn_act_rows(void *p, int r0, int r1) {
+    const FfnCtx *c = p;
+    const int F = c->F;
+    for (int r = r0; r < r1; r++) {
+        float *h = c->hid + (size_t)r * F;
+        const float *mk = c->mask ? c->mask + (size_t)r * F : NULL;
+        if (c->act == ACT_GELU) {
+            float *a = c->pre_out + (size_t)r * F;
+            for (int i = 0; i < F; i++) a[i] += c->b1[i];
+            act_gelu_forward(a, (size_t)F, h);
+        } else {
+            /* linear1 wrote straight into hid: bias and ReLU in place. */
+            for (int i = 0; i < F; i++) {
+                float v = h[i] + c->b1[i];
+                h[i] = v > 0 ? v : 0;
+            }
+        }
+        if (mk)
+            for (int i = 0; i < F; i++) h[i] *= mk[i];
+    }
+}
+
+void ffn_forward(const float *x, int N, int E, int F, int act, const FfnParams *w, const float *mask, float *pre,
+                 float *hid, float *out) {
+    float *lin = act == ACT_GELU ? pre : hid;
+    gemm(0, 1, N, F, E, 1.0f, x, E, w->w1, E, 0.0f, lin, F);
+    FfnCtx c = {.F = F, .act = act, .b1 = w->b1, .mask = mask, .pre_out = pre, .hid = hid};
+    parallel_for(N, ffn_act_rows, &c);
+    linear_forward(hid, N, F, w->w2, w->b2, E, out);
+}
+
+/* Turns d(hid) into d(linear1 output) through the dropout and activation. */
+static void ffn_dact_rows(void *p, int r0, int r1) {
+    const FfnCtx *c = p;
+    const int F = c->F;
+    for (int r = r0; r < r1; r++) {
+        float *g = c->dhid + (size_t)r * F;
+        const float *mk = c->mask ? c->mask + (size_t)r * F : NULL;
+        if (mk)
+            for (int i = 0; i < F; i++) g[i] *= mk[i];
+        if (c->act == ACT_GELU) {
+            float *d = c->dpre + (size_t)r * F;
+            memset(d, 0, (size_t)F * sizeof *d);
+            act_gelu_backward(c->pre + (size_t)r * F, g, (size_t)F, d);
+        } else {
+            /* hid > 0 exactly where the unit was active and kept; dropped
+             * units already have g = 0. */
+            const float *h = c->hid_in + (size_t)r * F;
+            for (int i = 0; i < F; i++) g[i] = h[i] > 0 ? g[i] : 0.0f;
+        }
+    }
+}
+
+void ffn_backward(const float *x, int N, int E, int F, int act, const FfnParams *w, const float *mask, const float *pre,
+                  const float *hid, const float *dout, float *dhid, float *dpre, float *dx, const FfnGrads *g) {
+    gemm(0, 0, N, F, E, 1.0f, dout, E, w->w2, F, 0.0f, dhid, F);
+    linear_backward(hid, N, F, w->w2, E, dout, NULL, g->w2, g->b2);
+    FfnCtx c = {.F = F, .act = act, .mask = mask, .pre = pre, .hid_in = hid, .dhid = dhid, .dpre = dpre};
+    parallel_for(N, ffn_dact_rows, &c);
+    const float *d1 = act == ACT_GELU ? dpre : dhid;
+    linear_backward(x, N, E, w->w1, F, d1, dx, g->w1, g->b1);
+}

@@ -1,0 +1,150 @@
+#include "predict.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+
+int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t errlen) {
+    memset(r, 0, sizeof *r);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/config.yaml", dir);
+    ConfigErrors ce = {0};
+    config_defaults(&r->cfg);
+    if (config_load_file(&r->cfg, path, &ce) != 0 || config_validate(&r->cfg, &ce) != 0) {
+        if (ce.n)
+            snprintf(err, errlen, "%s:%d: %s", ce.items[0].file, ce.items[0].line, ce.items[0].msg);
+        else
+            snprintf(err, errlen, "%s: cannot read the run's config", path);
+        config_errors_free(&ce);
+        config_free(&r->cfg);
+        return -1;
+    }
+    config_errors_free(&ce);
+    snprintf(path, sizeof path, "%s/vocab.txt", dir);
+    char verr[512] = "";
+    if (vocab_load(&r->vocab, path, verr, sizeof verr) != 0) {
+        snprintf(err, errlen, "%s", verr[0] ? verr : path);
+        run_model_close(r);
+        return -1;
+    }
+    if (max_B < 1) max_B = r->cfg.eval_batch_size;
+    if (max_B < 1) max_B = 1;
+    int T = r->cfg.data_max_len;
+    r->max_B = max_B;
+    r->model = model_create(&r->cfg, r->vocab.n, max_B, T, err, errlen);
+    if (!r->model) {
+        run_model_close(r);
+        return -1;
+    }
+    snprintf(r->checkpoint, sizeof r->checkpoint, "%s/checkpoint.safetensors", dir);
+    if (access(r->checkpoint, F_OK) != 0) snprintf(r->checkpoint, sizeof r->checkpoint, "%s/last.safetensors", dir);
+    if (access(r->checkpoint, F_OK) != 0) {
+        snprintf(err, errlen, "%s has no checkpoint.safetensors or last.safetensors yet", dir);
+        run_model_close(r);
+        return -1;
+    }
+    if (checkpoint_load(r->checkpoint, r->model, NULL, NULL, NULL, err, errlen) != 0) {
+        run_model_close(r);
+        return -1;
+    }
+    r->tok = malloc((size_t)max_B * T * sizeof *r->tok);
+    r->len = malloc((size_t)max_B * sizeof *r->len);
+    r->lab = malloc((size_t)max_B * sizeof *r->lab);
+    r->pred = malloc((size_t)max_B * sizeof *r->pred);
+    if (!r->tok || !r->len || !r->lab || !r->pred) {
+        snprintf(err, errlen, "out of memory");
+        run_model_close(r);
+        return -1;
+    }
+    return 0;
+}
+
+void run_model_close(RunModel *r) {
+    model_free(r->model);
+    vocab_free(&r->vocab);
+    config_free(&r->cfg);
+    free(r->tok);
+    free(r->len);
+    free(r->lab);
+    free(r->pred);
+    memset(r, 0, sizeof *r);
+}
+
+int run_model_predict(RunModel *r, const char *text, Prediction *p, char *err, size_t errlen) {
+    memset(p, 0, sizeof *p);
+    int T = r->cfg.data_max_len;
+    p->tokens = calloc((size_t)T, sizeof *p->tokens);
+    if (!p->tokens) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    p->len = encode_text(&r->vocab, text, strlen(text), T, r->cfg.data_truncate, p->tokens);
+    if (p->len < 1) p->len = 1;
+    /* The lab's setup reads the state after the padding: feed the full width. */
+    int width = r->cfg.model_lab_compat ? T : p->len;
+    memset(r->tok, 0, (size_t)width * sizeof *r->tok);
+    memcpy(r->tok, p->tokens, (size_t)p->len * sizeof *r->tok);
+    r->len[0] = p->len;
+    Batch b = {r->tok, r->len, NULL, 1, width};
+    model_forward(r->model, &b, 0);
+    p->prob = r->model->probs[1];
+    p->label = r->model->probs[1] > r->model->probs[0];
+    Explanation ex;
+    if (model_explain(r->model, p->tokens, p->len, &ex) == 0 && ex.token_weight) {
+        p->weight = ex.token_weight;
+        ex.token_weight = NULL;
+        snprintf(p->method, sizeof p->method, "%s", ex.method);
+    }
+    explanation_free(&ex);
+    return 0;
+}
+
+void prediction_free(Prediction *p) {
+    free(p->tokens);
+    free(p->weight);
+    memset(p, 0, sizeof *p);
+}
+
+int run_model_dataset(RunModel *r, Dataset *d, char *err, size_t errlen) {
+    char derr[512] = "";
+    memset(d, 0, sizeof *d);
+    if (dataset_load(&r->cfg, d, derr, sizeof derr) != 0) {
+        snprintf(err, errlen, "cannot load the dataset: %s", derr[0] ? derr : "unknown error");
+        return -1;
+    }
+    int same = d->vocab.n == r->vocab.n;
+    for (int i = 0; same && i < r->vocab.n; i++) same = !strcmp(d->vocab.words[i], r->vocab.words[i]);
+    if (!same) {
+        snprintf(err, errlen, "the dataset now builds a different vocabulary than the run's vocab.txt "
+                              "(did the data change?)");
+        dataset_free(d);
+        return -1;
+    }
+    return 0;
+}
+
+void run_model_evaluate(RunModel *r, const Split *s, Metrics *m) {
+    metrics_clear(m);
+    double loss = 0;
+    int bs = r->max_B;
+    for (int at = 0; at < s->n; at += bs) {
+        int B = s->n - at < bs ? s->n - at : bs, T = 1;
+        for (int i = 0; i < B; i++)
+            if (s->lengths[at + i] > T) T = s->lengths[at + i];
+        if (T > s->T || r->cfg.model_lab_compat) T = s->T;
+        for (int i = 0; i < B; i++) {
+            memcpy(r->tok + (size_t)i * T, s->tokens + (size_t)(at + i) * s->T, (size_t)T * sizeof *r->tok);
+            r->len[i] = s->lengths[at + i] < T ? s->lengths[at + i] : T;
+            r->lab[i] = s->labels[at + i];
+        }
+        Batch b = {r->tok, r->len, r->lab, B, T};
+        loss += (double)model_forward(r->model, &b, 0) * B;
+        for (int i = 0; i < B; i++) r->pred[i] = r->model->probs[i * NUM_CLASSES + 1] > r->model->probs[i * NUM_CLASSES];
+        metrics_add(m, r->lab, r->pred, B);
+    }
+    metrics_finish(m);
+    m->loss = s->n ? loss / s->n : 0;
+}

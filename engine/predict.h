@@ -1,0 +1,49 @@
+/* Using a finished (or stopped) run: its resolved config, vocabulary and best
+ * checkpoint, for `sentui predict` and `sentui eval` and whichever screen
+ * wants a label for a text. */
+#ifndef SENTUI_PREDICT_H
+#define SENTUI_PREDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "data.h"
+#include "metrics.h"
+#include "model.h"
+
+typedef struct RunModel {
+    Config cfg;
+    Vocab vocab;
+    Model *model;
+    char checkpoint[1100]; /* the file the weights came from */
+    int32_t *tok, *len, *lab, *pred; /* batch buffers [max_B * max_len] */
+    int max_B;
+} RunModel;
+
+/* Reads dir/config.yaml, dir/vocab.txt and the weights of
+ * dir/checkpoint.safetensors (the best), or dir/last.safetensors when no best
+ * exists yet. max_B: largest batch the caller will evaluate (0: the run's
+ * eval.batch_size). */
+int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t errlen);
+void run_model_close(RunModel *r);
+
+typedef struct Prediction {
+    int label;          /* 0 negative, 1 positive */
+    float prob;         /* probability of the positive class */
+    int len;            /* tokens read (after truncation) */
+    int32_t *tokens;    /* [len] ids */
+    float *weight;      /* [len] per-token weight (model_explain), or NULL */
+    char method[96];
+} Prediction;
+
+int run_model_predict(RunModel *r, const char *text, Prediction *p, char *err, size_t errlen);
+void prediction_free(Prediction *p);
+
+/* Loads the dataset the run's config describes and checks it still encodes
+ * with the run's vocabulary. */
+int run_model_dataset(RunModel *r, Dataset *d, char *err, size_t errlen);
+/* Metrics (and mean loss) of the model over a split. */
+void run_model_evaluate(RunModel *r, const Split *s, Metrics *m);
+
+#endif

@@ -1,0 +1,320 @@
+/* `sentui bench`: training and evaluation throughput of each architecture on
+ * real IMDb batches, next to the single-precision GEMM rate OpenBLAS reaches
+ * on this machine for the same shapes, measured in the same run. Each
+ * configuration runs in its own child process so its peak memory is its own
+ * and one crash cannot take the report down. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "data.h"
+#include "model.h"
+#include "optim.h"
+#include "tensor.h"
+
+typedef struct BenchOpts {
+    int steps, reps, threads, json, eval_batch;
+    const char *configs[32];
+    int n_configs;
+    const char *sets[32];
+    int n_sets;
+} BenchOpts;
+
+typedef struct BenchResult {
+    char config[128], arch[16];
+    long params;
+    int threads, batch, max_len;
+    double step_ms, step_ms_min, step_ms_max;
+    double train_tokens_per_s, train_reviews_per_s, eval_reviews_per_s;
+    double gflops, gemm_gflops, pct_peak, rss_mb;
+    double padded_share; /* share of padded positions in the batches measured */
+    char error[600];
+} BenchResult;
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* GFLOP/s of one GEMM shape, median of a few timed calls. */
+static double gemm_rate(int M, int N, int K) {
+    float *A = calloc((size_t)M * K, sizeof(float)), *B = calloc((size_t)K * N, sizeof(float)),
+          *C = calloc((size_t)M * N, sizeof(float));
+    for (size_t i = 0; i < (size_t)M * K; i++) A[i] = (float)(i % 7) * 0.1f;
+    for (size_t i = 0; i < (size_t)K * N; i++) B[i] = (float)(i % 5) * 0.1f;
+    double flop = 2.0 * M * N * K, t[7];
+    int inner = (int)fmax(1, 2e8 / flop);
+    gemm(0, 1, M, N, K, 1, A, K, B, K, 0, C, N);
+    for (int r = 0; r < 7; r++) {
+        double t0 = now_seconds();
+        for (int i = 0; i < inner; i++) gemm(0, 1, M, N, K, 1, A, K, B, K, 0, C, N);
+        t[r] = (now_seconds() - t0) / inner;
+    }
+    free(A);
+    free(B);
+    free(C);
+    return flop / median(t, 7) * 1e-9;
+}
+
+typedef struct GemmShape { int M, N, K; double w; } GemmShape;
+
+/* The GEMM rate a model's step could reach: the dominant shapes of its step,
+ * weighted by their FLOPs (a harmonic mean, as times add up). */
+static double model_gemm_peak(const Config *c) {
+    int B = c->train_batch_size, T = c->data_max_len, E = c->model_embed_dim, H = c->model_hidden_dim;
+    GemmShape s[4];
+    int n = 0;
+    if (c->model_arch == ARCH_TRANSFORMER) {
+        int F = c->model_ff_dim;
+        s[n++] = (GemmShape){B * T, 3 * E, E, 3.0 * E * E};
+        s[n++] = (GemmShape){B * T, F, E, 2.0 * E * F};
+        s[n++] = (GemmShape){T, T, E / c->model_heads, 2.0 * T * E};
+    } else if (c->model_arch == ARCH_BAG) {
+        s[n++] = (GemmShape){B, NUM_CLASSES, E, 1};
+    } else {
+        int G = c->model_arch == ARCH_RNN ? 1 : c->model_arch == ARCH_LSTM ? 4 : 3;
+        s[n++] = (GemmShape){B * T, G * H, E, (double)E};
+        s[n++] = (GemmShape){B, G * H, H, (double)H};
+    }
+    double wsum = 0, tsum = 0;
+    for (int i = 0; i < n; i++) {
+        wsum += s[i].w;
+        tsum += s[i].w / gemm_rate(s[i].M, s[i].N, s[i].K);
+    }
+    return wsum / tsum;
+}
+
+static int load_config(const BenchOpts *o, const char *path, Config *c) {
+    ConfigErrors errs = {0};
+    config_defaults(c);
+    int rc = config_load_file(c, path, &errs);
+    for (int i = 0; i < o->n_sets && rc == 0; i++) rc = config_set(c, o->sets[i], &errs);
+    if (rc == 0) rc = config_validate(c, &errs);
+    if (rc != 0 || errs.n) config_errors_print(&errs, stderr);
+    config_errors_free(&errs);
+    return rc != 0 || errs.n ? -1 : 0;
+}
+
+static void bench_one(const BenchOpts *o, const char *path, BenchResult *r) {
+    Config c;
+    snprintf(r->config, sizeof r->config, "%s", path);
+    if (load_config(o, path, &c) != 0) {
+        snprintf(r->error, sizeof r->error, "config errors");
+        return;
+    }
+    if (o->threads > 0) c.train_threads = o->threads;
+    compute_set_threads(c.train_threads);
+    r->threads = compute_threads();
+    char buf[64];
+    snprintf(r->arch, sizeof r->arch, "%s", config_enum_name(ARCH_VALUES, c.model_arch, buf, sizeof buf));
+    Dataset d;
+    char err[512] = "";
+    if (dataset_load(&c, &d, err, sizeof err) != 0) {
+        snprintf(r->error, sizeof r->error, "%s", err);
+        config_free(&c);
+        return;
+    }
+    int B = c.train_batch_size, T = d.train.T, EB = o->eval_batch;
+    r->batch = B;
+    r->max_len = T;
+    Model *m = model_create(&c, d.vocab.n, B > EB ? B : EB, T, err, sizeof err);
+    if (!m) {
+        snprintf(r->error, sizeof r->error, "%s", err);
+        dataset_free(&d);
+        config_free(&c);
+        return;
+    }
+    model_init(m, 1);
+    r->params = (long)model_param_count(m);
+    Optimizer opt;
+    optim_init(&opt, &m->params, &c);
+    /* Real batches: a fixed shuffled order of the training split. */
+    int n = d.train.n, nb = n / B;
+    int32_t *order = malloc(sizeof(int32_t) * (size_t)n), *tok = malloc(sizeof(int32_t) * (size_t)EB * T),
+            *len = malloc(sizeof(int32_t) * (size_t)EB), *lab = malloc(sizeof(int32_t) * (size_t)EB);
+    for (int i = 0; i < n; i++) order[i] = i;
+    Rng rng;
+    rng_seed(&rng, 7);
+    rng_shuffle_int(&rng, order, n);
+    long real_tokens = 0, all_tokens = 0;
+    int next = 0;
+    double times[64];
+    int reps = o->reps > 64 ? 64 : o->reps;
+    for (int rep = -1; rep < reps; rep++) { /* rep -1 warms up */
+        int steps = rep < 0 ? 2 : o->steps;
+        double t0 = now_seconds();
+        for (int s = 0; s < steps; s++) {
+            int base = (next++ % nb) * B;
+            for (int i = 0; i < B; i++) {
+                int k = order[base + i];
+                memcpy(tok + (size_t)i * T, d.train.tokens + (size_t)k * T, sizeof(int32_t) * (size_t)T);
+                len[i] = d.train.lengths[k];
+                lab[i] = d.train.labels[k];
+                real_tokens += len[i];
+                all_tokens += T;
+            }
+            Batch b = {tok, len, lab, B, T};
+            params_zero_grad(&m->params);
+            model_forward(m, &b, 1);
+            model_backward(m, &b);
+            grad_clip_norm(&m->params, (float)c.train_clip_norm);
+            optim_step(&opt, (float)c.train_lr);
+        }
+        if (rep >= 0) times[rep] = (now_seconds() - t0) / steps;
+    }
+    r->step_ms_min = 1e30;
+    for (int i = 0; i < reps; i++) {
+        r->step_ms_min = fmin(r->step_ms_min, times[i] * 1e3);
+        r->step_ms_max = fmax(r->step_ms_max, times[i] * 1e3);
+    }
+    double step = median(times, reps);
+    r->step_ms = step * 1e3;
+    r->train_tokens_per_s = (double)B * T / step;
+    r->train_reviews_per_s = B / step;
+    r->padded_share = 1.0 - (double)real_tokens / (double)all_tokens;
+    /* Training FLOPs are about three forward passes (forward, and backward's two products). */
+    double real_T = (double)real_tokens / (all_tokens / T);
+    r->gflops = 3.0 * model_flops_per_token(m, (int)real_T) * B * real_T / step * 1e-9;
+    /* Evaluation: the test split in batches of EB. */
+    int ne = d.test.n < EB * 8 ? d.test.n : EB * 8;
+    double et[64];
+    for (int rep = -1; rep < reps; rep++) {
+        double t0 = now_seconds();
+        for (int base = 0; base + EB <= ne; base += EB) {
+            Batch b = {d.test.tokens + (size_t)base * T, d.test.lengths + base, NULL, EB, T};
+            model_forward(m, &b, 0);
+        }
+        if (rep >= 0) et[rep] = now_seconds() - t0;
+        if (rep < 0 && ne < EB) break;
+    }
+    r->eval_reviews_per_s = ne >= EB ? (ne / EB) * EB / median(et, reps) : 0;
+    r->gemm_gflops = model_gemm_peak(&c);
+    r->pct_peak = 100.0 * r->gflops / r->gemm_gflops;
+    free(order);
+    free(tok);
+    free(len);
+    free(lab);
+    optim_free(&opt);
+    model_free(m);
+    dataset_free(&d);
+    config_free(&c);
+}
+
+/* Child: bench one config, write the result struct to the pipe. */
+static int run_child(const BenchOpts *o, const char *path, BenchResult *r) {
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        BenchResult mine;
+        memset(&mine, 0, sizeof mine);
+        bench_one(o, path, &mine);
+        ssize_t w = write(fds[1], &mine, sizeof mine);
+        _exit(w == (ssize_t)sizeof mine ? 0 : 1);
+    }
+    close(fds[1]);
+    ssize_t got = 0, k;
+    while (got < (ssize_t)sizeof *r && (k = read(fds[0], (char *)r + got, sizeof *r - (size_t)got)) > 0) got += k;
+    close(fds[0]);
+    int status;
+    struct rusage ru;
+    wait4(pid, &status, 0, &ru);
+    if (got != (ssize_t)sizeof *r) {
+        memset(r, 0, sizeof *r);
+        snprintf(r->config, sizeof r->config, "%s", path);
+        snprintf(r->error, sizeof r->error, "benchmark process died (status %d)", status);
+    }
+    r->rss_mb = ru.ru_maxrss / 1024.0;
+    return 0;
+}
+
+static void print_table(const BenchResult *r, int n) {
+    printf("%-28s %-11s %9s %3s %10s %8s %9s %7s %7s %5s %7s\n", "config", "arch", "params", "thr", "train tok/s",
+           "rev/s", "eval rev/s", "GFLOP/s", "GEMM", "%peak", "RSS MB");
+    for (int i = 0; i < n; i++) {
+        if (r[i].error[0]) {
+            printf("%-28s error: %s\n", r[i].config, r[i].error);
+            continue;
+        }
+        printf("%-28s %-11s %9ld %3d %10.0f %8.1f %9.0f %7.1f %7.1f %4.0f%% %7.0f\n", r[i].config, r[i].arch,
+               r[i].params, r[i].threads, r[i].train_tokens_per_s, r[i].train_reviews_per_s, r[i].eval_reviews_per_s,
+               r[i].gflops, r[i].gemm_gflops, r[i].pct_peak, r[i].rss_mb);
+    }
+    printf("\ntok/s counts padded positions (batch x max_len), as the lab's loop processed them; step times are\n"
+           "medians of the repetitions after a warm-up; GEMM is OpenBLAS sgemm on this model's dominant shapes.\n");
+}
+
+static void print_json(const BenchResult *r, int n) {
+    for (int i = 0; i < n; i++) {
+        if (r[i].error[0]) {
+            printf("{\"config\":\"%s\",\"error\":\"%s\"}\n", r[i].config, r[i].error);
+            continue;
+        }
+        printf("{\"config\":\"%s\",\"arch\":\"%s\",\"impl\":\"sentui\",\"params\":%ld,\"threads\":%d,\"batch\":%d,"
+               "\"max_len\":%d,\"step_ms\":%.3f,\"step_ms_spread\":[%.3f,%.3f],\"train_tokens_per_s\":%.1f,"
+               "\"train_reviews_per_s\":%.2f,\"eval_reviews_per_s\":%.1f,\"eval_test_seconds\":%.2f,"
+               "\"gflops\":%.2f,\"gemm_gflops\":%.2f,\"pct_peak\":%.1f,\"peak_rss_mb\":%.1f,\"padded_share\":%.3f}\n",
+               r[i].config, r[i].arch, r[i].params, r[i].threads, r[i].batch, r[i].max_len, r[i].step_ms,
+               r[i].step_ms_min, r[i].step_ms_max, r[i].train_tokens_per_s, r[i].train_reviews_per_s,
+               r[i].eval_reviews_per_s, r[i].eval_reviews_per_s > 0 ? 25000 / r[i].eval_reviews_per_s : 0,
+               r[i].gflops, r[i].gemm_gflops, r[i].pct_peak, r[i].rss_mb, r[i].padded_share);
+    }
+}
+
+static const char *default_configs[] = {"configs/lab/rnn.yaml", "configs/lab/lstm.yaml", "configs/lab/gru.yaml",
+                                        "configs/lab/transformer.yaml", NULL};
+
+int cmd_bench(int argc, char **argv) {
+    BenchOpts o = {.steps = 10, .reps = 5, .threads = 0, .eval_batch = 256};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--json")) o.json = 1;
+        else if (!strcmp(a, "--steps") && v) o.steps = atoi(argv[++i]);
+        else if (!strcmp(a, "--reps") && v) o.reps = atoi(argv[++i]);
+        else if (!strcmp(a, "--threads") && v) o.threads = atoi(argv[++i]);
+        else if (!strcmp(a, "--eval-batch") && v) o.eval_batch = atoi(argv[++i]);
+        else if (!strcmp(a, "--set") && v && o.n_sets < 32) o.sets[o.n_sets++] = argv[++i];
+        else if (a[0] != '-' && o.n_configs < 32) o.configs[o.n_configs++] = a;
+        else {
+            fprintf(stderr, "usage: sentui bench [CONFIG...] [--json] [--steps N] [--reps N] [--threads N]\n"
+                            "                    [--eval-batch N] [--set k=v]...\n");
+            return 2;
+        }
+    }
+    if (o.steps < 1 || o.reps < 1 || o.eval_batch < 1) {
+        fprintf(stderr, "sentui bench: --steps, --reps and --eval-batch must be positive\n");
+        return 2;
+    }
+    if (!o.n_configs)
+        for (int i = 0; default_configs[i]; i++)
+            if (access(default_configs[i], R_OK) == 0) o.configs[o.n_configs++] = default_configs[i];
+    BenchResult res[32];
+    memset(res, 0, sizeof res);
+    if (!o.json) {
+        int t = o.threads > 0 ? o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+        printf("sentui bench: %d steps x %d repetitions per config, %d threads, eval batch %d\n\n", o.steps, o.reps,
+               t, o.eval_batch);
+    }
+    int failed = 0;
+    for (int i = 0; i < o.n_configs; i++) {
+        run_child(&o, o.configs[i], &res[i]);
+        failed |= res[i].error[0] != 0;
+        if (o.json) print_json(&res[i], 1), fflush(stdout);
+    }
+    if (!o.json) print_table(res, o.n_configs);
+    return failed ? 1 : 0;
+}
