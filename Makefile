@@ -6,11 +6,13 @@ PKGS    := openblas yaml-0.1 ncursesw libarchive jansson
 BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2 -march=native
+SANITIZE ?=
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -MMD -MP -I. -Iengine -Itui -Itests/support
+override CFLAGS += $(SANITIZE) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -MMD -MP -I. -Iengine -Itui -Itests/support
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+override LDFLAGS += $(SANITIZE)
 LDLIBS  += $(PKG_LIBS) -lm -pthread
 IMDB_TARBALL ?=
 DATA_DIR := data
@@ -62,9 +64,8 @@ check: all
 
 # Address and undefined-behaviour sanitizers over the whole suite.
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer" \
-	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" all
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -march=native -fno-omit-frame-pointer" \
+	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
 
 test-asan: asan
 	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

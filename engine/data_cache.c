@@ -226,19 +226,19 @@ static void prune(void) {
     while ((de = readdir(dir)) && n < 64) {
         size_t len = strlen(de->d_name);
         if (strncmp(de->d_name, "data-", 5) || len < 9 || len >= 64 || strcmp(de->d_name + len - 4, ".bin")) continue;
-        char p[128];
+        char p[sizeof CACHE_DIR + 64];
         struct stat st;
-        snprintf(p, sizeof p, CACHE_DIR "/%s", de->d_name);
+        memcpy(e[n].name, de->d_name, len + 1);
+        snprintf(p, sizeof p, CACHE_DIR "/%s", e[n].name);
         if (stat(p, &st)) continue;
         e[n].t = st.st_mtime;
-        snprintf(e[n].name, sizeof e[n].name, "%s", de->d_name);
         n++;
     }
     closedir(dir);
     if (n <= CACHE_KEEP) return;
     qsort(e, (size_t)n, sizeof *e, entry_cmp);
     for (int i = 0; i < n - CACHE_KEEP; i++) {
-        char p[128];
+        char p[sizeof CACHE_DIR + 64];
         snprintf(p, sizeof p, CACHE_DIR "/%s", e[i].name);
         unlink(p);
     }

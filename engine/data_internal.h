@@ -9,7 +9,9 @@
 #define SENTUI_DATA_INTERNAL_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "data.h"
 
@@ -19,32 +21,47 @@
 
 enum { RAW_TRAIN = 0, RAW_TEST = 1 };
 
-/* One review of the source: its text lives in RawCorpus.text at [off, off+len). */
+/* One review of the source; its text stays where raw_corpus_reserve put it. */
 typedef struct RawDoc {
     int32_t split, label, id, rating;
-    size_t off;
+    const char *text;
     uint32_t len;
     uint32_t order; /* arrival order, the last tie-breaker of the sort */
 } RawDoc;
 
+/* Lets one thread tokenize reviews while another is still reading them. */
+typedef struct CorpusStream {
+    pthread_mutex_t mu;
+    pthread_cond_t grew;
+    int finished;
+} CorpusStream;
+
+/* Reviews in arrival order. Text lives in fixed blocks that never move, so a
+ * reader thread can add reviews while a tokenizer reads the earlier ones. */
 typedef struct RawCorpus {
-    char *text;
-    size_t text_len, text_cap;
+    char **blocks;
+    int nblocks;
+    size_t used, block_cap; /* in the last block */
+    size_t text_bytes;
     RawDoc *docs;
     int n, cap;
     long n_unsup;
+    CorpusStream *stream; /* NULL unless read and tokenized concurrently */
 } RawCorpus;
 
-/* Room for len more bytes of text; the pointer is valid until the next call. */
-char *raw_corpus_reserve(RawCorpus *c, size_t len);
-/* Adds a review whose len bytes were just written at raw_corpus_reserve()'s pointer. */
+/* Room for len bytes of the next review's text, of which the first `written`
+ * were already put at the previous pointer (they move along when a new block
+ * is needed). Valid until the next raw_corpus_reserve. */
+char *raw_corpus_reserve(RawCorpus *c, size_t len, size_t written);
+/* Adds the review whose len bytes were just written at raw_corpus_reserve()'s pointer. */
 int raw_corpus_commit(RawCorpus *c, int split, int label, int id, int rating, size_t len);
 int raw_corpus_add(RawCorpus *c, int split, int label, int id, int rating, const char *text, size_t len);
-/* Deterministic order whatever order the source delivered: (split, label, id). */
-void raw_corpus_sort(RawCorpus *c);
+/* Marks the end of reading (wakes a tokenizer waiting for more). */
+void raw_corpus_finish(RawCorpus *c);
 void raw_corpus_free(RawCorpus *c);
 
-/* aclImdb folder (or its parent) or archive (.tar.gz, any libarchive format). */
+/* aclImdb folder (or its parent) or archive (.tar.gz, any libarchive format),
+ * appended to c (zero-initialised by the caller, freed by the caller). */
 int imdb_read(const char *path, RawCorpus *c, char *err, size_t errlen);
 /* The generated task, from data.synthetic_size and train.seed. */
 int synthetic_generate(const Config *cfg, RawCorpus *c);
@@ -52,19 +69,45 @@ int synthetic_generate(const Config *cfg, RawCorpus *c);
  * negative ones, 0 when negative ones do, -1 on a tie. */
 int synthetic_rule(const char *text, size_t len);
 
-static inline uint32_t data_hash32(const char *s, size_t n) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+/* First 8 bytes of a word, zero-padded: words never hold NUL, so for words of
+ * up to 8 bytes equal keys mean equal words. */
+static inline uint64_t data_key8(const char *w, size_t n) {
+    uint64_t k = 0;
+    if (n >= 8)
+        memcpy(&k, w, 8);
+    else
+        for (size_t i = 0; i < n; i++) k |= (uint64_t)(unsigned char)w[i] << (8 * i);
+    return k;
 }
 
-/* Interned words: id -> bytes (NUL-terminated), bytes -> id. */
+/* Hash of a word whose data_key8 is k, 8 bytes at a time. */
+static inline uint32_t data_hash_key(uint64_t k, const char *w, size_t n) {
+    uint64_t h = (k ^ (uint64_t)n) * 0xff51afd7ed558ccdull;
+    for (size_t i = 8; i < n; i += 8) {
+        size_t m = n - i < 8 ? n - i : 8;
+        h = (h ^ (h >> 32) ^ data_key8(w + i, m)) * 0xc4ceb9fe1a85ec53ull;
+    }
+    h ^= h >> 29;
+    h *= 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(h >> 32);
+}
+
+static inline uint32_t data_hash32(const char *w, size_t n) { return data_hash_key(data_key8(w, n), w, n); }
+
+/* Interned words: id -> bytes (NUL-terminated), bytes -> id. A slot holds the
+ * word's first 8 bytes, its hash and id + 1 (0: empty), so looking up a short
+ * word touches one cache line. */
+typedef struct WordSlot {
+    uint64_t key;
+    uint32_t hash, id1;
+} WordSlot;
+
 typedef struct WordTable {
     char *bytes;
     size_t nbytes, capbytes;
-    uint32_t *off, *len, *hash;
+    uint32_t *off, *len;
     int n, cap;
-    int32_t *slots;
+    WordSlot *slots;
     uint32_t mask;
 } WordTable;
 
@@ -82,8 +125,13 @@ typedef struct TokCorpus {
     int nbufs;
 } TokCorpus;
 
-/* Tokenizes every review in parallel; the result does not depend on the thread count. */
-int corpus_tokenize(const RawCorpus *rc, TokCorpus *tc);
+/* Tokenizes every review: while rc->stream is set, batch by batch as they
+ * arrive, then the rest in parallel. Word ids depend on the chunking, but
+ * nothing built from them does (vocabulary order is by count and bytes). */
+int corpus_tokenize(RawCorpus *rc, TokCorpus *tc);
+/* Sorts reviews (and their tokens when tc is not NULL) by (split, label, id),
+ * whatever order the source delivered them in. */
+int corpus_sort(RawCorpus *rc, TokCorpus *tc);
 void tok_corpus_free(TokCorpus *tc);
 
 /* <PAD>, <UNK>, then the vocab_size-2 most frequent words with count >= min_freq,

@@ -4,6 +4,7 @@
  * train, builds the vocabulary from the remaining training reviews only, and
  * encodes all three splits. The result is cached (data_cache.c). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,46 +61,43 @@ typedef struct {
     const int32_t *map, *idx;
     Split *s;
     int truncate;
+    int32_t *unk; /* per row: tokens of the whole review that map to <UNK> */
 } FillJob;
 
 static void fill_rows(void *ctx, int begin, int end) {
     FillJob *j = ctx;
     Split *s = j->s;
     for (int i = begin; i < end; i++) {
-        int d = j->idx[i];
-        s->full_lengths[i] = j->tc->len[d];
-        s->lengths[i] = encode_ids(j->tc->ids[d], j->tc->len[d], j->map, s->T, j->truncate, s->tokens + (size_t)i * s->T);
+        int d = j->idx[i], n = j->tc->len[d], u = 0;
+        const int32_t *ids = j->tc->ids[d];
+        s->full_lengths[i] = n;
+        s->lengths[i] = encode_ids(ids, n, j->map, s->T, j->truncate, s->tokens + (size_t)i * s->T);
         s->labels[i] = j->rc->docs[d].label;
         s->ratings[i] = j->rc->docs[d].rating;
+        for (int k = 0; k < n; k++) u += j->map[ids[k]] == TOK_UNK;
+        j->unk[i] = u;
     }
 }
 
+/* Encodes the reviews idx[0..n); *tokens and *unk count them before truncation. */
 static int fill_split(Split *s, const RawCorpus *rc, const TokCorpus *tc, const int32_t *map, const int32_t *idx, int n,
-                      int T, int truncate) {
-    if (split_alloc(s, n, T)) return -1;
-    FillJob job = {rc, tc, map, idx, s, truncate};
+                      int T, int truncate, long *tokens, long *unk) {
+    int32_t *row_unk = malloc(sizeof *row_unk * (size_t)(n + 1));
+    if (!row_unk || split_alloc(s, n, T)) {
+        free(row_unk);
+        return -1;
+    }
+    FillJob job = {rc, tc, map, idx, s, truncate, row_unk};
     parallel_for(n, fill_rows, &job);
+    *tokens = *unk = 0;
+    for (int i = 0; i < n; i++) *tokens += s->full_lengths[i], *unk += row_unk[i];
+    free(row_unk);
     return 0;
 }
 
-/* Tokens of the reviews idx[0..n) before truncation, and how many map to <UNK>. */
-static void count_unk(const TokCorpus *tc, const int32_t *map, const int32_t *idx, int n, long *tokens, long *unk) {
-    long t = 0, u = 0;
-    for (int i = 0; i < n; i++) {
-        int d = idx[i];
-        t += tc->len[d];
-        for (int k = 0; k < tc->len[d]; k++) u += map[tc->ids[d][k]] == TOK_UNK;
-    }
-    *tokens = t;
-    *unk = u;
-}
-
-static int build(const Config *c, const RawCorpus *rc, Dataset *d, char *err, size_t errlen) {
-    TokCorpus tc;
-    if (corpus_tokenize(rc, &tc)) {
-        snprintf(err, errlen, "out of memory while tokenizing %d reviews", rc->n);
-        return -1;
-    }
+/* Vocabulary and encoded splits from the sorted, tokenized reviews. */
+static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tcp, Dataset *d, char *err, size_t errlen) {
+    const TokCorpus tc = *tcp;
     int n = rc->n, rcode = -1;
     int32_t *labels = malloc(sizeof(int32_t) * (size_t)(n + 1));
     int32_t *all = malloc(sizeof(int32_t) * (size_t)(n + 1));
@@ -138,16 +136,16 @@ static int build(const Config *c, const RawCorpus *rc, Dataset *d, char *err, si
         map[w] = vocab_lookup(&d->vocab, word_table_word(&tc.words, w), tc.words.len[w]);
 
     int T = c->data_max_len;
-    if (fill_split(&d->train, rc, &tc, map, kept, n_kept, T, c->data_truncate) ||
-        fill_split(&d->val, rc, &tc, map, held, n_held, T, c->data_truncate) ||
-        fill_split(&d->test, rc, &tc, map, all, n_test, T, c->data_truncate)) {
+    DatasetStats *st = &d->stats;
+    long val_tokens, val_unk;
+    if (fill_split(&d->train, rc, &tc, map, kept, n_kept, T, c->data_truncate, &st->train_tokens, &st->train_unk) ||
+        fill_split(&d->val, rc, &tc, map, held, n_held, T, c->data_truncate, &val_tokens, &val_unk) ||
+        fill_split(&d->test, rc, &tc, map, all, n_test, T, c->data_truncate, &st->test_tokens, &st->test_unk)) {
         snprintf(err, errlen, "out of memory encoding the splits");
         goto done;
     }
-    d->stats.n_unsup = rc->n_unsup;
-    d->stats.distinct_train_words = distinct;
-    count_unk(&tc, map, kept, n_kept, &d->stats.train_tokens, &d->stats.train_unk);
-    count_unk(&tc, map, all, n_test, &d->stats.test_tokens, &d->stats.test_unk);
+    st->n_unsup = rc->n_unsup;
+    st->distinct_train_words = distinct;
     rcode = 0;
 done:
     free(labels);
@@ -156,8 +154,50 @@ done:
     free(held);
     free(counts);
     free(map);
-    tok_corpus_free(&tc);
     return rcode;
+}
+
+typedef struct {
+    RawCorpus *rc;
+    const char *path;
+    char err[512];
+    int status;
+} Reader;
+
+static void *reader_main(void *arg) {
+    Reader *r = arg;
+    r->status = imdb_read(r->path, r->rc, r->err, sizeof r->err);
+    raw_corpus_finish(r->rc);
+    return NULL;
+}
+
+/* IMDb is read on its own thread (gzip keeps one core busy) while this one
+ * tokenizes what has arrived; the synthetic task is generated, then tokenized. */
+static int read_and_tokenize(const Config *c, const char *imdb, RawCorpus *rc, TokCorpus *tc, char *err,
+                             size_t errlen) {
+    memset(rc, 0, sizeof *rc);
+    if (!imdb) {
+        if (synthetic_generate(c, rc) || corpus_tokenize(rc, tc))
+            return snprintf(err, errlen, "out of memory generating the synthetic dataset"), -1;
+        return 0;
+    }
+    CorpusStream stream;
+    pthread_mutex_init(&stream.mu, NULL);
+    pthread_cond_init(&stream.grew, NULL);
+    stream.finished = 0;
+    rc->stream = &stream;
+    Reader r = {rc, imdb, "", 0};
+    pthread_t tid;
+    int threaded = pthread_create(&tid, NULL, reader_main, &r) == 0;
+    if (!threaded) reader_main(&r);
+    int tok = corpus_tokenize(rc, tc);
+    if (threaded) pthread_join(tid, NULL);
+    rc->stream = NULL;
+    pthread_cond_destroy(&stream.grew);
+    pthread_mutex_destroy(&stream.mu);
+    if (r.status) return snprintf(err, errlen, "%s", r.err), -1;
+    if (tok) return snprintf(err, errlen, "out of memory while tokenizing %d reviews", rc->n), -1;
+    return 0;
 }
 
 static int check_settings(const Config *c, char *err, size_t errlen) {
@@ -201,12 +241,15 @@ int dataset_load(const Config *c, Dataset *d, char *err, size_t errlen) {
         }
     }
     RawCorpus rc;
-    if (synthetic ? synthetic_generate(c, &rc) : imdb_read(source, &rc, err, errlen)) {
-        if (synthetic) snprintf(err, errlen, "out of memory generating the synthetic dataset");
-        return -1;
+    TokCorpus tc;
+    memset(&tc, 0, sizeof tc);
+    int rcode = read_and_tokenize(c, synthetic ? NULL : source, &rc, &tc, err, errlen);
+    if (rcode == 0 && corpus_sort(&rc, &tc)) {
+        snprintf(err, errlen, "out of memory sorting the reviews");
+        rcode = -1;
     }
-    raw_corpus_sort(&rc);
-    int rcode = build(c, &rc, d, err, errlen);
+    if (rcode == 0) rcode = build(c, &rc, &tc, d, err, errlen);
+    tok_corpus_free(&tc);
     raw_corpus_free(&rc);
     if (rcode) {
         dataset_free(d);

@@ -96,13 +96,10 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
     archive_read_support_format_all(a);
     int rc = -1;
     long entries = 0;
-    if (archive_read_open_filename(a, path, 1 << 20) != ARCHIVE_OK) {
-        snprintf(err, errlen, "%s: cannot open archive: %s", path, archive_error_string(a));
-        goto done;
-    }
     struct archive_entry *e;
-    int r;
-    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+    int r = archive_read_open_filename(a, path, 1 << 20);
+    while (r == ARCHIVE_OK && ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN)) {
+        r = ARCHIVE_OK;
         entries++;
         if (archive_entry_filetype(e) != AE_IFREG) continue;
         int split, label, id, rating;
@@ -114,7 +111,7 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
         size_t got = 0;
         for (;;) {
             if (avail == 0) avail = got > 4096 ? got : 4096;
-            char *dst = raw_corpus_reserve(c, got + avail);
+            char *dst = raw_corpus_reserve(c, got + avail, got);
             if (!dst) {
                 snprintf(err, errlen, "%s: out of memory reading %s", path, name);
                 goto done;
@@ -136,7 +133,8 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
     }
     if (r != ARCHIVE_EOF) {
         const char *why = archive_error_string(a);
-        if (entries == 0)
+        /* nothing recognised at all: not an archive; otherwise it broke on the way */
+        if (entries == 0 && archive_format(a) == 0 && archive_filter_count(a) <= 1)
             snprintf(err, errlen, "%s: not a readable archive (%s); expected aclImdb_v1.tar.gz or the aclImdb folder",
                      path, why ? why : "unknown format");
         else
@@ -161,7 +159,7 @@ static int read_file_into(RawCorpus *c, const char *file, size_t *len) {
         return -1;
     }
     size_t want = (size_t)st.st_size, got = 0;
-    char *dst = raw_corpus_reserve(c, want);
+    char *dst = raw_corpus_reserve(c, want, 0);
     while (dst && got < want) {
         ssize_t k = read(fd, dst + got, want - got);
         if (k < 0 && errno == EINTR) continue;
@@ -229,13 +227,10 @@ static int read_folder(const char *path, RawCorpus *c, char *err, size_t errlen)
 }
 
 int imdb_read(const char *path, RawCorpus *c, char *err, size_t errlen) {
-    memset(c, 0, sizeof *c);
     struct stat st;
     if (stat(path, &st) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    int rc = S_ISDIR(st.st_mode) ? read_folder(path, c, err, errlen) : read_archive(path, c, err, errlen);
-    if (rc) raw_corpus_free(c);
-    return rc;
+    return S_ISDIR(st.st_mode) ? read_folder(path, c, err, errlen) : read_archive(path, c, err, errlen);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/vecmath.h"
 #include "tensor.h"
 
 /* Work is split into a fixed number of slices, independent of the thread
@@ -47,32 +48,43 @@ typedef struct {
     float lr, bc1, bc2_sqrt;
 } StepCtx;
 
+/* Written once over a lane type: whole vectors, then the scalar tail. */
+#define SGD_BODY(V, LD, ST, SQRT, STEP)                                         \
+    for (; i + STEP <= e; i += STEP) {                                          \
+        V gi = LD(g + i) + wd * LD(w + i);                                      \
+        V mi = mu * LD(m + i) + gi;                                             \
+        ST(m + i, mi);                                                          \
+        ST(w + i, LD(w + i) - lr * (mu > 0 ? mi : gi));                         \
+    }
+
+#define ADAM_BODY(V, LD, ST, SQRT, STEP)                                        \
+    for (; i + STEP <= e; i += STEP) {                                          \
+        V wi = LD(w + i);                                                       \
+        V gi = LD(g + i) + l2 * wi;                                             \
+        V mi = b1 * LD(m + i) + (1.0f - b1) * gi;                               \
+        V vi = b2 * LD(v + i) + (1.0f - b2) * gi * gi;                          \
+        ST(m + i, mi);                                                          \
+        ST(v + i, vi);                                                          \
+        ST(w + i, wi * shrink - step_size * mi / (SQRT(vi) * inv_bc2 + eps));   \
+    }
+
+#define VEC vf, vload, vstore, vsqrt, VLANES
+#define SCALAR float, sload, sstore, sqrtf, 1
+#define EXPAND(m, args) m args
+
 static void update_range(const StepCtx *c, size_t b, size_t e, float wd) {
     Optimizer *o = c->o;
     float *w = o->params->data, *g = o->params->grad, *m = o->m, *v = o->v, lr = c->lr;
-    switch (o->kind) {
-    case OPT_SGD: {
+    size_t i = b;
+    if (o->kind == OPT_SGD) {
         float mu = o->momentum;
-        for (size_t i = b; i < e; i++) {
-            float gi = g[i] + wd * w[i];
-            m[i] = mu * m[i] + gi;
-            w[i] -= lr * (mu > 0 ? m[i] : gi);
-        }
-        break;
-    }
-    case OPT_ADAM:
-    case OPT_ADAMW: {
+        EXPAND(SGD_BODY, (VEC))
+        EXPAND(SGD_BODY, (SCALAR))
+    } else {
         float b1 = o->beta1, b2 = o->beta2, eps = o->eps, step_size = lr / c->bc1, inv_bc2 = 1.0f / c->bc2_sqrt;
         float l2 = o->kind == OPT_ADAM ? wd : 0.0f, shrink = o->kind == OPT_ADAMW ? 1.0f - lr * wd : 1.0f;
-        for (size_t i = b; i < e; i++) {
-            float gi = g[i] + l2 * w[i];
-            m[i] = b1 * m[i] + (1.0f - b1) * gi;
-            v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-            float denom = sqrtf(v[i]) * inv_bc2 + eps;
-            w[i] = w[i] * shrink - step_size * m[i] / denom;
-        }
-        break;
-    }
+        EXPAND(ADAM_BODY, (VEC))
+        EXPAND(ADAM_BODY, (SCALAR))
     }
 }
 

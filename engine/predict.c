@@ -126,25 +126,40 @@ int run_model_dataset(RunModel *r, Dataset *d, char *err, size_t errlen) {
     return 0;
 }
 
+static int by_length(const void *a, const void *b, void *ctx) {
+    const int32_t *len = ctx;
+    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
+    if (len[i] != len[j]) return len[i] < len[j] ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
 void run_model_evaluate(RunModel *r, const Split *s, Metrics *m) {
     metrics_clear(m);
     double loss = 0;
     int bs = r->max_B;
+    /* Batches of similar lengths compute over less padding; metrics do not
+     * depend on the order. */
+    int32_t *order = malloc(((size_t)s->n + 1) * sizeof *order);
+    if (!order) return;
+    for (int i = 0; i < s->n; i++) order[i] = i;
+    qsort_r(order, (size_t)s->n, sizeof *order, by_length, s->lengths);
     for (int at = 0; at < s->n; at += bs) {
         int B = s->n - at < bs ? s->n - at : bs, T = 1;
         for (int i = 0; i < B; i++)
-            if (s->lengths[at + i] > T) T = s->lengths[at + i];
+            if (s->lengths[order[at + i]] > T) T = s->lengths[order[at + i]];
         if (T > s->T || r->cfg.model_lab_compat) T = s->T;
         for (int i = 0; i < B; i++) {
-            memcpy(r->tok + (size_t)i * T, s->tokens + (size_t)(at + i) * s->T, (size_t)T * sizeof *r->tok);
-            r->len[i] = s->lengths[at + i] < T ? s->lengths[at + i] : T;
-            r->lab[i] = s->labels[at + i];
+            int k = order[at + i];
+            memcpy(r->tok + (size_t)i * T, s->tokens + (size_t)k * s->T, (size_t)T * sizeof *r->tok);
+            r->len[i] = s->lengths[k] < T ? s->lengths[k] : T;
+            r->lab[i] = s->labels[k];
         }
         Batch b = {r->tok, r->len, r->lab, B, T};
         loss += (double)model_forward(r->model, &b, 0) * B;
         for (int i = 0; i < B; i++) r->pred[i] = r->model->probs[i * NUM_CLASSES + 1] > r->model->probs[i * NUM_CLASSES];
         metrics_add(m, r->lab, r->pred, B);
     }
+    free(order);
     metrics_finish(m);
     m->loss = s->n ? loss / s->n : 0;
 }

@@ -92,8 +92,8 @@ static int generate_review(RawCorpus *c, const Zipf *z, Rng *r, int split, int i
     /* cue j sits in stretch j of the review; polarity agrees with the label 80% of the time */
     int cue_at[MAX_WORDS / 12 + 2], cue_pol[MAX_WORDS / 12 + 2], agree = 0;
     for (int j = 0; j < k; j++) {
-        cue_at[j] = (int)((j + rng_uniform(r)) * L / k);
-        if (cue_at[j] >= L) cue_at[j] = L - 1;
+        int from = j * L / k, to = (j + 1) * L / k; /* k <= L: every stretch holds a word */
+        cue_at[j] = from + (int)rng_below(r, (uint32_t)(to - from));
         cue_pol[j] = rng_uniform(r) < 0.8f ? label : 1 - label;
         agree += cue_pol[j] == label;
     }
@@ -101,7 +101,7 @@ static int generate_review(RawCorpus *c, const Zipf *z, Rng *r, int split, int i
         int j = (int)rng_below(r, (uint32_t)k);
         if (cue_pol[j] != label) cue_pol[j] = label, agree++;
     }
-    char *dst = raw_corpus_reserve(c, (size_t)L * 32 + 64);
+    char *dst = raw_corpus_reserve(c, (size_t)L * 32 + 64, 0);
     if (!dst) return -1;
     size_t n = 0;
     int next_cue = 0, sentence_left = 0, sentences = 0;
@@ -131,7 +131,6 @@ static int generate_review(RawCorpus *c, const Zipf *z, Rng *r, int split, int i
 }
 
 int synthetic_generate(const Config *cfg, RawCorpus *c) {
-    memset(c, 0, sizeof *c);
     Zipf z;
     zipf_init(&z);
     int per_split = cfg->data_synthetic_size > 0 ? cfg->data_synthetic_size : 1;
@@ -139,10 +138,7 @@ int synthetic_generate(const Config *cfg, RawCorpus *c) {
         Rng r;
         rng_seed(&r, (uint64_t)cfg->train_seed * 0x9e3779b97f4a7c15ull + 0x5eed0000u + (uint64_t)split);
         for (int i = 0; i < per_split; i++)
-            if (generate_review(c, &z, &r, split, i, i % 2)) {
-                raw_corpus_free(c);
-                return -1;
-            }
+            if (generate_review(c, &z, &r, split, i, i % 2)) return -1;
     }
     return 0;
 }

@@ -285,15 +285,37 @@ static int opening_apostrophe(const unsigned char *p, size_t i, size_t len) {
     return 1;
 }
 
+/* The common chunk, ASCII letters only: no clitic, no joiner, at most a
+ * contraction; lower-cased straight from the text. */
+static void letters_chunk(const unsigned char *p, size_t s, size_t e, TokenFn emit, void *ctx) {
+    size_t n = e - s, m;
+    unsigned char f = p[s] | 0x20;
+    if ((n == 5 || n == 6) && (f == 'c' || f == 'g' || f == 'l' || f == 'w') && contraction2(p, s, e, e, &m)) {
+        chunk(p, s, e, emit, ctx);
+        return;
+    }
+    if (n > TOK_MAX) return;
+    char buf[TOK_MAX];
+    for (size_t i = 0; i < n; i++) buf[i] = (char)(p[s + i] | 0x20);
+    emit(ctx, buf, n);
+}
+
 void tokenize(const char *text, size_t len, TokenFn emit, void *ctx) {
     const unsigned char *p = (const unsigned char *)text;
     size_t i = 0, start = 0;
-    int in_chunk = 0;
+    int in_chunk = 0, letters_only = 0;
     if (!p) return;
     while (i < len) {
         unsigned char c = p[i];
         size_t w = 1;
         int sep;
+        if (c < 0x80 && byte_class[c] == B_LET) {
+            size_t s = i;
+            while (++i < len && p[i] < 0x80 && byte_class[p[i]] == B_LET) {
+            }
+            if (!in_chunk) start = s, in_chunk = 1, letters_only = 1;
+            continue;
+        }
         if (c >= 0x80) {
             uint32_t cp;
             int n = utf8_decode(p + i, len - i, &cp);
@@ -301,7 +323,6 @@ void tokenize(const char *text, size_t len, TokenFn emit, void *ctx) {
             sep = !n || mb_kind(cp) == M_SEP;
         } else {
             switch (byte_class[c]) {
-            case B_LET:
             case B_DIG:
             case B_JOIN: sep = 0; break;
             case B_DOT:
@@ -328,13 +349,13 @@ void tokenize(const char *text, size_t len, TokenFn emit, void *ctx) {
             }
         }
         if (sep) {
-            if (in_chunk) chunk(p, start, i, emit, ctx);
+            if (in_chunk) (letters_only ? letters_chunk : chunk)(p, start, i, emit, ctx);
             in_chunk = 0;
-        } else if (!in_chunk) {
-            start = i;
-            in_chunk = 1;
+        } else {
+            if (!in_chunk) start = i, in_chunk = 1;
+            letters_only = 0;
         }
         i += w;
     }
-    if (in_chunk) chunk(p, start, len, emit, ctx);
+    if (in_chunk) (letters_only ? letters_chunk : chunk)(p, start, len, emit, ctx);
 }

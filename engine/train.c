@@ -192,22 +192,16 @@ static int save_best(Trainer *t, double value) {
 
 /* ---- batches ---------------------------------------------------------------- */
 
-static const Split *g_sort_split; /* qsort has no context argument; only the worker sorts */
-
-static int by_length(const void *a, const void *b) {
+static int by_length(const void *a, const void *b, void *ctx) {
+    const int32_t *len = ctx;
     int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
-    int32_t li = g_sort_split->lengths[i], lj = g_sort_split->lengths[j];
-    if (li != lj) return li < lj ? -1 : 1;
+    if (len[i] != len[j]) return len[i] < len[j] ? -1 : 1;
     return i < j ? -1 : i > j;
 }
 
-static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
-
+/* Ties keep index order, so the result is the same on every machine. */
 static void sort_by_length(const Split *s, int32_t *idx, int n) {
-    pthread_mutex_lock(&sort_mu);
-    g_sort_split = s;
-    qsort(idx, (size_t)n, sizeof *idx, by_length);
-    pthread_mutex_unlock(&sort_mu);
+    qsort_r(idx, (size_t)n, sizeof *idx, by_length, s->lengths);
 }
 
 /* The data order of one epoch depends only on (seed, epoch): shuffle, sort

@@ -7,14 +7,15 @@
 
 static int grow_slots(WordTable *t) {
     uint32_t nslots = t->slots ? (t->mask + 1) * 2 : 1024;
-    int32_t *slots = malloc(sizeof *slots * nslots);
+    WordSlot *slots = calloc(nslots, sizeof *slots);
     if (!slots) return -1;
-    memset(slots, 0xff, sizeof *slots * nslots);
-    for (int id = 0; id < t->n; id++) {
-        uint32_t i = t->hash[id] & (nslots - 1);
-        while (slots[i] >= 0) i = (i + 1) & (nslots - 1);
-        slots[i] = id;
-    }
+    if (t->slots)
+        for (uint32_t k = 0; k <= t->mask; k++) {
+            if (!t->slots[k].id1) continue;
+            uint32_t i = t->slots[k].hash & (nslots - 1);
+            while (slots[i].id1) i = (i + 1) & (nslots - 1);
+            slots[i] = t->slots[k];
+        }
     free(t->slots);
     t->slots = slots;
     t->mask = nslots - 1;
@@ -29,9 +30,6 @@ static int grow_entries(WordTable *t) {
     uint32_t *len = realloc(t->len, sizeof *len * (size_t)cap);
     if (!len) return -1;
     t->len = len;
-    uint32_t *hash = realloc(t->hash, sizeof *hash * (size_t)cap);
-    if (!hash) return -1;
-    t->hash = hash;
     t->cap = cap;
     return 0;
 }
@@ -40,10 +38,14 @@ int word_table_intern(WordTable *t, const char *w, size_t len) {
     if (!t->slots || (uint32_t)t->n * 2 >= t->mask + 1) {
         if (grow_slots(t)) return -1;
     }
-    uint32_t h = data_hash32(w, len);
+    uint64_t key = data_key8(w, len);
+    uint32_t h = data_hash_key(key, w, len);
     uint32_t i = h & t->mask;
-    for (int32_t id; (id = t->slots[i]) >= 0; i = (i + 1) & t->mask)
-        if (t->hash[id] == h && t->len[id] == len && !memcmp(t->bytes + t->off[id], w, len)) return id;
+    for (const WordSlot *s; (s = &t->slots[i])->id1; i = (i + 1) & t->mask) {
+        if (s->hash != h || s->key != key) continue;
+        int id = (int)s->id1 - 1;
+        if (t->len[id] == len && (len <= 8 || !memcmp(t->bytes + t->off[id] + 8, w + 8, len - 8))) return id;
+    }
     if (t->n == t->cap && grow_entries(t)) return -1;
     if (t->nbytes + len + 1 > t->capbytes) {
         size_t cap = t->capbytes ? t->capbytes * 2 : 16384;
@@ -56,11 +58,10 @@ int word_table_intern(WordTable *t, const char *w, size_t len) {
     int id = t->n++;
     t->off[id] = (uint32_t)t->nbytes;
     t->len[id] = (uint32_t)len;
-    t->hash[id] = h;
     memcpy(t->bytes + t->nbytes, w, len);
     t->bytes[t->nbytes + len] = 0;
     t->nbytes += len + 1;
-    t->slots[i] = id;
+    t->slots[i] = (WordSlot){key, h, (uint32_t)id + 1};
     return id;
 }
 
@@ -68,7 +69,6 @@ void word_table_free(WordTable *t) {
     free(t->bytes);
     free(t->off);
     free(t->len);
-    free(t->hash);
     free(t->slots);
     memset(t, 0, sizeof *t);
 }

@@ -415,6 +415,30 @@ static void test_explain(void **state) {
         }
 }
 
+/* In the lab's mode a review is classified after padding to max_len; the
+ * explanation describes that same prediction. */
+static void test_explain_lab_compat(void **state) {
+    (void)state;
+    enum { V = 30, T = 12 };
+    int32_t tok[T] = {3, 9, 4, 22, 5, 5, 17};
+    Config cfg = make_cfg(ARCH_LSTM, 8, 6, 1, 0, POOL_LAST, 0.0f);
+    cfg.model_lab_compat = 1;
+    Model *m = make_model(&cfg, V, 4, T, 2);
+    Explanation ex;
+    assert_int_equal(model_explain(m, tok, 7, &ex), 0);
+    assert_int_equal(ex.len, 7);
+    int32_t len = 7;
+    Batch b = {tok, &len, NULL, 1, T};
+    model_forward(m, &b, 0);
+    assert_true(fabsf(m->probs[1] - ex.prob[1]) < 1e-5f);
+    double s = 0;
+    for (int t = 0; t < 7; t++) s += ex.token_weight[t];
+    assert_true(fabs(s - 1) < 1e-5);
+    explanation_free(&ex);
+    model_free(m);
+    config_free(&cfg);
+}
+
 static void test_bad_tokens_do_not_crash(void **state) {
     (void)state;
     Config cfg = make_cfg(ARCH_GRU, 4, 4, 1, 0, POOL_LAST, 0.0f);
@@ -436,6 +460,7 @@ int main(void) {
         cmocka_unit_test(test_init_follows_pytorch),
         cmocka_unit_test(test_deterministic_for_fixed_threads),
         cmocka_unit_test(test_explain),
+        cmocka_unit_test(test_explain_lab_compat),
         cmocka_unit_test(test_bad_tokens_do_not_crash),
         cmocka_unit_test(test_learns_order_task),
     };

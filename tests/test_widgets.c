@@ -114,6 +114,8 @@ static void test_tick_and_number_formats(void **st) {
     assert_string_equal(b, "300");
     chart_format_tick(12000, 2000, b, sizeof b);
     assert_string_equal(b, "12k");
+    chart_format_tick(0, 5000, b, sizeof b);
+    assert_string_equal(b, "0");
     chart_format_tick(2.5e6, 5e5, b, sizeof b);
     assert_string_equal(b, "2.5M");
     chart_format_tick(1e30, 1e29, b, sizeof b);
@@ -448,7 +450,7 @@ static void test_heatmap_matrix_half_block_and_shades(void **st) {
     identity(m, 4);
     Grid g;
     grid_init(&g, 10, 4, 1, 1);
-    heatmap_matrix(&g, rect(0, 0, 10, 4), m, 4, 4, NULL);
+    heatmap_matrix(&g, rect(0, 0, 4, 2), m, 4, 4, NULL);
     /* 4 rows in 2 text rows: upper half = row 0, lower half = row 1 */
     const Cell *c = grid_cell(&g, 0, 0);
     assert_int_equal(c->ch, 0x2580);
@@ -461,7 +463,7 @@ static void test_heatmap_matrix_half_block_and_shades(void **st) {
     grid_free(&g);
 
     grid_init(&g, 10, 4, 1, 0);
-    heatmap_matrix(&g, rect(0, 0, 10, 4), m, 4, 4, NULL);
+    heatmap_matrix(&g, rect(0, 0, 4, 4), m, 4, 4, NULL);
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) assert_int_equal(grid_cell(&g, j, i)->ch, i == j ? 0x2588 : ' ');
     grid_free(&g);
@@ -470,6 +472,17 @@ static void test_heatmap_matrix_half_block_and_shades(void **st) {
     heatmap_matrix(&g, rect(0, 0, 10, 4), m, 4, 4, NULL);
     assert_int_equal(grid_cell(&g, 2, 2)->ch, '@');
     assert_int_equal(grid_cell(&g, 3, 2)->ch, ' ');
+    grid_free(&g);
+
+    /* a small map is magnified: 2x2 into 8x4 cells gives 2x2 blocks */
+    float m2[4];
+    identity(m2, 2);
+    grid_init(&g, 8, 4, 1, 0);
+    heatmap_matrix(&g, rect(0, 0, 8, 4), m2, 2, 2, NULL);
+    dump_on_failure(&g);
+    for (int y = 0; y < 4; y++)
+        for (int x = 0; x < 4; x++) assert_int_equal(grid_cell(&g, x, y)->ch, (x / 2 == y / 2) ? 0x2588 : ' ');
+    assert_int_equal(grid_cell(&g, 4, 0)->ch, ' ');
     grid_free(&g);
 
     /* a 100x100 map averaged into 10x10 cells keeps its diagonal */
@@ -544,6 +557,8 @@ static void test_table_sort_select_scroll(void **st) {
     (void)st;
     Table t;
     table_init(&t, cols, 3);
+    table_sort(&t, 1, 1); /* an empty table sorts and selects nothing */
+    assert_int_equal(table_selected(&t), -1);
     const char *names[5] = {"a", "b", "c", "d", "e"};
     double acc[5] = {0.5, 0.9, NAN, 0.7, 0.6};
     for (int i = 0; i < 5; i++) {

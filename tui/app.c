@@ -1,3 +1,5 @@
+/* Text drawn on screen is clipped to its panel, so a cut-off line is intended. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
 #include "app.h"
 
 #include <stdarg.h>

@@ -31,7 +31,7 @@ typedef enum { SCR_HOME, SCR_EDITOR, SCR_DASH, SCR_COMPARE, SCR_TRY, SCR_LEARN, 
  *   keys_shown: how the footer and help name the keys (NULL: from key/alt)
  *   footer: short label in the footer line, NULL to appear only in `?` */
 #define APP_ACTIONS(X)                                                                                          \
-    X(HELP, '?', TK_F1, S_ALL & ~S_HELP & ~S_TRY, NULL, "help", "show every key of this screen")              \
+    X(HELP, '?', TK_F1, S_ALL & ~S_HELP & ~S_TRY, "?", "help", "show every key of this screen")              \
     X(BACK, 'q', TK_ESC, S_ALL & ~S_TRY, "q/Esc", "back", "close this screen; on the home screen, quit")        \
     X(TRY_BACK, TK_ESC, 0, S_TRY, "Esc", "back", "close this screen")                                          \
     X(UP, TK_UP, 'k', S_LISTS | S_TRY, "\u2191/k", NULL, "move up")                                           \
@@ -54,6 +54,7 @@ typedef enum { SCR_HOME, SCR_EDITOR, SCR_DASH, SCR_COMPARE, SCR_TRY, SCR_LEARN, 
     X(EDIT, TK_ENTER, 0, S_EDITOR, "Enter", "edit", "edit the selected value (checked as you type)")          \
     X(PREV_VALUE, TK_LEFT, 'h', S_EDITOR, "\u2190/h", NULL, "previous allowed value (choices and booleans)")  \
     X(NEXT_VALUE, TK_RIGHT, 'l', S_EDITOR, "\u2192/l", "value", "next allowed value (choices and booleans)") \
+    X(SEARCH, '/', 0, S_EDITOR, NULL, "find", "jump to a key by typing part of its name")                   \
     X(EXTERNAL, 'e', 0, S_EDITOR, NULL, "$EDITOR", "edit the YAML in $EDITOR, then check it")                \
     X(SAVE_CONFIG, 'S', 0, S_EDITOR, NULL, "save as", "save as a new config under configs/")                  \
     X(PAUSE, 'p', 0, S_DASH, NULL, "pause", "pause training (or the replay)")                                 \
@@ -170,6 +171,30 @@ void dash_free(App *a);
 void compare_free(App *a);
 void try_free(App *a);
 void learn_free(App *a);
+
+/* Command-line front door shared by the workbench, replay and watch:
+ *   --dump            print the rendered screen as text instead of opening the terminal
+ *   --size WxH        size of the dumped screen (default 120x40)
+ *   --keys STR        keys applied before dumping (\n Enter, \e Esc, \t Tab, \u \d \l \r arrows)
+ *   --dir DIR         runs folder; --configs DIR configs folder
+ *   --speed S         replay speed: 1, 10 or 0 (instant)
+ *   --ascii / --no-color   force the fallbacks */
+typedef struct AppCli {
+    int dump, w, h, ascii, mono;
+    const char *keys, *runs_dir, *configs_dir;
+    double speed;
+    int speed_set;
+    const char *pos[16];
+    int npos;
+} AppCli;
+/* Returns 0, or 2 after printing a usage error for cmd. */
+int app_cli_parse(int argc, char **argv, AppCli *o, const char *cmd);
+typedef int (*AppSetup)(App *a, void *ctx);
+/* Opens the app (terminal, or headless for --dump), runs setup, then the UI. */
+int app_cli_main(const AppCli *o, AppSetup setup, void *ctx);
+
+/* `sentui replay` and `sentui watch` (cmd_replay.c). */
+int replay_or_watch(int argc, char **argv, int watch);
 
 /* Small shared drawing helpers. */
 void draw_kv(Grid *g, int x, int y, int w, const char *k, const char *v);

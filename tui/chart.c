@@ -23,6 +23,7 @@ double chart_nice_step(double span, int want) {
 void chart_format_tick(double v, double step, char *buf, size_t n) {
     double s = fabs(step), a = fabs(v);
     if (a < s * 1e-6) v = 0, a = 0; /* no "-0.00" */
+
     double big = fmax(a, s);
     if (big >= 1e15 || (s < 1e-4 && s > 0)) {
         snprintf(buf, n, "%.1e", v);
@@ -35,8 +36,8 @@ void chart_format_tick(double v, double step, char *buf, size_t n) {
     int dec = (int)ceil(-log10(s / scale) - 1e-9);
     if (dec < 0) dec = 0;
     if (dec > 6) dec = 6;
-    if (k) snprintf(buf, n, "%.*f%c", dec, v / scale, suffix[k]);
-    else snprintf(buf, n, "%.*f", dec, v);
+    if (k && v != 0) snprintf(buf, n, "%.*f%c", dec, v / scale, suffix[k]);
+    else snprintf(buf, n, "%.*f", dec, v / scale); /* "0", not "0k" */
 }
 
 void format_si(double v, char *buf, size_t n) {

@@ -75,8 +75,12 @@ void heatmap_matrix(Grid *g, Rect r, const float *m, int rows, int cols, char *c
     int per_cell = half ? 2 : 1;
     int labw = row_labels ? 8 : 0;
     if (labw && r.w - labw < 8) labw = 0;
-    int dcols = cols < r.w - labw ? cols : r.w - labw;
-    int drows = rows < r.h * per_cell ? rows : r.h * per_cell;
+    /* Small maps are magnified (up to 4x) so a short review's map stays readable. */
+    int fx = (r.w - labw) / cols, fy = r.h * per_cell / rows, f = fx < fy ? fx : fy;
+    if (f > 4) f = 4;
+    if (f < 1) f = 1;
+    int dcols = cols * f < r.w - labw ? cols * f : r.w - labw;
+    int drows = rows * f < r.h * per_cell ? rows * f : r.h * per_cell;
     float *d = malloc((size_t)drows * (size_t)dcols * sizeof *d);
     if (!d) return;
     for (int i = 0; i < drows; i++)
@@ -85,15 +89,17 @@ void heatmap_matrix(Grid *g, Rect r, const float *m, int rows, int cols, char *c
     for (int y = 0; y * per_cell < drows; y++) {
         int i = y * per_cell;
         if (labw) {
-            int src = (int)((long)i * rows / drows);
-            grid_text(g, r.x, r.y + y, labw - 1, row_labels[src] ? row_labels[src] : "", style(COL_DIM, 0));
+            /* Each source row is labelled once, on its first display row. */
+            int src = (int)((long)i * rows / drows), prev = y > 0 ? (int)((long)(i - per_cell) * rows / drows) : -1;
+            if (src != prev)
+                grid_text(g, r.x, r.y + y, labw - 1, row_labels[src] ? row_labels[src] : "", style(COL_DIM, 0));
         }
         for (int j = 0; j < dcols; j++) {
             double a = mx > 0 ? d[i * dcols + j] / mx : 0;
             if (half) {
                 double b = i + 1 < drows && mx > 0 ? d[(i + 1) * dcols + j] / mx : 0;
                 Style st = {(uint8_t)(COL_HEAT0 + heat_level(a)), (uint8_t)(COL_HEAT0 + heat_level(b)), 0};
-                grid_put(g, r.x + labw + j, r.y + y, i + 1 < drows ? 0x2580 : 0x2580, st);
+                grid_put(g, r.x + labw + j, r.y + y, 0x2580, st);
             } else if (g->color) {
                 Style st = {COL_TEXT, (uint8_t)(COL_HEAT0 + heat_level(a)), 0};
                 grid_put(g, r.x + labw + j, r.y + y, ' ', st);

@@ -3,6 +3,8 @@
  * log replayed at a pace). One step cursor decides what every panel shows:
  * the curves up to it, the confusion matrix and explanations of the last
  * evaluation before it. */
+/* Text drawn on screen is clipped to its panel, so a cut-off line is intended. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -133,6 +135,9 @@ static int poll_live(struct Dash *d) {
         if (why && *why && d->live.rs.status != RUN_FAILED && !d->live.rs.reason[0])
             snprintf(d->live.rs.reason, sizeof d->live.rs.reason, "%s", why);
         d->trainer_done = 1;
+        /* The finished run is now a log like any other: it can be replayed. */
+        d->live.src = SRC_REPLAY;
+        d->live.speed = 10;
         return 1;
     }
     return d->live.rs.lines_applied + d->live.rs.lines_bad != before;
@@ -196,7 +201,7 @@ static int dash_tick(App *a, double now) {
 int dash_open_run(App *a, const char *dir, int watch, double speed) {
     struct Dash *d = dash_get(a);
     if (!d) return -1;
-    if (d->trainer && !strcmp(dir, d->live.dir)) {
+    if (dash_live(a) && !strcmp(dir, d->live.dir)) {
         d->cur = &d->live;
         d->live.follow = 1;
         app_push(a, SCR_DASH);
@@ -347,7 +352,7 @@ static void draw_progress(Grid *g, Rect r, const View *v) {
     double frac = s->total_steps > 0 ? (double)step / s->total_steps : 0;
     if (s->status == RUN_FINISHED && v->follow) frac = 1;
     char eta[32] = "-", tok[32] = "-", text[256];
-    if (last && n >= 2 && s->total_steps > step && (s->status == RUN_RUNNING || v->src != SRC_LIVE)) {
+    if (last && n >= 2 && s->total_steps > step && (s->status == RUN_RUNNING || !v->follow)) {
         const StepPoint *first = &s->steps[n > 50 ? n - 50 : 0];
         double dt = last->elapsed - first->elapsed, ds = last->step - first->step;
         if (dt > 0 && ds > 0) format_duration((s->total_steps - step) * dt / ds, eta, sizeof eta);
@@ -382,7 +387,8 @@ static void draw_loss(App *a, Grid *g, Rect r, View *v) {
     o.title = "Loss";
     o.xlabel = "step";
     o.xmin = 0;
-    if (s->total_steps > 0) o.xmax = s->total_steps;
+    /* A replay keeps the whole run's axis, so the curve grows across it. */
+    if (v->src == SRC_REPLAY && s->n_steps) o.xmax = s->steps[s->n_steps - 1].step;
     if (!v->follow) o.cursor_x = v->cursor;
     chart_draw(g, r, ser, 3, &o);
 }
@@ -400,20 +406,22 @@ static void draw_accuracy(App *a, Grid *g, Rect r, View *v) {
         f1[i] = s->evals[i].f1;
         f1m[i] = s->evals[i].f1_macro;
     }
-    float tx = s->total_steps > 0 ? (float)s->total_steps : (ne ? x[ne - 1] : 0), ty = s->test.accuracy;
+    float tx = ne ? x[ne - 1] : 0, ty = s->test.accuracy;
     int show_test = s->has_test && v->follow;
     ChartSeries ser[4] = {
-        {.name = "val acc", .x = x, .y = acc, .n = ne, .color = COL_SERIES2},
-        {.name = "val F1", .x = x, .y = f1, .n = ne, .color = COL_SERIES3},
+        {.name = "acc", .x = x, .y = acc, .n = ne, .color = COL_SERIES2},
+        {.name = "F1", .x = x, .y = f1, .n = ne, .color = COL_SERIES3},
         {.name = "macro F1", .x = x, .y = f1m, .n = ne, .color = COL_SERIES4, .faint = 1},
-        {.name = "test acc", .x = &tx, .y = &ty, .n = show_test, .color = COL_SERIES5, .points = 1, .marker = 'T'},
+        {.name = "test", .x = &tx, .y = &ty, .n = show_test, .color = COL_SERIES5, .points = 1, .marker = 'T'},
     };
     ChartOpts o;
     chart_opts_default(&o);
-    o.title = "Accuracy / F1 (validation)";
+    o.title = "Validation";
     o.xlabel = "step";
     o.xmin = 0;
-    if (s->total_steps > 0) o.xmax = s->total_steps;
+    /* Both charts share the step axis, so their columns line up. */
+    int n = v->src == SRC_REPLAY ? s->n_steps : steps_upto(s, cursor_step(v));
+    if (n > 0) o.xmax = s->steps[n - 1].step;
     if (!v->follow) o.cursor_x = v->cursor;
     chart_draw(g, r, ser, show_test ? 4 : 3, &o);
 }
@@ -578,7 +586,8 @@ static int dash_action(App *a, int act) {
     case ACT_PREV_EVAL:
     case ACT_NEXT_EVAL: {
         if (!s->n_evals) return F_REDRAW;
-        int cur = cursor_step(v), target = -1;
+        /* From the end, the cursor sits on the last step, not beyond it. */
+        int cur = v->follow && s->n_steps ? s->steps[s->n_steps - 1].step : cursor_step(v), target = -1;
         if (act == ACT_NEXT_EVAL) {
             for (int i = 0; i < s->n_evals && target < 0; i++)
                 if (s->evals[i].step > cur) target = s->evals[i].step;

@@ -88,7 +88,7 @@ void table_sort(Table *t, int col, int desc) {
     t->sort_desc = desc;
     for (int i = 0; i < t->nrows; i++) t->order[i] = i;
     sort_table = t;
-    qsort(t->order, (size_t)t->nrows, sizeof *t->order, cmp_rows);
+    if (t->nrows > 1) qsort(t->order, (size_t)t->nrows, sizeof *t->order, cmp_rows);
     sort_table = NULL;
     if (keep >= 0) table_select_row(t, keep);
 }

@@ -157,7 +157,10 @@ static void bag_forward(Model *m, const Batch *b, int train) {
     g->rows = rows;
     g->brows = brows;
     BagCtx c = {m, g};
-    parallel_for(B, bag_sum_seqs, &c);
+    if ((size_t)rows * E < 16384)
+        bag_sum_seqs(&c, 0, B);
+    else
+        parallel_for(B, bag_sum_seqs, &c);
     const float *head = g->pooled;
     if (train && g->p_drop > 0) {
         dropout_mask(&m->dropout_rng, g->p_drop, g->mask, (size_t)B * E);

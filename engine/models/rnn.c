@@ -33,7 +33,7 @@ typedef struct RnnModel {
 
     /* arena, sized once for (max_B, max_T) */
     void *arena;
-    int32_t *perm, *len, *bs, *off, *ptok, *argmax;
+    int32_t *perm, *rawlen, *len, *bs, *off, *ptok, *argmax;
     float *x, *emask, *dx, *dout, *pad, *dpad, *pooled, *pmask, *feat, *dfeat, *attn, *lg, *dlg, *pscratch;
     /* last forward */
     int B, T, N, train;
@@ -106,6 +106,7 @@ static size_t carve_all(RnnModel *r, int B, int T, char *base) {
         at += (((size_t)(count) * sizeof(type)) + 63) & ~(size_t)63;                \
     } while (0)
     TAKE(perm, B, int32_t);
+    TAKE(rawlen, B, int32_t);
     TAKE(len, B, int32_t);
     TAKE(bs, T, int32_t);
     TAKE(off, T, int32_t);
@@ -172,9 +173,11 @@ static int setup(Model *m) {
             w->b_hh = params_data(p, e), w->db_hh = params_grad(p, e);
         }
     size_t bytes = carve_all(r, m->max_B, m->max_T, NULL);
+    /* not cleared: every buffer is written before it is read, and pages a
+       smaller batch never touches (e.g. backward buffers at evaluation batch
+       size) then never become resident */
     r->arena = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
     if (!r->arena) return -1;
-    memset(r->arena, 0, bytes);
     carve_all(r, m->max_B, m->max_T, r->arena);
     return 0;
 }
@@ -200,19 +203,18 @@ static void init(Model *m, Rng *rng) {
     for (int j = 0; j < NUM_CLASSES; j++) r->fc_b[j] = rng_range(rng, -kd, kd);
 }
 
-/* Longest first, ties in batch order: a stable counting sort by length. */
-static void sort_by_length(RnnModel *r, const Batch *b) {
-    int B = b->B, T = b->T;
+/* Longest first, ties in batch order: a stable counting sort by length. Fills
+ * perm (sorted position -> batch row) and len (sorted lengths, in [1, T]). */
+static void sort_by_length(RnnModel *r, const Batch *b, int B, int T) {
     for (int i = 0; i < B; i++) {
         int n = r->lab || !b->lengths ? T : b->lengths[i];
-        r->len[i] = n < 1 ? 1 : n > T ? T : n;
+        r->rawlen[i] = n < 1 ? 1 : n > T ? T : n;
     }
     int j = 0;
     for (int n = T; n >= 1; n--)
         for (int i = 0; i < B; i++)
-            if (r->len[i] == n) r->perm[j++] = i;
-    for (int i = 0; i < B; i++) r->len[i] = r->lab || !b->lengths ? T : b->lengths[r->perm[i]];
-    for (int i = 0; i < B; i++) r->len[i] = r->len[i] < 1 ? 1 : r->len[i] > T ? T : r->len[i];
+            if (r->rawlen[i] == n) r->perm[j++] = i;
+    for (int i = 0; i < B; i++) r->len[i] = r->rawlen[r->perm[i]];
 }
 
 static void forward(Model *m, const Batch *b, int train) {
@@ -220,9 +222,7 @@ static void forward(Model *m, const Batch *b, int train) {
     int B = b->B < m->max_B ? b->B : m->max_B, T = b->T < m->max_T ? b->T : m->max_T;
     int E = r->E, D = r->D;
     r->B = B, r->T = T, r->train = train;
-    Batch bb = *b;
-    bb.B = B, bb.T = T;
-    sort_by_length(r, &bb);
+    sort_by_length(r, b, B, T);
     int N = r->N = rec_pack_plan(r->len, B, T, r->bs, r->off);
     for (int t = 0; t < T; t++)
         for (int j = 0; j < r->bs[t]; j++) {
@@ -317,8 +317,14 @@ static int explain(Model *m, const int32_t *tokens, int len, Explanation *out) {
     float keep_logits[NUM_CLASSES];
     memcpy(keep_logits, m->logits, sizeof keep_logits);
     int32_t L = len;
-    Batch b = {.tokens = tokens, .lengths = &L, .labels = NULL, .B = 1, .T = len};
+    /* the lab's mode predicts from the state after padding to max_len: explain that prediction */
+    int T = r->lab ? m->max_T : len;
+    int32_t *padded = calloc((size_t)T, sizeof(int32_t));
+    if (!padded) return -1;
+    memcpy(padded, tokens, (size_t)len * sizeof(int32_t));
+    Batch b = {.tokens = padded, .lengths = &L, .labels = NULL, .B = 1, .T = T};
     forward(m, &b, 0);
+    free(padded);
     const float *z = r->lg;
     int pred = 0;
     for (int c = 1; c < NUM_CLASSES; c++)

@@ -314,6 +314,32 @@ static FfnParams ffn_params(const Model *m, const LayerParams *p) {
     return (FfnParams){d + p->w1, d + p->b1, d + p->w2, d + p->b2};
 }
 
+/* Dropout masks in fixed chunks, each from its own generator seeded off the
+ * model's: the threads share the drawing, and the masks do not depend on the
+ * thread count. */
+enum { MASK_CHUNK = 1 << 16 };
+
+typedef struct {
+    uint64_t seed;
+    float p, *mask;
+    size_t n;
+} MaskCtx;
+
+static void mask_chunks(void *ctx, int c0, int c1) {
+    const MaskCtx *c = ctx;
+    for (int i = c0; i < c1; i++) {
+        Rng r;
+        rng_seed(&r, c->seed + (uint64_t)i);
+        size_t b = (size_t)i * MASK_CHUNK, e = b + MASK_CHUNK < c->n ? b + MASK_CHUNK : c->n;
+        dropout_mask(&r, c->p, c->mask + b, e - b);
+    }
+}
+
+static void draw_mask(Model *m, float p, float *mask, size_t n) {
+    MaskCtx c = {rng_next(&m->dropout_rng), p, mask, n};
+    parallel_for((int)((n + MASK_CHUNK - 1) / MASK_CHUNK), mask_chunks, &c);
+}
+
 /* One encoder layer; returns its output (n2 for post-norm, res2 for pre-norm). */
 static const float *layer_forward(Model *m, Tf *t, int l, LayerActs *a, float *probs, const float *x, int train) {
     const LayerParams *p = &t->lp[l];
@@ -332,7 +358,7 @@ static const float *layer_forward(Model *m, Tf *t, int l, LayerActs *a, float *p
         attn_in = a->n1;
     }
     mha_forward(&t->pack, E, t->H, attn_in, &mp, md, a->qkv, probs, t->g_scores, a->ctx, t->tmp);
-    if (drop) dropout_mask(&m->dropout_rng, t->p_drop, a->mask1, nE);
+    if (drop) draw_mask(m, t->p_drop, a->mask1, nE);
     add_residual(a->res1, x, t->tmp, drop ? a->mask1 : NULL, nE);
 
     const float *ff_in, *res_base;
@@ -344,9 +370,9 @@ static const float *layer_forward(Model *m, Tf *t, int l, LayerActs *a, float *p
         ff_in = a->n2;
         res_base = a->res1;
     }
-    if (drop) dropout_mask(&m->dropout_rng, t->p_drop, a->maskff, nF);
+    if (drop) draw_mask(m, t->p_drop, a->maskff, nF);
     ffn_forward(ff_in, rows, E, F, t->act, &fp, drop ? a->maskff : NULL, a->pre, a->hid, t->tmp);
-    if (drop) dropout_mask(&m->dropout_rng, t->p_drop, a->mask2, nE);
+    if (drop) draw_mask(m, t->p_drop, a->mask2, nE);
     add_residual(a->res2, res_base, t->tmp, drop ? a->mask2 : NULL, nE);
     if (!t->post) return a->res2;
     layernorm_forward(a->res2, rows, E, d + p->n2w, d + p->n2b, LAYERNORM_EPS, a->n2, a->mean2, a->rstd2);
@@ -362,7 +388,7 @@ static void pool_seq_forward(Model *m, Tf *t, int s) {
                     t->pool_weights + o, t->argmax + (size_t)s * E, t->pooled + (size_t)s * E);
 }
 
-static void tf_run(Model *m, const Batch *b, int mode) {
+static void tf_run(Model *m, const Batch *b, int mode, float *logits) {
     Tf *t = m->impl;
     const float *d = m->params.data;
     const int E = t->E, B = b->B, T = b->T < m->max_T ? b->T : m->max_T;
@@ -379,13 +405,13 @@ static void tf_run(Model *m, const Batch *b, int mode) {
     const size_t nE = (size_t)rows * E;
     embedding_forward(d + t->emb, E, t->tok, rows, t->x0);
     if (train && t->p_emb > 0) {
-        dropout_mask(&m->dropout_rng, t->p_emb, t->mask_e, nE);
+        draw_mask(m, t->p_emb, t->mask_e, nE);
         dropout_apply(t->x0, t->mask_e, nE);
     }
     if (t->position == POS_LEARNED) position_add_forward(d + t->pos, E, B, t->off, t->len, t->x0);
     if (t->position == POS_SINUSOIDAL) position_add_forward(t->sinus, E, B, t->off, t->len, t->x0);
     if (train && t->p_drop > 0) {
-        dropout_mask(&m->dropout_rng, t->p_drop, t->mask_s, nE);
+        draw_mask(m, t->p_drop, t->mask_s, nE);
         dropout_apply(t->x0, t->mask_s, nE);
     }
 
@@ -400,14 +426,31 @@ static void tf_run(Model *m, const Batch *b, int mode) {
     for (int s = 0; s < B; s++) pool_seq_forward(m, t, s);
     const float *head = t->pooled;
     if (train && t->p_drop > 0) {
-        dropout_mask(&m->dropout_rng, t->p_drop, t->mask_h, (size_t)B * E);
+        draw_mask(m, t->p_drop, t->mask_h, (size_t)B * E);
         dropout_forward(t->pooled, t->mask_h, (size_t)B * E, t->head_in);
         head = t->head_in;
     }
-    linear_forward(head, B, E, d + t->fc_w, d + t->fc_b, NUM_CLASSES, m->logits);
+    linear_forward(head, B, E, d + t->fc_w, d + t->fc_b, NUM_CLASSES, logits);
 }
 
-static void tf_forward(Model *m, const Batch *b, int train) { tf_run(m, b, train ? MODE_TRAIN : MODE_EVAL); }
+/* Evaluation runs in slices of EVAL_SLICE reviews: the GEMMs stay large,
+ * and a big evaluation batch touches no more memory than a training batch. */
+enum { EVAL_SLICE = 64 };
+
+static void tf_forward(Model *m, const Batch *b, int train) {
+    if (train || b->B <= EVAL_SLICE) {
+        tf_run(m, b, train ? MODE_TRAIN : MODE_EVAL, m->logits);
+        return;
+    }
+    for (int s0 = 0; s0 < b->B; s0 += EVAL_SLICE) {
+        Batch part = *b;
+        part.tokens = b->tokens + (size_t)s0 * b->T;
+        part.lengths = b->lengths ? b->lengths + s0 : NULL;
+        part.labels = b->labels ? b->labels + s0 : NULL;
+        part.B = b->B - s0 < EVAL_SLICE ? b->B - s0 : EVAL_SLICE;
+        tf_run(m, &part, MODE_EVAL, m->logits + (size_t)s0 * NUM_CLASSES);
+    }
+}
 
 /* ---- backward ------------------------------------------------------------ */
 
@@ -514,7 +557,7 @@ static int tf_explain(Model *m, const int32_t *tokens, int len, Explanation *out
     memcpy(tok, tokens, (size_t)len * sizeof *tok);
     int32_t L32 = len;
     Batch b = {.tokens = tok, .lengths = &L32, .labels = NULL, .B = 1, .T = T};
-    tf_run(m, &b, MODE_KEEP_MAPS);
+    tf_run(m, &b, MODE_KEEP_MAPS, m->logits);
     free(tok);
 
     const int H = t->H, NL = t->L;

@@ -25,67 +25,101 @@ int seqpack_build(SeqPack *s, int nseq, const int32_t *len, int32_t *off, size_t
     return rows;
 }
 
-/* exp for the softmax: Cephes' range reduction and degree-6 polynomial
- * (about 1 ulp), written branch-free so row loops vectorise; libm's expf is
- * a call per element. Inputs are <= 0 here (the row maximum is subtracted). */
-static inline float exp_poly(float x) {
-    x = x < -87.3f ? -87.3f : x;
-    x = x > 88.3f ? 88.3f : x;
-    float n = rintf(x * 1.44269504088896341f);
-    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
+/* The softmax and the dropout hash run on 8-float vectors (GCC/Clang vector
+ * extensions: AVX when enabled, pairs of SSE registers otherwise); libm's
+ * expf would be a call per element and the loops do not auto-vectorise
+ * without -ffast-math. */
+typedef float f8 __attribute__((vector_size(32)));
+typedef int32_t i8 __attribute__((vector_size(32)));
+typedef uint32_t u8 __attribute__((vector_size(32)));
+/* Unaligned view of 8 floats in a float buffer. */
+typedef float f8u __attribute__((vector_size(32), aligned(4), may_alias));
+
+static inline f8 load8(const float *p) { return *(const f8u *)p; }
+
+static inline void store8(float *p, f8 v) { *(f8u *)p = v; }
+
+static inline f8 splat(float x) { return (f8){x, x, x, x, x, x, x, x}; }
+
+/* exp with Cephes' range reduction and degree-6 polynomial (about 1 ulp).
+ * Rounding to the nearest integer uses the 1.5 * 2^23 trick, whose bit
+ * pattern also carries that integer for the exponent. Inputs below -87.3
+ * (and -inf) are clamped: their exp is ~1e-38, far below what a softmax
+ * row can resolve. */
+static inline f8 exp8(f8 x) {
+    const f8 lo = splat(-87.3f), magic = splat(12582912.0f);
+    i8 small = x < lo;
+    x = (f8)(((i8)x & ~small) | ((i8)lo & small));
+    f8 t = x * 1.44269504088896341f + magic;
+    f8 n = t - magic;
+    f8 r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    f8 p = splat(1.9875691500e-4f);
     p = p * r + 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    i8 e = ((i8)t - (i8)magic + 127) << 23;
+    return p * (f8)e;
 }
 
-/* Eight partial sums keep the reductions vectorisable without -ffast-math. */
 static void softmax_row(float *x, int n) {
-    float mx[8], m = x[0];
-    for (int k = 0; k < 8; k++) mx[k] = x[0];
+    float m = x[0];
     int j = 0;
-    for (; j + 8 <= n; j += 8)
-        for (int k = 0; k < 8; k++) mx[k] = x[j + k] > mx[k] ? x[j + k] : mx[k];
-    for (; j < n; j++) m = x[j] > m ? x[j] : m;
-    for (int k = 0; k < 8; k++) m = mx[k] > m ? mx[k] : m;
-    float acc[8] = {0};
-    j = 0;
-    for (; j + 8 <= n; j += 8)
-        for (int k = 0; k < 8; k++) {
-            float e = exp_poly(x[j + k] - m);
-            x[j + k] = e;
-            acc[k] += e;
+    if (n >= 8) {
+        f8 mv = load8(x);
+        for (j = 8; j + 8 <= n; j += 8) {
+            f8 v = load8(x + j);
+            i8 gt = v > mv;
+            mv = (f8)(((i8)v & gt) | ((i8)mv & ~gt));
         }
+        for (int k = 0; k < 8; k++) m = mv[k] > m ? mv[k] : m;
+    }
+    for (; j < n; j++) m = x[j] > m ? x[j] : m;
+    f8 acc = splat(0.0f);
+    for (j = 0; j + 8 <= n; j += 8) {
+        f8 e = exp8(load8(x + j) - m);
+        store8(x + j, e);
+        acc += e;
+    }
     float sum = 0;
-    for (; j < n; j++) {
-        x[j] = exp_poly(x[j] - m);
-        sum += x[j];
+    if (j < n) {
+        /* The tail goes through the same exp so every element is computed alike. */
+        float tail[8];
+        for (int k = 0; k < 8; k++) tail[k] = j + k < n ? x[j + k] - m : 0.0f;
+        f8 e = exp8(load8(tail));
+        for (int k = 0; j + k < n; k++) x[j + k] = e[k], sum += e[k];
     }
     for (int k = 0; k < 8; k++) sum += acc[k];
     float inv = 1.0f / sum;
     for (j = 0; j < n; j++) x[j] *= inv;
 }
 
-static float dot_row(const float *a, const float *b, int n) {
-    float acc[8] = {0}, s = 0;
+/* Softmax backward of one row in place: g = p * (g - <p, g>). */
+static void softmax_row_backward(const float *p, float *g, int n) {
+    f8 acc = splat(0.0f);
     int j = 0;
-    for (; j + 8 <= n; j += 8)
-        for (int k = 0; k < 8; k++) acc[k] += a[j + k] * b[j + k];
-    for (; j < n; j++) s += a[j] * b[j];
-    for (int k = 0; k < 8; k++) s += acc[k];
-    return s;
+    for (; j + 8 <= n; j += 8) acc += load8(p + j) * load8(g + j);
+    float r = 0;
+    for (; j < n; j++) r += p[j] * g[j];
+    for (int k = 0; k < 8; k++) r += acc[k];
+    for (j = 0; j + 8 <= n; j += 8) store8(g + j, load8(p + j) * (load8(g + j) - r));
+    for (; j < n; j++) g[j] = p[j] * (g[j] - r);
 }
 
 /* Counter-based mask: element idx of the probability buffer is kept when a
  * hash of (seed, idx) clears the threshold (Wellons' lowbias32 mixer). */
 static inline uint32_t mix32(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+static inline u8 mix32x8(u8 x) {
     x ^= x >> 16;
     x *= 0x7feb352dU;
     x ^= x >> 15;
@@ -100,10 +134,17 @@ static uint32_t drop_threshold(float p) { return (uint32_t)((double)p * 42949672
 static void drop_apply(float *y, const float *x, size_t n, size_t base, MhaDropout d) {
     uint32_t thr = drop_threshold(d.p);
     float scale = 1.0f / (1.0f - d.p);
-    uint32_t b = (uint32_t)base, m = (uint32_t)n;
-    for (uint32_t i = 0; i < m; i++) {
-        uint32_t h = mix32((b + i) * 0x9e3779b9U + d.seed);
-        y[i] = x[i] * (h >= thr ? scale : 0.0f);
+    uint32_t b = (uint32_t)base;
+    size_t i = 0;
+    const u8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
+    for (; i + 8 <= n; i += 8) {
+        u8 h = mix32x8((lane + (b + (uint32_t)i)) * 0x9e3779b9U + d.seed);
+        i8 keep = (i8)(h >= thr);
+        store8(y + i, (f8)((i8)(load8(x + i) * scale) & keep));
+    }
+    for (; i < n; i++) {
+        uint32_t h = mix32((b + (uint32_t)i) * 0x9e3779b9U + d.seed);
+        y[i] = h >= thr ? x[i] * scale : 0.0f;
     }
 }
 
@@ -156,12 +197,7 @@ static void mha_backward_task(void *p, int t0, int t1) {
         gemm(0, 1, L, L, dh, 1.0f, dC, E, V, E3, 0.0f, G, L);
         if (c->drop.p > 0) drop_apply(G, G, (size_t)L * L, po, c->drop);
         /* Softmax backward per query row: dS = P * (dP - <P, dP>). */
-        for (int i = 0; i < L; i++) {
-            const float *pr = P + (size_t)i * L;
-            float *gr = G + (size_t)i * L;
-            float r = dot_row(pr, gr, L);
-            for (int j = 0; j < L; j++) gr[j] = pr[j] * (gr[j] - r);
-        }
+        for (int i = 0; i < L; i++) softmax_row_backward(P + (size_t)i * L, G + (size_t)i * L, L);
         gemm(0, 0, L, dh, L, c->scale, G, L, K, E3, 0.0f, dQ, E3);
         gemm(1, 0, L, dh, L, c->scale, G, L, Q, E3, 0.0f, dK, E3);
     }
@@ -169,11 +205,15 @@ static void mha_backward_task(void *p, int t0, int t1) {
 
 /* The per-head products are small (len x len x dh): one single-threaded GEMM
  * per (sequence, head) on our own pool beats OpenBLAS splitting each one. */
-static void run_heads(int ntasks, ParallelFn fn, void *ctx) {
-    int threads = compute_threads();
-    if (threads > 1) openblas_set_num_threads(1);
+static void run_heads(const SeqPack *s, int ntasks, ParallelFn fn, void *ctx) {
+    if (s->psize < 16384) { /* a few short sequences: threads would cost more than they save */
+        fn(ctx, 0, ntasks);
+        return;
+    }
+    int blas_threads = openblas_get_num_threads();
+    if (blas_threads > 1) openblas_set_num_threads(1);
     parallel_for(ntasks, fn, ctx);
-    if (threads > 1) openblas_set_num_threads(threads);
+    if (blas_threads > 1) openblas_set_num_threads(blas_threads);
 }
 
 void mha_forward(const SeqPack *s, int E, int H, const float *x, const MhaParams *w, MhaDropout drop, float *qkv,
@@ -181,7 +221,7 @@ void mha_forward(const SeqPack *s, int E, int H, const float *x, const MhaParams
     linear_forward(x, s->rows, E, w->w_in, w->b_in, 3 * E, qkv);
     MhaTask c = {.s = s, .E = E, .H = H, .dh = E / H, .scale = 1.0f / sqrtf((float)(E / H)), .drop = drop,
                  .qkv = qkv, .probs = probs, .dropped = dropped, .ctx = ctx};
-    run_heads(s->nseq * H, mha_forward_task, &c);
+    run_heads(s, s->nseq * H, mha_forward_task, &c);
     linear_forward(ctx, s->rows, E, w->w_out, w->b_out, E, out);
 }
 
@@ -192,6 +232,6 @@ void mha_backward(const SeqPack *s, int E, int H, const float *x, const MhaParam
     linear_backward(ctx, s->rows, E, w->w_out, E, dout, NULL, g->w_out, g->b_out);
     MhaTask c = {.s = s, .E = E, .H = H, .dh = E / H, .scale = 1.0f / sqrtf((float)(E / H)), .drop = drop,
                  .qkv = qkv, .probs_in = probs, .dctx = dctx, .dqkv = dqkv, .dscores = dscores};
-    run_heads(s->nseq * H, mha_backward_task, &c);
+    run_heads(s, s->nseq * H, mha_backward_task, &c);
     linear_backward(x, s->rows, E, w->w_in, 3 * E, dqkv, dx, g->w_in, g->b_in);
 }

@@ -41,7 +41,10 @@ void ffn_forward(const float *x, int N, int E, int F, int act, const FfnParams *
     float *lin = act == ACT_GELU ? pre : hid;
     gemm(0, 1, N, F, E, 1.0f, x, E, w->w1, E, 0.0f, lin, F);
     FfnCtx c = {.F = F, .act = act, .b1 = w->b1, .mask = mask, .pre_out = pre, .hid = hid};
-    parallel_for(N, ffn_act_rows, &c);
+    if ((size_t)N * F < 16384)
+        ffn_act_rows(&c, 0, N);
+    else
+        parallel_for(N, ffn_act_rows, &c);
     linear_forward(hid, N, F, w->w2, w->b2, E, out);
 }
 
@@ -72,7 +75,10 @@ void ffn_backward(const float *x, int N, int E, int F, int act, const FfnParams 
     gemm(0, 0, N, F, E, 1.0f, dout, E, w->w2, F, 0.0f, dhid, F);
     linear_backward(hid, N, F, w->w2, E, dout, NULL, g->w2, g->b2);
     FfnCtx c = {.F = F, .act = act, .mask = mask, .pre = pre, .hid_in = hid, .dhid = dhid, .dpre = dpre};
-    parallel_for(N, ffn_dact_rows, &c);
+    if ((size_t)N * F < 16384)
+        ffn_dact_rows(&c, 0, N);
+    else
+        parallel_for(N, ffn_dact_rows, &c);
     const float *d1 = act == ACT_GELU ? dpre : dhid;
     linear_backward(x, N, E, w->w1, F, d1, dx, g->w1, g->b1);
 }

@@ -32,7 +32,10 @@ static void pos_fwd_seqs(void *p, int s0, int s1) {
 
 void position_add_forward(const float *P, int E, int nseq, const int32_t *off, const int32_t *len, float *x) {
     PosCtx c = {.src = P, .dst = x, .E = E, .nseq = nseq, .off = off, .len = len};
-    parallel_for(nseq, pos_fwd_seqs, &c);
+    if (nseq < 2 || (size_t)(off[nseq - 1] + len[nseq - 1]) * E < 16384)
+        pos_fwd_seqs(&c, 0, nseq);
+    else
+        parallel_for(nseq, pos_fwd_seqs, &c);
 }
 
 static void pos_bwd_cols(void *p, int e0, int e1) {
@@ -46,7 +49,7 @@ static void pos_bwd_cols(void *p, int e0, int e1) {
 
 void position_add_backward(const float *dx, int E, int nseq, const int32_t *off, const int32_t *len, float *dP) {
     PosCtx c = {.src = dx, .dst = dP, .E = E, .nseq = nseq, .off = off, .len = len};
-    if (E >= 32)
+    if (E >= 32 && nseq > 0 && (size_t)(off[nseq - 1] + len[nseq - 1]) * E >= 16384)
         parallel_for(E, pos_bwd_cols, &c);
     else
         pos_bwd_cols(&c, 0, E);

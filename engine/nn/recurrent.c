@@ -4,6 +4,7 @@
 
 #include "activations.h"
 #include "dropout.h"
+#include "vecmath.h"
 
 /* Row-parallel elementwise kernels pay for the thread hand-off only when a
  * step has enough work; below this many gate values per step they run inline. */
@@ -41,6 +42,7 @@ typedef struct Layout {
     size_t dh, dc;                    /* [B x H] gradients carried across steps */
     size_t bufA, bufB;                /* [N x D] gradients between layers */
     size_t ones;                      /* [N] for bias gradients as a GEMM */
+    size_t zeros;                     /* [GH] */
     size_t total;
 } Layout;
 
@@ -80,6 +82,7 @@ static void layout(const Recurrent *r, Layout *L) {
         L->bufB = carve(&at, N * D);
     }
     L->ones = carve(&at, N);
+    L->zeros = carve(&at, GH);
     L->total = at;
 }
 
@@ -96,6 +99,7 @@ void recurrent_bind(Recurrent *r, float *arena) {
     r->arena_floats = L.total;
     float *ones = arena + L.ones;
     for (size_t i = 0, N = (size_t)r->max_B * r->max_T; i < N; i++) ones[i] = 1.0f;
+    memset(arena + L.zeros, 0, (size_t)cell_gates(r->cell) * r->hidden * sizeof(float));
 }
 
 float *recurrent_output(const Recurrent *r) {
@@ -117,55 +121,116 @@ typedef struct Step {
     float *hn;           /* GRU, ld H */
     const float *hh;     /* GRU h' W_hh^T, ld GH */
     const float *bias;
+    const float *zeros;  /* [GH] of zeros: the previous state of a starting row */
     /* backward */
     const float *dout;   /* ld D */
     float *dG, *dGh;     /* ld GH */
     float *dh, *dc;      /* ld H, row j = row j of the step */
 } Step;
 
+/* Each kernel body is written once over a lane type: first whole vectors
+ * (vf, VLANES floats), then the scalar tail with the same formulas. Rows that
+ * start a sequence read a zero row as their previous state. */
+#define VEC vf, vload, vstore, vsigmoid, vtanh, VLANES
+#define SCALAR float, sload, sstore, ssigmoid, stanh, 1
+
+#define RNN_FWD(V, LD, ST, SIG, TANH, STEP)                                                   \
+    for (; k + STEP <= H; k += STEP) {                                                        \
+        V a = TANH(LD(g + k) + LD(b + k));                                                    \
+        ST(g + k, a);                                                                         \
+        ST(h + k, a);                                                                         \
+    }
+
+#define LSTM_FWD(V, LD, ST, SIG, TANH, STEP)                                                  \
+    for (; k + STEP <= H; k += STEP) {                                                        \
+        V i = SIG(LD(g + k) + LD(b + k));                                                     \
+        V f = SIG(LD(g + H + k) + LD(b + H + k));                                             \
+        V u = TANH(LD(g + 2 * H + k) + LD(b + 2 * H + k));                                    \
+        V o = SIG(LD(g + 3 * H + k) + LD(b + 3 * H + k));                                     \
+        V cc = f * LD(cp + k) + i * u;                                                        \
+        V t = TANH(cc);                                                                       \
+        ST(g + k, i);                                                                         \
+        ST(g + H + k, f);                                                                     \
+        ST(g + 2 * H + k, u);                                                                 \
+        ST(g + 3 * H + k, o);                                                                 \
+        ST(c + k, cc);                                                                        \
+        ST(tc + k, t);                                                                        \
+        ST(h + k, o * t);                                                                     \
+    }
+
+/* b holds b_ir + b_hr, b_iz + b_hz, b_in, b_hn */
+#define GRU_FWD(V, LD, ST, SIG, TANH, STEP)                                                   \
+    for (; k + STEP <= H; k += STEP) {                                                        \
+        V r = SIG(LD(g + k) + LD(b + k) + LD(hh + k));                                        \
+        V z = SIG(LD(g + H + k) + LD(b + H + k) + LD(hh + H + k));                            \
+        V hv = LD(hh + 2 * H + k) + LD(b + 3 * H + k);                                        \
+        V n = TANH(LD(g + 2 * H + k) + LD(b + 2 * H + k) + r * hv);                           \
+        ST(g + k, r);                                                                         \
+        ST(g + H + k, z);                                                                     \
+        ST(g + 2 * H + k, n);                                                                 \
+        ST(hn + k, hv);                                                                       \
+        ST(h + k, n + z * (LD(hp + k) - n));                                                  \
+    }
+
+#define RNN_BWD(V, LD, ST, SIG, TANH, STEP)                                                   \
+    for (; k + STEP <= H; k += STEP) {                                                        \
+        V y = LD(g + k);                                                                      \
+        ST(dG + k, (LD(dh + k) + LD(dout + k)) * (1.0f - y * y));                             \
+    }
+
+#define LSTM_BWD(V, LD, ST, SIG, TANH, STEP)                                                  \
+    for (; k + STEP <= H; k += STEP) {                                                        \
+        V dhv = LD(dh + k) + LD(dout + k);                                                    \
+        V i = LD(g + k), f = LD(g + H + k), u = LD(g + 2 * H + k), o = LD(g + 3 * H + k);     \
+        V t = LD(tc + k);                                                                     \
+        V dc = LD(dcr + k) + dhv * o * (1.0f - t * t);                                        \
+        ST(dG + k, dc * u * i * (1.0f - i));                                                  \
+        ST(dG + H + k, dc * LD(cp + k) * f * (1.0f - f));                                     \
+        ST(dG + 2 * H + k, dc * i * (1.0f - u * u));                                          \
+        ST(dG + 3 * H + k, dhv * t * o * (1.0f - o));                                         \
+        ST(dcr + k, dc * f);                                                                  \
+    }
+
+/* dh keeps the direct path to h' (dh z); the W_hh path is added by the step GEMM */
+#define GRU_BWD(V, LD, ST, SIG, TANH, STEP)                                                   \
+    for (; k + STEP <= H; k += STEP) {                                                        \
+        V dhv = LD(dh + k) + LD(dout + k);                                                    \
+        V r = LD(g + k), z = LD(g + H + k), n = LD(g + 2 * H + k);                            \
+        V dn = dhv * (1.0f - z) * (1.0f - n * n);                                             \
+        V dz = dhv * (LD(hp + k) - n) * z * (1.0f - z);                                       \
+        V dr = dn * LD(hn + k) * r * (1.0f - r);                                              \
+        ST(dG + k, dr);                                                                       \
+        ST(dGh + k, dr);                                                                      \
+        ST(dG + H + k, dz);                                                                   \
+        ST(dGh + H + k, dz);                                                                  \
+        ST(dG + 2 * H + k, dn);                                                               \
+        ST(dGh + 2 * H + k, dn * r);                                                          \
+        ST(dh + k, dhv * z);                                                                  \
+    }
+
+#define EXPAND(m, args) m args
+
 static void step_forward_rows(void *ctx, int j0, int j1) {
     const Step *s = ctx;
     int H = s->H, GH = s->GH;
+    const float *b = s->bias;
     for (int j = j0; j < j1; j++) {
         float *g = s->G + (size_t)j * GH, *h = s->h + (size_t)j * s->D;
-        const float *hp = j < s->nprev ? s->hprev + (size_t)j * s->D : NULL;
+        int live = j < s->nprev, k = 0;
         if (s->cell == CELL_RNN) {
-            for (int k = 0; k < H; k++) g[k] += s->bias[k];
-            act_tanh_forward(g, (size_t)H, g);
-            memcpy(h, g, (size_t)H * sizeof(float));
+            EXPAND(RNN_FWD, (VEC))
+            EXPAND(RNN_FWD, (SCALAR))
         } else if (s->cell == CELL_LSTM) {
-            for (int k = 0; k < GH; k++) g[k] += s->bias[k];
-            act_sigmoid_forward(g, 2 * (size_t)H, g);
-            act_tanh_forward(g + 2 * H, (size_t)H, g + 2 * H);
-            act_sigmoid_forward(g + 3 * H, (size_t)H, g + 3 * H);
-            const float *gi = g, *gf = g + H, *gg = g + 2 * H, *go = g + 3 * H;
+            const float *cp = live ? s->cprev + (size_t)j * H : s->zeros;
             float *c = s->c + (size_t)j * H, *tc = s->tc + (size_t)j * H;
-            const float *cp = j < s->nprev ? s->cprev + (size_t)j * H : NULL;
-            if (cp)
-                for (int k = 0; k < H; k++) c[k] = gf[k] * cp[k] + gi[k] * gg[k];
-            else
-                for (int k = 0; k < H; k++) c[k] = gi[k] * gg[k];
-            act_tanh_forward(c, (size_t)H, tc);
-            for (int k = 0; k < H; k++) h[k] = go[k] * tc[k];
+            EXPAND(LSTM_FWD, (VEC))
+            EXPAND(LSTM_FWD, (SCALAR))
         } else {
-            const float *hh = s->hh + (size_t)j * GH;
+            const float *hh = live ? s->hh + (size_t)j * GH : s->zeros;
+            const float *hp = live ? s->hprev + (size_t)j * s->D : s->zeros;
             float *hn = s->hn + (size_t)j * H;
-            if (hp) {
-                for (int k = 0; k < 2 * H; k++) g[k] += s->bias[k] + hh[k];
-                for (int k = 0; k < H; k++) hn[k] = hh[2 * H + k] + s->bias[3 * H + k];
-            } else {
-                for (int k = 0; k < 2 * H; k++) g[k] += s->bias[k];
-                for (int k = 0; k < H; k++) hn[k] = s->bias[3 * H + k];
-            }
-            act_sigmoid_forward(g, 2 * (size_t)H, g);
-            float *gn = g + 2 * H;
-            const float *gr = g, *gz = g + H;
-            for (int k = 0; k < H; k++) gn[k] += s->bias[2 * H + k] + gr[k] * hn[k];
-            act_tanh_forward(gn, (size_t)H, gn);
-            if (hp)
-                for (int k = 0; k < H; k++) h[k] = gn[k] + gz[k] * (hp[k] - gn[k]);
-            else
-                for (int k = 0; k < H; k++) h[k] = gn[k] - gz[k] * gn[k];
+            EXPAND(GRU_FWD, (VEC))
+            EXPAND(GRU_FWD, (SCALAR))
         }
     }
 }
@@ -176,42 +241,22 @@ static void step_backward_rows(void *ctx, int j0, int j1) {
     for (int j = j0; j < j1; j++) {
         const float *g = s->G + (size_t)j * GH, *dout = s->dout + (size_t)j * s->D;
         float *dG = s->dG + (size_t)j * GH, *dh = s->dh + (size_t)j * H;
-        for (int k = 0; k < H; k++) dh[k] += dout[k];
+        int live = j < s->nprev, k = 0;
         if (s->cell == CELL_RNN) {
-            for (int k = 0; k < H; k++) dG[k] = dh[k] * (1.0f - g[k] * g[k]);
+            EXPAND(RNN_BWD, (VEC))
+            EXPAND(RNN_BWD, (SCALAR))
         } else if (s->cell == CELL_LSTM) {
-            const float *gi = g, *gf = g + H, *gg = g + 2 * H, *go = g + 3 * H;
             const float *tc = s->tc + (size_t)j * H;
-            const float *cp = j < s->nprev ? s->cprev + (size_t)j * H : NULL;
-            float *dc = s->dc + (size_t)j * H;
-            for (int k = 0; k < H; k++) {
-                float d_c = dc[k] + dh[k] * go[k] * (1.0f - tc[k] * tc[k]);
-                float d_o = dh[k] * tc[k];
-                float d_i = d_c * gg[k];
-                float d_g = d_c * gi[k];
-                float d_f = cp ? d_c * cp[k] : 0.0f;
-                dG[k] = d_i * gi[k] * (1.0f - gi[k]);
-                dG[H + k] = d_f * gf[k] * (1.0f - gf[k]);
-                dG[2 * H + k] = d_g * (1.0f - gg[k] * gg[k]);
-                dG[3 * H + k] = d_o * go[k] * (1.0f - go[k]);
-                dc[k] = d_c * gf[k];
-            }
+            const float *cp = live ? s->cprev + (size_t)j * H : s->zeros;
+            float *dcr = s->dc + (size_t)j * H;
+            EXPAND(LSTM_BWD, (VEC))
+            EXPAND(LSTM_BWD, (SCALAR))
         } else {
-            const float *gr = g, *gz = g + H, *gn = g + 2 * H;
             const float *hn = s->hn + (size_t)j * H;
-            const float *hp = j < s->nprev ? s->hprev + (size_t)j * s->D : NULL;
+            const float *hp = live ? s->hprev + (size_t)j * s->D : s->zeros;
             float *dGh = s->dGh + (size_t)j * GH;
-            for (int k = 0; k < H; k++) {
-                float hpk = hp ? hp[k] : 0.0f;
-                float d_n = dh[k] * (1.0f - gz[k]) * (1.0f - gn[k] * gn[k]);
-                float d_z = dh[k] * (hpk - gn[k]) * gz[k] * (1.0f - gz[k]);
-                float d_r = d_n * hn[k] * gr[k] * (1.0f - gr[k]);
-                dG[k] = dGh[k] = d_r;
-                dG[H + k] = dGh[H + k] = d_z;
-                dG[2 * H + k] = d_n;
-                dGh[2 * H + k] = d_n * gr[k];
-                dh[k] *= gz[k]; /* direct path to h'; the W_hh path is added by the step GEMM */
-            }
+            EXPAND(GRU_BWD, (VEC))
+            EXPAND(GRU_BWD, (SCALAR))
         }
     }
 }
@@ -239,7 +284,7 @@ static void direction_forward(Recurrent *r, const Layout *L, int l, int d, const
     /* all timesteps' input projections at once */
     gemm(0, 1, r->N, GH, in, 1.0f, X, in, w->w_ih, in, 0.0f, gates, GH);
 
-    Step s = {.cell = r->cell, .H = H, .GH = GH, .D = D, .bias = bias};
+    Step s = {.cell = r->cell, .H = H, .GH = GH, .D = D, .bias = bias, .zeros = A + L->zeros};
     for (int i = 0; i < T; i++) {
         int t = d == 0 ? i : T - 1 - i;
         int nb = r->batch_sizes[t];
@@ -309,7 +354,7 @@ static void direction_backward(Recurrent *r, const Layout *L, int l, int d, cons
     memset(dh, 0, (size_t)r->B * H * sizeof(float));
     memset(dc, 0, (size_t)r->B * H * sizeof(float));
 
-    Step s = {.cell = r->cell, .H = H, .GH = GH, .D = D, .dh = dh, .dc = dc};
+    Step s = {.cell = r->cell, .H = H, .GH = GH, .D = D, .dh = dh, .dc = dc, .zeros = A + L->zeros};
     /* sweep in the reverse of the direction's own order */
     for (int i = 0; i < T; i++) {
         int t = d == 0 ? T - 1 - i : i;
@@ -351,8 +396,15 @@ static void direction_backward(Recurrent *r, const Layout *L, int l, int d, cons
             if (nb > nprev) memset(dst + (size_t)nprev * H, 0, (size_t)(nb - nprev) * H * sizeof(float));
         }
         gemm(1, 0, GH, H, N, 1.0f, dGh, GH, hp, H, 1.0f, w->dw_hh, H);
-        gemm(1, 0, GH, 1, N, 1.0f, dG, GH, ones, 1, 1.0f, w->db_ih, 1);
-        gemm(1, 0, GH, 1, N, 1.0f, dGh, GH, ones, 1, 1.0f, w->db_hh, 1);
+        if (r->cell == CELL_GRU) {
+            gemm(1, 0, GH, 1, N, 1.0f, dG, GH, ones, 1, 1.0f, w->db_ih, 1);
+            gemm(1, 0, GH, 1, N, 1.0f, dGh, GH, ones, 1, 1.0f, w->db_hh, 1);
+        } else {
+            /* both biases see the same pre-activation gradient: sum it once */
+            float *db = A + L->hh;
+            gemm(1, 0, GH, 1, N, 1.0f, dG, GH, ones, 1, 0.0f, db, 1);
+            for (int k = 0; k < GH; k++) w->db_ih[k] += db[k], w->db_hh[k] += db[k];
+        }
     }
     if (dX) gemm(0, 0, N, in, GH, 1.0f, dG, GH, w->w_ih, in, beta_dx, dX, in);
 }
