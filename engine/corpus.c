@@ -10,11 +10,11 @@
 #include "data_internal.h"
 #include "tensor.h"
 
-#define BLOCK_BYTES (4u << 20)
+size_t raw_corpus_block_bytes = 4u << 20;
 
 char *raw_corpus_reserve(RawCorpus *c, size_t len, size_t written) {
     if (c->nblocks && c->used + len + 1 <= c->block_cap) return c->blocks[c->nblocks - 1] + c->used;
-    size_t cap = len + 1 > BLOCK_BYTES ? len + 1 : BLOCK_BYTES;
+    size_t cap = len + 1 > raw_corpus_block_bytes ? len + 1 : raw_corpus_block_bytes;
     char *b = malloc(cap);
     if (!b) return NULL;
     char **list = realloc(c->blocks, sizeof *list * (size_t)(c->nblocks + 1));
@@ -22,7 +22,7 @@ char *raw_corpus_reserve(RawCorpus *c, size_t len, size_t written) {
         free(b);
         return NULL;
     }
-    if (written) memcpy(b, c->blocks[c->nblocks - 1] + c->used, written); /* the review started in the old block */
+    if (written) memcpy(b, list[c->nblocks - 1] + c->used, written); /* the review started in the old block */
     c->blocks = list;
     c->blocks[c->nblocks++] = b;
     c->used = 0;

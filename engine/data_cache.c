@@ -206,7 +206,7 @@ fail:
 /* ---- save ----------------------------------------------------------------- */
 
 typedef struct {
-    time_t t;
+    int64_t t; /* mtime in ns */
     char name[64];
 } CacheFile;
 
@@ -231,7 +231,7 @@ static void prune(void) {
         memcpy(e[n].name, de->d_name, len + 1);
         snprintf(p, sizeof p, CACHE_DIR "/%s", e[n].name);
         if (stat(p, &st)) continue;
-        e[n].t = st.st_mtime;
+        e[n].t = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
         n++;
     }
     closedir(dir);

@@ -49,6 +49,9 @@ typedef struct RawCorpus {
     CorpusStream *stream; /* NULL unless read and tokenized concurrently */
 } RawCorpus;
 
+/* Size of a text block (tests make it small to cross block boundaries often). */
+extern size_t raw_corpus_block_bytes;
+
 /* Room for len bytes of the next review's text, of which the first `written`
  * were already put at the previous pointer (they move along when a new block
  * is needed). Valid until the next raw_corpus_reserve. */

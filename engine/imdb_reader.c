@@ -107,16 +107,21 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
         int kind = name ? classify(name, &split, &label, &id, &rating) : KIND_NONE;
         if (kind == KIND_UNSUP) c->n_unsup++;
         if (kind != KIND_LABELLED) continue; /* the next header skips the data */
-        size_t avail = archive_entry_size_is_set(e) && archive_entry_size(e) > 0 ? (size_t)archive_entry_size(e) : 0;
-        size_t got = 0;
-        for (;;) {
-            if (avail == 0) avail = got > 4096 ? got : 4096;
-            char *dst = raw_corpus_reserve(c, got + avail, got);
+        /* the header gives the size; without one, read until the data ends */
+        int sized = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0;
+        size_t want = sized ? (size_t)archive_entry_size(e) : 4096, got = 0;
+        if (!raw_corpus_reserve(c, want, 0)) {
+            snprintf(err, errlen, "%s: out of memory reading %s", path, name);
+            goto done;
+        }
+        while (!sized || got < want) {
+            if (got == want) want *= 2;
+            char *dst = raw_corpus_reserve(c, want, got);
             if (!dst) {
                 snprintf(err, errlen, "%s: out of memory reading %s", path, name);
                 goto done;
             }
-            la_ssize_t k = archive_read_data(a, dst + got, avail);
+            la_ssize_t k = archive_read_data(a, dst + got, want - got);
             if (k < 0) {
                 snprintf(err, errlen, "%s: damaged or truncated archive at %s (%s)", path, name,
                          archive_error_string(a));
@@ -124,7 +129,10 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
             }
             if (k == 0) break;
             got += (size_t)k;
-            avail -= (size_t)k;
+        }
+        if (sized && got < want) {
+            snprintf(err, errlen, "%s: truncated archive: %s ends after %zu of %zu bytes", path, name, got, want);
+            goto done;
         }
         if (raw_corpus_commit(c, split, label, id, rating, got)) {
             snprintf(err, errlen, "%s: out of memory", path);

@@ -96,8 +96,8 @@ static int apply_start(RunState *s, const json_t *o) {
     s->reason[0] = 0;
     /* A resumed run restarts at its checkpoint: whatever the killed process
      * logged after that step is replaced by what the resumed one logs. */
-    long from = lnum(o, "resumed_from_step", 0);
-    if (from > 0) {
+    long from = lnum(o, "resumed_from_step", -1);
+    if (from >= 0) {
         while (s->n_steps && s->steps[s->n_steps - 1].step > from) s->n_steps--;
         while (s->n_evals && s->evals[s->n_evals - 1].step > from) s->n_evals--;
         while (s->n_explains && s->explains[s->n_explains - 1].step > from)

@@ -9,7 +9,10 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -516,6 +519,7 @@ static const Entry IMDB[] = {
     {"aclImdb/train/pos/7_7.txt", "Good fun, a great cast."},
     {"aclImdb/train/neg/5_4.txt", "Not good: a bad script and dull scenes."},
     {"aclImdb/test/neg/0_2.txt", "Terrible."},
+    {"aclImdb/train/neg/6_3.txt", ""},
     {"aclImdb/test/pos/0_10.txt", "Great great great!"},
     {"aclImdb/train/urls_pos.txt", "http://example.com"},
     {"aclImdb/imdb.vocab", "the\nand\n"},
@@ -545,13 +549,13 @@ static void write_archive(const char *path, const Entry *entries, int n, const c
 
 static void write_folder(const char *root, const Entry *entries, int n) {
     for (int i = 0; i < n; i++) {
-        char p[1024], cmd[1100];
+        char p[1024];
         snprintf(p, sizeof p, "%s/%s", root, entries[i].name);
-        char *slash = strrchr(p, '/');
-        *slash = 0;
-        snprintf(cmd, sizeof cmd, "mkdir -p '%s'", p);
-        assert_int_equal(system(cmd), 0);
-        *slash = '/';
+        for (char *s = p + 1; (s = strchr(s, '/')); s++) { /* mkdir -p of the folders */
+            *s = 0;
+            mkdir(p, 0777);
+            *s = '/';
+        }
         write_text(p, entries[i].text);
     }
 }
@@ -565,7 +569,7 @@ static Config imdb_config(char *path) {
 }
 
 static void check_imdb(const Dataset *d) {
-    assert_int_equal(d->train.n + d->val.n, 6);
+    assert_int_equal(d->train.n + d->val.n, 7);
     assert_int_equal(d->val.n, 2);
     assert_int_equal(count_label(&d->val, 1), 1);
     assert_int_equal(d->test.n, 4);
@@ -585,6 +589,20 @@ static void check_imdb(const Dataset *d) {
         }
         if (!found) fail_msg("test row %d matches no test review", i);
     }
+    /* the empty review: nothing before truncation, one <UNK> after */
+    int empty = 0;
+    for (int s = 0; s < 2; s++) {
+        const Split *sp = s ? &d->val : &d->train;
+        for (int i = 0; i < sp->n; i++)
+            if (sp->full_lengths[i] == 0) {
+                empty++;
+                assert_int_equal(sp->lengths[i], 1);
+                assert_int_equal(sp->tokens[i * 16], TOK_UNK);
+                assert_int_equal(sp->tokens[i * 16 + 1], TOK_PAD);
+                assert_int_equal(sp->ratings[i], 3);
+            }
+    }
+    assert_int_equal(empty, 1);
     /* test words outside the training vocabulary count as <UNK> */
     assert_int_equal(vocab_lookup(&d->vocab, "wonderful", 9), TOK_UNK);
     assert_true(d->stats.test_unk > 0);
@@ -623,26 +641,81 @@ static void test_imdb_archive_and_folder(void **state) {
     memset(&rc, 0, sizeof rc);
     assert_int_equal(imdb_read(tgz, &rc, err, sizeof err), 0);
     assert_int_equal(corpus_sort(&rc, NULL), 0);
-    assert_int_equal(rc.n, 10);
+    assert_int_equal(rc.n, 11);
     for (int i = 1; i < rc.n; i++) {
         const RawDoc *p = &rc.docs[i - 1], *q = &rc.docs[i];
         assert_true(p->split < q->split || (p->split == q->split && (p->label < q->label ||
                                                                      (p->label == q->label && p->id < q->id))));
     }
-    assert_int_equal(rc.docs[0].id, 4); /* train/neg: 4, 5, 10 */
+    assert_int_equal(rc.docs[0].id, 4); /* train/neg: 4, 5, 6, 10 */
     assert_int_equal(rc.docs[0].rating, 1);
-    assert_int_equal(rc.docs[2].id, 10);
+    assert_int_equal(rc.docs[2].id, 6);
+    assert_int_equal(rc.docs[2].len, 0);
+    assert_int_equal(rc.docs[3].id, 10);
     raw_corpus_free(&rc);
     dataset_free(&a);
     rm_rf(dir);
     free(dir);
 }
 
-/* Reading an archive while tokenizing (many batches, any thread count) gives
- * exactly the dataset built from the same reviews in memory. */
+typedef struct {
+    RawCorpus *dst;
+    const RawCorpus *src;
+} Feeder;
+
+/* Adds the reviews in two bursts, so the tokenizer works on batches meanwhile. */
+static void *feed(void *arg) {
+    Feeder *f = arg;
+    for (int i = 0; i < f->src->n; i++) {
+        const RawDoc *d = &f->src->docs[i];
+        if (raw_corpus_add(f->dst, d->split, d->label, d->id, d->rating, d->text, d->len)) return NULL;
+        if (i == 700) usleep(100 * 1000);
+    }
+    raw_corpus_finish(f->dst);
+    return NULL;
+}
+
+static void test_tokenize_streamed(void **state) {
+    (void)state;
+    Config syn = synthetic_config(500, 48);
+    RawCorpus src, dst;
+    memset(&src, 0, sizeof src);
+    memset(&dst, 0, sizeof dst);
+    assert_int_equal(synthetic_generate(&syn, &src), 0);
+    TokCorpus whole, streamed;
+    assert_int_equal(corpus_tokenize(&src, &whole), 0);
+    CorpusStream stream;
+    pthread_mutex_init(&stream.mu, NULL);
+    pthread_cond_init(&stream.grew, NULL);
+    stream.finished = 0;
+    dst.stream = &stream;
+    Feeder f = {&dst, &src};
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, feed, &f), 0);
+    assert_int_equal(corpus_tokenize(&dst, &streamed), 0);
+    pthread_join(tid, NULL);
+    assert_int_equal(streamed.n, whole.n);
+    assert_int_equal(streamed.words.n, whole.words.n);
+    for (int d = 0; d < whole.n; d++) {
+        assert_int_equal(streamed.len[d], whole.len[d]);
+        for (int k = 0; k < whole.len[d]; k++)
+            assert_string_equal(word_table_word(&streamed.words, streamed.ids[d][k]),
+                                word_table_word(&whole.words, whole.ids[d][k]));
+    }
+    tok_corpus_free(&whole);
+    tok_corpus_free(&streamed);
+    dst.stream = NULL;
+    raw_corpus_free(&dst);
+    raw_corpus_free(&src);
+    pthread_cond_destroy(&stream.grew);
+    pthread_mutex_destroy(&stream.mu);
+}
+
+/* Reading an archive while tokenizing (several batches, one thread or all)
+ * gives exactly the dataset built from the same reviews in memory. */
 static void test_imdb_streaming_matches_memory(void **state) {
     (void)state;
-    Config syn = synthetic_config(900, 48);
+    Config syn = synthetic_config(600, 48); /* 1200 reviews: several batches of 256 */
     syn.data_vocab_size = 200;
     RawCorpus rc;
     memset(&rc, 0, sizeof rc);
@@ -659,14 +732,14 @@ static void test_imdb_streaming_matches_memory(void **state) {
         entries[i].text = strndup(d->text, d->len);
     }
     char *dir = make_temp_dir("sentui-imdb-stream");
-    char tgz[512], folder[512], err[512];
+    char tgz[512], err[512];
     snprintf(tgz, sizeof tgz, "%s/big.tar.gz", dir);
-    snprintf(folder, sizeof folder, "%s/tree", dir);
     write_archive(tgz, entries, rc.n, NULL);
-    write_folder(folder, entries, rc.n);
 
     Dataset mem, arc;
     assert_int_equal(dataset_load(&syn, &mem, err, sizeof err), 0);
+    size_t block = raw_corpus_block_bytes;
+    raw_corpus_block_bytes = 1000; /* reviews often start near the end of a block */
     Config c = syn;
     c.data_dataset = DATASET_IMDB;
     c.data_path = tgz;
@@ -676,14 +749,63 @@ static void test_imdb_streaming_matches_memory(void **state) {
         assert_datasets_equal(&mem, &arc);
         dataset_free(&arc);
     }
-    c.data_path = folder;
-    if (dataset_load(&c, &arc, err, sizeof err)) fail_msg("%s", err);
-    assert_datasets_equal(&mem, &arc);
-    dataset_free(&arc);
+    raw_corpus_block_bytes = block;
     dataset_free(&mem);
     for (int i = 0; i < rc.n; i++) free((char *)entries[i].name), free((char *)entries[i].text);
     free(entries);
     raw_corpus_free(&rc);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* The key covers the source file: a newer archive is not served old data. */
+static void test_imdb_cache_follows_source(void **state) {
+    (void)state;
+    char *dir = make_temp_dir("sentui-imdb-cache");
+    char cwd[4096], tgz[512], err[512];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(dir), 0);
+    snprintf(tgz, sizeof tgz, "%s/a.tar.gz", dir);
+    write_archive(tgz, IMDB, N_IMDB, NULL);
+    Config c = imdb_config(tgz);
+    c.data_cache = 1;
+    Dataset a, b;
+    if (dataset_load(&c, &a, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(a.stats.from_cache, 0);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 1);
+    assert_string_equal(b.stats.source, tgz);
+    assert_datasets_equal(&a, &b);
+    dataset_free(&b);
+    /* rewritten with one review less and an older mtime: a different file all the same */
+    write_archive(tgz, IMDB, N_IMDB, "test/pos/3_8");
+    struct timespec when[2] = {{1000000000, 0}, {1000000000, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, tgz, when, 0), 0);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 0);
+    assert_int_equal(b.test.n, a.test.n - 1);
+    dataset_free(&b);
+    dataset_free(&a);
+
+    /* old cache files are pruned: at most eight stay */
+    Config s = synthetic_config(20, 8);
+    s.data_cache = 1;
+    for (int i = 0; i < 11; i++) {
+        s.data_max_len = 8 + i;
+        assert_int_equal(dataset_load(&s, &a, err, sizeof err), 0);
+        dataset_free(&a);
+    }
+    int files = 0;
+    DIR *d = opendir(".cache");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));) files += !strncmp(e->d_name, "data-", 5);
+    closedir(d);
+    assert_int_equal(files, 8);
+    s.data_max_len = 18; /* the newest is still there */
+    assert_int_equal(dataset_load(&s, &a, err, sizeof err), 0);
+    assert_int_equal(a.stats.from_cache, 1);
+    dataset_free(&a);
+    assert_int_equal(chdir(cwd), 0);
     rm_rf(dir);
     free(dir);
 }
@@ -770,7 +892,9 @@ int main(void) {
         cmocka_unit_test(test_dataset_synthetic),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_imdb_archive_and_folder),
+        cmocka_unit_test(test_tokenize_streamed),
         cmocka_unit_test(test_imdb_streaming_matches_memory),
+        cmocka_unit_test(test_imdb_cache_follows_source),
         cmocka_unit_test(test_imdb_errors),
         cmocka_unit_test(test_imdb_path),
     };

@@ -100,7 +100,10 @@ static void print_text(const Config *c, const Dataset *d, SplitFigures *f, int n
     char trunc[16], kind[16];
     config_enum_name(TRUNCATE_VALUES, c->data_truncate, trunc, sizeof trunc);
     config_enum_name(DATASET_VALUES, c->data_dataset, kind, sizeof kind);
-    printf("dataset     %s: %s\n", kind, st->source);
+    if (c->data_dataset == DATASET_IMDB)
+        printf("dataset     %s: %s\n", kind, st->source);
+    else
+        printf("dataset     %s\n", st->source);
     printf("loaded in   %.2f s (%s)\n\n", st->load_seconds,
            st->from_cache ? "from the cache" : c->data_cache ? "built, now cached in .cache/" : "built, cache off");
     printf("%-12s %8s %8s %8s\n", "split", "reviews", "neg", "pos");

@@ -2,7 +2,6 @@
 
 #include <cblas.h>
 #include <math.h>
-#include <string.h>
 
 #include "linear.h"
 #include "tensor.h"
