@@ -73,26 +73,36 @@ int synthetic_generate(const Config *cfg, RawCorpus *c);
 int synthetic_rule(const char *text, size_t len);
 
 /* First 8 bytes of a word, zero-padded: words never hold NUL, so for words of
- * up to 8 bytes equal keys mean equal words. */
+ * up to 8 bytes equal keys mean equal words. Short words are read with two
+ * overlapping loads instead of a byte loop. */
 static inline uint64_t data_key8(const char *w, size_t n) {
     uint64_t k = 0;
-    if (n >= 8)
+    if (n >= 8) {
         memcpy(&k, w, 8);
-    else
-        for (size_t i = 0; i < n; i++) k |= (uint64_t)(unsigned char)w[i] << (8 * i);
+    } else if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, w, 4);
+        memcpy(&hi, w + n - 4, 4);
+        k = lo | (uint64_t)hi << (8 * (n - 4));
+    } else if (n >= 2) {
+        uint16_t lo, hi;
+        memcpy(&lo, w, 2);
+        memcpy(&hi, w + n - 2, 2);
+        k = lo | (uint64_t)hi << (8 * (n - 2));
+    } else if (n == 1) {
+        k = (unsigned char)w[0];
+    }
     return k;
 }
 
-/* Hash of a word whose data_key8 is k, 8 bytes at a time. */
+/* Hash of a word whose data_key8 is k: one multiply for the usual short word. */
 static inline uint32_t data_hash_key(uint64_t k, const char *w, size_t n) {
-    uint64_t h = (k ^ (uint64_t)n) * 0xff51afd7ed558ccdull;
+    uint64_t h = (k ^ (uint64_t)n << 56) * 0x9e3779b97f4a7c15ull;
     for (size_t i = 8; i < n; i += 8) {
         size_t m = n - i < 8 ? n - i : 8;
-        h = (h ^ (h >> 32) ^ data_key8(w + i, m)) * 0xc4ceb9fe1a85ec53ull;
+        h = (h ^ (h >> 29) ^ data_key8(w + i, m)) * 0xff51afd7ed558ccdull;
     }
-    h ^= h >> 29;
-    h *= 0x9e3779b97f4a7c15ull;
-    return (uint32_t)(h >> 32);
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 static inline uint32_t data_hash32(const char *w, size_t n) { return data_hash_key(data_key8(w, n), w, n); }

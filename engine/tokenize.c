@@ -52,8 +52,10 @@
 
 enum { B_SEP, B_LET, B_DIG, B_JOIN, B_APOS, B_DASH, B_DOT, B_COMMA, B_LT, B_HI };
 
-/* Byte classes for ASCII; everything >= 0x80 is B_HI and decoded. */
-static const unsigned char byte_class[128] = {
+/* Byte classes; everything >= 0x80 is B_HI and decoded. */
+#define HI16 B_HI, B_HI, B_HI, B_HI, B_HI, B_HI, B_HI, B_HI, B_HI, B_HI, B_HI, B_HI, B_HI, B_HI, B_HI, B_HI
+static const unsigned char byte_class[256] = {
+    [128] = HI16, [144] = HI16, [160] = HI16, [176] = HI16, [192] = HI16, [208] = HI16, [224] = HI16, [240] = HI16,
     ['A'] = B_LET, ['B'] = B_LET, ['C'] = B_LET, ['D'] = B_LET, ['E'] = B_LET, ['F'] = B_LET, ['G'] = B_LET,
     ['H'] = B_LET, ['I'] = B_LET, ['J'] = B_LET, ['K'] = B_LET, ['L'] = B_LET, ['M'] = B_LET, ['N'] = B_LET,
     ['O'] = B_LET, ['P'] = B_LET, ['Q'] = B_LET, ['R'] = B_LET, ['S'] = B_LET, ['T'] = B_LET, ['U'] = B_LET,
@@ -309,9 +311,9 @@ void tokenize(const char *text, size_t len, TokenFn emit, void *ctx) {
         unsigned char c = p[i];
         size_t w = 1;
         int sep;
-        if (c < 0x80 && byte_class[c] == B_LET) {
+        if (byte_class[c] == B_LET) {
             size_t s = i;
-            while (++i < len && p[i] < 0x80 && byte_class[p[i]] == B_LET) {
+            while (++i < len && byte_class[p[i]] == B_LET) {
             }
             if (!in_chunk) start = s, in_chunk = 1, letters_only = 1;
             continue;

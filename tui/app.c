@@ -89,6 +89,11 @@ static int find_action(ScreenId s, int key) {
 int app_key(App *a, int key) {
     if (key == TK_NONE) return F_NONE;
     if (key == TK_RESIZE) return F_REDRAW;
+    if (key == TK_HANGUP) { /* nobody is left to answer a question: save the run and go */
+        dash_stop_and_wait(a);
+        a->quit = 1;
+        return F_QUIT;
+    }
     if (a->confirm_quit) {
         if (key == 'y' || key == 'Y') {
             dash_stop_and_wait(a);

@@ -4,6 +4,7 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +38,18 @@ static void crash_handler(int sig) {
     raise(sig);
 }
 
+static volatile sig_atomic_t hung_up;
+
 static void interrupt_handler(int sig) {
-    (void)sig;
-    interrupted = 1;
+    if (sig == SIGINT) interrupted = 1;
+    else hung_up = 1;
+}
+
+/* get_wch returns ERR at once, forever, once the terminal is gone; without
+ * this check the key loop would spin a core with nobody to see it. */
+static int input_gone(void) {
+    struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+    return poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 static void install_handlers(void) {
@@ -179,6 +189,7 @@ int term_read_key(int timeout_ms) {
         interrupted = 0;
         return TK_INTERRUPT;
     }
+    if (hung_up || (rc == ERR && input_gone())) return TK_HANGUP;
     if (rc == ERR) return TK_NONE;
     if (rc == KEY_CODE_YES) {
         switch (ch) {

@@ -26,7 +26,8 @@ enum {
     TK_TAB,
     TK_BTAB,
     TK_RESIZE,
-    TK_INTERRUPT, /* SIGINT, SIGTERM or SIGHUP arrived */
+    TK_INTERRUPT, /* SIGINT arrived */
+    TK_HANGUP,    /* the terminal went away (SIGHUP, SIGTERM, input closed): save and leave */
     TK_F1,
 };
 
