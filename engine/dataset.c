@@ -96,15 +96,14 @@ static int fill_split(Split *s, const RawCorpus *rc, const TokCorpus *tc, const 
 }
 
 /* Vocabulary and encoded splits from the sorted, tokenized reviews. */
-static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tcp, Dataset *d, char *err, size_t errlen) {
-    const TokCorpus tc = *tcp;
+static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tc, Dataset *d, char *err, size_t errlen) {
     int n = rc->n, rcode = -1;
     int32_t *labels = malloc(sizeof(int32_t) * (size_t)(n + 1));
     int32_t *all = malloc(sizeof(int32_t) * (size_t)(n + 1));
     int32_t *kept = malloc(sizeof(int32_t) * (size_t)(n + 1));
     int32_t *held = malloc(sizeof(int32_t) * (size_t)(n + 1));
-    int64_t *counts = calloc((size_t)tc.words.n + 1, sizeof *counts);
-    int32_t *map = malloc(sizeof(int32_t) * (size_t)(tc.words.n + 1));
+    int64_t *counts = calloc((size_t)tc->words.n + 1, sizeof *counts);
+    int32_t *map = malloc(sizeof(int32_t) * (size_t)(tc->words.n + 1));
     if (!labels || !all || !kept || !held || !counts || !map) {
         snprintf(err, errlen, "out of memory");
         goto done;
@@ -124,23 +123,23 @@ static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tcp, Dat
     /* the vocabulary sees the training reviews only */
     for (int i = 0; i < n_kept; i++) {
         int doc = kept[i];
-        for (int k = 0; k < tc.len[doc]; k++) counts[tc.ids[doc][k]]++;
+        for (int k = 0; k < tc->len[doc]; k++) counts[tc->ids[doc][k]]++;
     }
     long distinct = 0;
-    for (int w = 0; w < tc.words.n; w++) distinct += counts[w] > 0;
-    if (vocab_build(&d->vocab, &tc.words, counts, c->data_vocab_size, c->data_min_freq)) {
+    for (int w = 0; w < tc->words.n; w++) distinct += counts[w] > 0;
+    if (vocab_build(&d->vocab, &tc->words, counts, c->data_vocab_size, c->data_min_freq)) {
         snprintf(err, errlen, "out of memory building the vocabulary");
         goto done;
     }
-    for (int w = 0; w < tc.words.n; w++)
-        map[w] = vocab_lookup(&d->vocab, word_table_word(&tc.words, w), tc.words.len[w]);
+    for (int w = 0; w < tc->words.n; w++)
+        map[w] = vocab_lookup(&d->vocab, word_table_word(&tc->words, w), tc->words.len[w]);
 
     int T = c->data_max_len;
     DatasetStats *st = &d->stats;
     long val_tokens, val_unk;
-    if (fill_split(&d->train, rc, &tc, map, kept, n_kept, T, c->data_truncate, &st->train_tokens, &st->train_unk) ||
-        fill_split(&d->val, rc, &tc, map, held, n_held, T, c->data_truncate, &val_tokens, &val_unk) ||
-        fill_split(&d->test, rc, &tc, map, all, n_test, T, c->data_truncate, &st->test_tokens, &st->test_unk)) {
+    if (fill_split(&d->train, rc, tc, map, kept, n_kept, T, c->data_truncate, &st->train_tokens, &st->train_unk) ||
+        fill_split(&d->val, rc, tc, map, held, n_held, T, c->data_truncate, &val_tokens, &val_unk) ||
+        fill_split(&d->test, rc, tc, map, all, n_test, T, c->data_truncate, &st->test_tokens, &st->test_unk)) {
         snprintf(err, errlen, "out of memory encoding the splits");
         goto done;
     }

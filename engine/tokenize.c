@@ -2,8 +2,9 @@
  * split it with NLTK's word_tokenize, stripped string.punctuation from every
  * token and kept the tokens for which str.isalpha() held. Only the letters that
  * survive matter, so this scanner reproduces where NLTK's splits fall between
- * letters and which tokens the isalpha filter drops, in one pass over the bytes
- * with no allocation.
+ * letters and which tokens the isalpha filter drops, scanning the bytes once
+ * (a chunk holding more than ASCII letters is looked at again) with no
+ * allocation.
  *
  * Exact rules (tests/test_tokenize.c checks each one):
  *  1. "<br />", "<br/>", "<br>" (any case, spaces allowed before '/' and '>')
@@ -12,7 +13,10 @@
  *  2. The text is cut into chunks at separators:
  *     - ASCII whitespace and control bytes (0x00-0x20, 0x7f), C1 controls,
  *       invalid UTF-8 bytes (each one), Unicode spaces (U+00A0, U+2000-U+200A,
- *       U+2028/9, U+202F, U+205F, U+3000, U+1680, U+0085);
+ *       U+2028/9, U+202F, U+205F, U+3000, U+1680, U+0085). NLTK would keep
+ *       a control character inside its token and drop the whole token;
+ *       separating keeps the words around the stray U+0096/U+0097 (cp1252
+ *       dashes) that IMDb reviews hold;
  *     - ! " # $ % & ( ) * ; < > ? @ [ ] { } and the backquote;
  *     - quotes NLTK splits off: « » ‘ ’ “ ” „ and the dashes U+2012-U+2015;
  *     - ',' and ':' unless a digit follows ("1,000" stays one chunk);
