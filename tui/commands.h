@@ -15,7 +15,7 @@
     X(eval, "RUN [--split test|val]", "re-evaluate a checkpoint")                               \
     X(data, "[CONFIG] [--set k=v]...", "dataset figures: counts, lengths, coverage, load time") \
     X(config, "FILE [--set k=v]... | --schema", "print the resolved config or its errors")     \
-    X(bench, "[--json] [--arch A]...", "throughput of each architecture and GEMM peak")
+    X(bench, "[CONFIG...] [--json] [--threads N]", "training and eval throughput, GFLOP/s vs GEMM peak")
 
 #define DECLARE_CMD(name, args, help) int cmd_##name(int argc, char **argv);
 SENTUI_COMMANDS(DECLARE_CMD)
