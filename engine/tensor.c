@@ -102,9 +102,12 @@ static void *pool_worker(void *arg) {
         void *ctx = pool.ctx;
         int n = pool.n, parts = pool.nthreads;
         pthread_mutex_unlock(&pool.mu);
-        int b, e;
-        chunk(n, parts, id, &b, &e);
-        if (b < e) fn(ctx, b, e);
+        /* Workers beyond this region's thread count sit it out. */
+        if (id < parts) {
+            int b, e;
+            chunk(n, parts, id, &b, &e);
+            if (b < e) fn(ctx, b, e);
+        }
         pthread_mutex_lock(&pool.mu);
         if (--pool.pending == 0) pthread_cond_signal(&pool.done);
     }
