@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_tui.h"
 #include "commands.h"
 #include "config.h"
 #include "data.h"
@@ -20,7 +21,7 @@
 #include "tensor.h"
 
 typedef struct BenchOpts {
-    int steps, reps, threads, json, eval_batch;
+    int steps, reps, threads, json, eval_batch, tui;
     const char *configs[32];
     int n_configs;
     const char *sets[32];
@@ -283,6 +284,7 @@ int cmd_bench(int argc, char **argv) {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--json")) o.json = 1;
+        else if (!strcmp(a, "--tui")) o.tui = 1;
         else if (!strcmp(a, "--steps") && v) o.steps = atoi(argv[++i]);
         else if (!strcmp(a, "--reps") && v) o.reps = atoi(argv[++i]);
         else if (!strcmp(a, "--threads") && v) o.threads = atoi(argv[++i]);
@@ -291,6 +293,7 @@ int cmd_bench(int argc, char **argv) {
         else if (a[0] != '-' && o.n_configs < 32) o.configs[o.n_configs++] = a;
         else {
             fprintf(stderr, "usage: sentui bench [CONFIG...] [--json] [--steps N] [--reps N] [--threads N]\n"
+                            "       sentui bench --tui [CONFIG] [--set k=v]...   (cost of watching a run)\n"
                             "                    [--eval-batch N] [--set k=v]...\n");
             return 2;
         }
@@ -298,6 +301,14 @@ int cmd_bench(int argc, char **argv) {
     if (o.steps < 1 || o.reps < 1 || o.eval_batch < 1) {
         fprintf(stderr, "sentui bench: --steps, --reps and --eval-batch must be positive\n");
         return 2;
+    }
+    if (o.tui) {
+        Config c;
+        if (load_config(&o, o.n_configs ? o.configs[0] : "configs/synthetic/lstm.yaml", &c) != 0) return 2;
+        if (o.threads > 0) c.train_threads = o.threads;
+        int rc = bench_tui_overhead(&c, o.json);
+        config_free(&c);
+        return rc;
     }
     if (!o.n_configs)
         for (int i = 0; default_configs[i]; i++)
