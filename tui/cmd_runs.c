@@ -54,7 +54,11 @@ int cmd_runs(int argc, char **argv) {
         free(runs);
         return 0;
     }
-    printf("%-34s %-11s %8s %6s %8s %7s %8s %7s %9s  %s\n", "id", "arch", "params", "epochs", "val acc", "val F1",
+    /* The id column fits the longest name, so the table stays aligned. */
+    int idw = 2;
+    for (int i = 0; i < n; i++)
+        if ((int)strlen(runs[i].run) > idw) idw = (int)strlen(runs[i].run);
+    printf("%-*s %-11s %8s %6s %8s %7s %8s %7s %9s  %s\n", idw, "id", "arch", "params", "epochs", "val acc", "val F1",
            "test acc", "test F1", "time", "status");
     for (int i = 0; i < n; i++) {
         const RunSummary *s = &runs[i];
@@ -65,7 +69,7 @@ int cmd_runs(int argc, char **argv) {
         score(ta, sizeof ta, &s->test, 0);
         score(tf, sizeof tf, &s->test, 1);
         format_duration(s->train_seconds, t, sizeof t);
-        printf("%-34s %-11s %8s %6d %8s %7s %8s %7s %9s  %s\n", s->run, s->arch, p, s->epochs, va, vf, ta, tf, t,
+        printf("%-*s %-11s %8s %6d %8s %7s %8s %7s %9s  %s\n", idw, s->run, s->arch, p, s->epochs, va, vf, ta, tf, t,
                run_status_text(s->status));
     }
     free(runs);
