@@ -10,7 +10,6 @@
 
 #include "model.h"
 #include "nn/dropout.h"
-#include "nn/embedding.h"
 #include "nn/linear.h"
 
 typedef struct Bag {
@@ -22,7 +21,6 @@ typedef struct Bag {
     int32_t *len, *off, *boff, *tok, *bid; /* packed unigram ids [rows], bigram buckets [brows] */
     float *inv_count;                      /* [B] 1 / (unigrams + bigrams) */
     float *pooled, *mask, *head_in, *g_pooled; /* [B x E] */
-    float *g_rows;                         /* [rows x E] per-token gradient rows */
     void *arena;
 } Bag;
 
@@ -64,7 +62,7 @@ static int bag_build(Model *m, char *err, size_t errlen) {
 static int bag_setup(Model *m) {
     Bag *g = m->impl;
     size_t B = (size_t)m->max_B, R = B * m->max_T, E = (size_t)g->E;
-    size_t ints = 3 * B + 2 * R, floats = B + 4 * B * E + R * E;
+    size_t ints = 3 * B + 2 * R, floats = B + 4 * B * E;
     g->arena = malloc(ints * sizeof(int32_t) + floats * sizeof(float));
     if (!g->arena) return -1;
     int32_t *ip = g->arena;
@@ -78,8 +76,7 @@ static int bag_setup(Model *m) {
     g->pooled = fp, fp += B * E;
     g->mask = fp, fp += B * E;
     g->head_in = fp, fp += B * E;
-    g->g_pooled = fp, fp += B * E;
-    g->g_rows = fp;
+    g->g_pooled = fp;
     return 0;
 }
 
@@ -105,6 +102,20 @@ static void bag_init(Model *m, Rng *rng) {
     for (size_t i = 0; i < NUM_CLASSES; i++) d[g->fc_b + i] = rng_range(rng, -bound, bound);
 }
 
+/* Rows are summed 8 floats at a time (vector extensions: at -O2 a plain loop
+ * over a runtime length stays scalar). */
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
+#define LD(p) ((v8)(*(const v8u *)(p)))
+#define ST(p, v) (*(v8u *)(p) = (v))
+
+/* out[0..E) += row[0..E) */
+static inline void add_row(float *out, const float *row, int E) {
+    int e = 0;
+    for (; e + 8 <= E; e += 8) ST(out + e, LD(out + e) + LD(row + e));
+    for (; e < E; e++) out[e] += row[e];
+}
+
 typedef struct {
     const Model *m;
     Bag *g;
@@ -119,16 +130,10 @@ static void bag_sum_seqs(void *p, int s0, int s1) {
         float *out = g->pooled + (size_t)s * E;
         memset(out, 0, (size_t)E * sizeof(float));
         const int32_t *tok = g->tok + g->off[s];
-        for (int t = 0; t < g->len[s]; t++) {
-            const float *row = d + g->emb + (size_t)tok[t] * E;
-            for (int e = 0; e < E; e++) out[e] += row[e];
-        }
+        for (int t = 0; t < g->len[s]; t++) add_row(out, d + g->emb + (size_t)tok[t] * E, E);
         if (g->bigrams) {
             const int32_t *bid = g->bid + g->boff[s];
-            for (int t = 0; t + 1 < g->len[s]; t++) {
-                const float *row = d + g->big + (size_t)bid[t] * E;
-                for (int e = 0; e < E; e++) out[e] += row[e];
-            }
+            for (int t = 0; t + 1 < g->len[s]; t++) add_row(out, d + g->big + (size_t)bid[t] * E, E);
         }
         for (int e = 0; e < E; e++) out[e] *= g->inv_count[s];
     }
@@ -170,16 +175,28 @@ static void bag_forward(Model *m, const Batch *b, int train) {
     linear_forward(head, B, E, d + g->fc_w, d + g->fc_b, NUM_CLASSES, m->logits);
 }
 
-/* Every token of sequence s receives the same gradient row d(pooled_s) / count_s. */
-static void fill_rows(const Bag *g, int bigram) {
-    const int E = g->E;
+/* Every token of sequence s receives the same gradient row
+ * d(pooled_s) / count_s (already scaled in g_pooled). Threads own bands of
+ * 8-float columns and walk every token, so rows shared by many tokens never
+ * race and the sums keep one order for any thread count. Padding (id 0)
+ * gets no gradient. */
+typedef struct {
+    const Bag *g;
+    float *demb, *dbig;
+} ScatterCtx;
+
+static void scatter_cols(void *p, int k0, int k1) {
+    const ScatterCtx *c = p;
+    const Bag *g = c->g;
+    const int E = g->E, e0 = k0 * 8, e1 = k1 * 8 < E ? k1 * 8 : E;
     for (int s = 0; s < g->B; s++) {
-        int n = bigram ? g->len[s] - 1 : g->len[s], o = bigram ? g->boff[s] : g->off[s];
-        const float *src = g->g_pooled + (size_t)s * E;
-        for (int t = 0; t < n; t++) {
-            float *dst = g->g_rows + (size_t)(o + t) * E;
-            for (int e = 0; e < E; e++) dst[e] = src[e] * g->inv_count[s];
-        }
+        const float *src = g->g_pooled + (size_t)s * E + e0;
+        const int32_t *tok = g->tok + g->off[s];
+        for (int t = 0; t < g->len[s]; t++)
+            if (tok[t] != 0) add_row(c->demb + (size_t)tok[t] * E + e0, src, e1 - e0);
+        if (!c->dbig) continue;
+        const int32_t *bid = g->bid + g->boff[s];
+        for (int t = 0; t + 1 < g->len[s]; t++) add_row(c->dbig + (size_t)bid[t] * E + e0, src, e1 - e0);
     }
 }
 
@@ -193,13 +210,15 @@ static void bag_backward(Model *m, const Batch *b) {
     memset(g->g_pooled, 0, (size_t)B * E * sizeof(float));
     linear_backward(drop ? g->head_in : g->pooled, B, E, d + g->fc_w, NUM_CLASSES, m->dlogits, g->g_pooled,
                     gr + g->fc_w, gr + g->fc_b);
-    if (drop) dropout_apply(g->g_pooled, g->mask, (size_t)B * E);
-    fill_rows(g, 0);
-    embedding_backward(gr + g->emb, E, g->tok, g->rows, g->g_rows, 0);
-    if (g->bigrams && g->brows > 0) {
-        fill_rows(g, 1);
-        embedding_backward(gr + g->big, E, g->bid, g->brows, g->g_rows, -1);
-    }
+    for (int s = 0; s < B; s++)
+        for (int e = 0; e < E; e++)
+            g->g_pooled[(size_t)s * E + e] *= (drop ? g->mask[(size_t)s * E + e] : 1.0f) * g->inv_count[s];
+    ScatterCtx c = {g, gr + g->emb, g->bigrams ? gr + g->big : NULL};
+    int bands = (E + 7) / 8;
+    if ((size_t)g->rows * E < 16384)
+        scatter_cols(&c, 0, bands);
+    else
+        parallel_for(bands, scatter_cols, &c);
 }
 
 static int bag_explain(Model *m, const int32_t *tokens, int len, Explanation *out) {

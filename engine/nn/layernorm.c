@@ -5,6 +5,16 @@
 
 #include "tensor.h"
 
+/* Rows are processed 8 floats at a time with GCC/Clang vector extensions
+ * (AVX when enabled, SSE pairs otherwise): at -O2 the compiler leaves plain
+ * loops over a runtime length scalar. */
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
+#define LD(p) ((v8)(*(const v8u *)(p)))
+#define ST(p, v) (*(v8u *)(p) = (v))
+
+static float hsum(v8 a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); }
+
 typedef struct {
     const float *x, *w, *b, *dy, *mean, *rstd;
     float *y, *mean_out, *rstd_out, *dx, *dw, *db;
@@ -15,20 +25,27 @@ typedef struct {
 static void ln_forward_rows(void *p, int r0, int r1) {
     const LnCtx *c = p;
     const int D = c->D;
+    const float *w = c->w, *b = c->b;
     for (int r = r0; r < r1; r++) {
         const float *x = c->x + (size_t)r * D;
         float *y = c->y + (size_t)r * D;
         /* Two passes: the mean is subtracted before squaring, so the variance
          * does not cancel catastrophically for rows far from zero. */
+        v8 acc = {0};
         float s = 0;
-        for (int i = 0; i < D; i++) s += x[i];
-        float mu = s / (float)D, v = 0;
-        for (int i = 0; i < D; i++) {
-            float d = x[i] - mu;
-            v += d * d;
+        int i = 0;
+        for (; i + 8 <= D; i += 8) acc += LD(x + i);
+        for (; i < D; i++) s += x[i];
+        float mu = (s + hsum(acc)) / (float)D, v = 0;
+        v8 vacc = {0};
+        for (i = 0; i + 8 <= D; i += 8) {
+            v8 d = LD(x + i) - mu;
+            vacc += d * d;
         }
-        float rs = 1.0f / sqrtf(v / (float)D + c->eps);
-        for (int i = 0; i < D; i++) y[i] = (x[i] - mu) * rs * c->w[i] + c->b[i];
+        for (; i < D; i++) v += (x[i] - mu) * (x[i] - mu);
+        float rs = 1.0f / sqrtf((v + hsum(vacc)) / (float)D + c->eps);
+        for (i = 0; i + 8 <= D; i += 8) ST(y + i, (LD(x + i) - mu) * rs * LD(w + i) + LD(b + i));
+        for (; i < D; i++) y[i] = (x[i] - mu) * rs * w[i] + b[i];
         c->mean_out[r] = mu;
         c->rstd_out[r] = rs;
     }
@@ -47,35 +64,50 @@ void layernorm_forward(const float *x, int N, int D, const float *w, const float
 static void ln_backward_rows(void *p, int r0, int r1) {
     const LnCtx *c = p;
     const int D = c->D;
+    const float *w = c->w;
     for (int r = r0; r < r1; r++) {
         const float *x = c->x + (size_t)r * D, *dy = c->dy + (size_t)r * D;
         float *dx = c->dx + (size_t)r * D;
-        float mu = c->mean[r], rs = c->rstd[r];
+        const float mu = c->mean[r], rs = c->rstd[r];
+        v8 ag = {0}, agx = {0};
         float sg = 0, sgx = 0;
-        for (int i = 0; i < D; i++) {
-            float g = dy[i] * c->w[i];
+        int i = 0;
+        for (; i + 8 <= D; i += 8) {
+            v8 g = LD(dy + i) * LD(w + i);
+            ag += g;
+            agx += g * ((LD(x + i) - mu) * rs);
+        }
+        for (; i < D; i++) {
+            float g = dy[i] * w[i];
             sg += g;
             sgx += g * (x[i] - mu) * rs;
         }
-        sg /= (float)D;
-        sgx /= (float)D;
-        for (int i = 0; i < D; i++) {
-            float xh = (x[i] - mu) * rs;
-            dx[i] += rs * (dy[i] * c->w[i] - sg - xh * sgx);
-        }
+        sg = (sg + hsum(ag)) / (float)D;
+        sgx = (sgx + hsum(agx)) / (float)D;
+        for (i = 0; i + 8 <= D; i += 8)
+            ST(dx + i, LD(dx + i) + rs * (LD(dy + i) * LD(w + i) - sg - (LD(x + i) - mu) * rs * sgx));
+        for (; i < D; i++) dx[i] += rs * (dy[i] * w[i] - sg - (x[i] - mu) * rs * sgx);
     }
 }
 
+/* Each thread owns a contiguous range of columns and walks every row, so the
+ * sums never depend on how the work was split. */
 static void ln_backward_cols(void *p, int c0, int c1) {
     const LnCtx *c = p;
     const int D = c->D;
+    float *dw = c->dw, *db = c->db;
     for (int r = 0; r < c->N; r++) {
         const float *x = c->x + (size_t)r * D, *dy = c->dy + (size_t)r * D;
-        float mu = c->mean[r], rs = c->rstd[r];
-        if (c->dw)
-            for (int i = c0; i < c1; i++) c->dw[i] += dy[i] * (x[i] - mu) * rs;
-        if (c->db)
-            for (int i = c0; i < c1; i++) c->db[i] += dy[i];
+        const float mu = c->mean[r], rs = c->rstd[r];
+        int i;
+        if (dw) {
+            for (i = c0; i + 8 <= c1; i += 8) ST(dw + i, LD(dw + i) + LD(dy + i) * ((LD(x + i) - mu) * rs));
+            for (; i < c1; i++) dw[i] += dy[i] * ((x[i] - mu) * rs);
+        }
+        if (db) {
+            for (i = c0; i + 8 <= c1; i += 8) ST(db + i, LD(db + i) + LD(dy + i));
+            for (; i < c1; i++) db[i] += dy[i];
+        }
     }
 }
 
@@ -90,8 +122,6 @@ void layernorm_backward(const float *x, int N, int D, const float *w, const floa
             parallel_for(N, ln_backward_rows, &c);
     }
     if (dw || db) {
-        /* Each thread owns a contiguous range of columns and walks every row,
-         * so the sums never depend on how rows were split. */
         if (small || D < 32)
             ln_backward_cols(&c, 0, D);
         else
