@@ -4,11 +4,9 @@
 
 #include "activations.h"
 #include "dropout.h"
+#include "gemm_small.h"
 #include "vecmath.h"
 
-/* Row-parallel elementwise kernels pay for the thread hand-off only when a
- * step has enough work; below this many gate values per step they run inline. */
-#define PAR_MIN_ELEMS 16384
 
 int cell_gates(int cell) { return cell == CELL_LSTM ? 4 : cell == CELL_GRU ? 3 : 1; }
 
@@ -28,6 +26,30 @@ int rec_pack_plan(const int32_t *sorted_lengths, int B, int T, int32_t *batch_si
 
 /* ---- arena layout ------------------------------------------------------------ */
 
+/* The fused step kernel works on blocks of hidden units: one vector of units
+ * and all its gates (LSTM i f g o; GRU r z n plus W_hn h' apart), or two
+ * vectors of the single RNN gate. Per cell: vectors of units per block, weight
+ * vectors per k in the packed block (the same for the x and the h' part),
+ * accumulators, and rows per tile, chosen to fill the registers. */
+#define RNN_MR 4   /* 4 rows x 2 vectors; 6 rows spill the row broadcasts */
+#define GATED_MR 3 /* 3 rows x 4 gate vectors = 12 accumulators */
+
+typedef struct Geo {
+    int uv, ng, nacc, mr;
+    int bu, nblk, hp;  /* units per block, blocks, H rounded up to whole blocks */
+} Geo;
+
+static Geo geo(int cell, int H) {
+    Geo g;
+    if (cell == CELL_RNN) g = (Geo){.uv = 2, .ng = 2, .nacc = 2, .mr = RNN_MR};
+    else if (cell == CELL_LSTM) g = (Geo){.uv = 1, .ng = 4, .nacc = 4, .mr = GATED_MR};
+    else g = (Geo){.uv = 1, .ng = 3, .nacc = 4, .mr = GATED_MR};
+    g.bu = g.uv * VLANES;
+    g.nblk = (H + g.bu - 1) / g.bu;
+    g.hp = g.nblk * g.bu;
+    return g;
+}
+
 typedef struct Layout {
     size_t out[REC_MAX_LAYERS];       /* [N x D] layer outputs */
     size_t xin[REC_MAX_LAYERS];       /* [N x D] dropped inputs of layer l > 0 */
@@ -35,14 +57,16 @@ typedef struct Layout {
     size_t gates[REC_MAX_LAYERS][2];  /* [N x GH] gate activations */
     size_t cell[REC_MAX_LAYERS][2];   /* LSTM c [N x H]; GRU W_hn h' + b_hn [N x H] */
     size_t tanhc[REC_MAX_LAYERS][2];  /* LSTM tanh(c) [N x H] */
-    size_t bias[REC_MAX_LAYERS][2];   /* [GH + H] biases folded for the step kernels */
-    size_t hh;                        /* [B x GH] GRU h' W_hh^T of one step */
+    size_t wpack;                     /* [W_ih | W_hh] of one direction, packed in unit blocks */
+    size_t bpad;                      /* [4 x hp] biases folded for the step kernel */
+    size_t hhpack;                    /* W_hh packed for dh' = dG W_hh */
     size_t dG, dGh;                   /* [N x GH] pre-activation gradients (ih and hh side) */
-    size_t hp;                        /* [N x H] previous states, packed, for dW_hh */
+    size_t hp;                        /* [N x (in + H + 1)]: x | previous state | 1, packed, for dW */
+    size_t dwt;                       /* [(in + H + 1) x GH] dW^T | db of one direction */
     size_t dh, dc;                    /* [B x H] gradients carried across steps */
     size_t bufA, bufB;                /* [N x D] gradients between layers */
     size_t ones;                      /* [N] for bias gradients as a GEMM */
-    size_t zeros;                     /* [GH] */
+    size_t zeros;                     /* [max(GH, hp)] */
     size_t total;
 } Layout;
 
@@ -58,6 +82,8 @@ static void layout(const Recurrent *r, Layout *L) {
     memset(L, 0, sizeof *L);
     size_t N = (size_t)r->max_B * r->max_T, H = r->hidden, GH = (size_t)cell_gates(r->cell) * H,
            D = (size_t)r->dirs * H, at = 0;
+    Geo g = geo(r->cell, r->hidden);
+    size_t max_in = (size_t)(r->layers > 1 && (int)D > r->input ? (int)D : r->input);
     for (int l = 0; l < r->layers; l++) {
         L->out[l] = carve(&at, N * D);
         if (l > 0 && use_dropout(r)) {
@@ -68,13 +94,15 @@ static void layout(const Recurrent *r, Layout *L) {
             L->gates[l][d] = carve(&at, N * GH);
             if (r->cell != CELL_RNN) L->cell[l][d] = carve(&at, N * H);
             if (r->cell == CELL_LSTM) L->tanhc[l][d] = carve(&at, N * H);
-            L->bias[l][d] = carve(&at, GH + H);
         }
     }
-    L->hh = carve(&at, (size_t)r->max_B * GH);
+    L->wpack = carve(&at, (size_t)g.nblk * (max_in + H) * g.ng * VLANES);
+    L->bpad = carve(&at, 4 * (size_t)g.hp);
+    L->hhpack = carve(&at, gsm_packed_floats((int)GH, (int)H));
     L->dG = carve(&at, N * GH);
     L->dGh = r->cell == CELL_GRU ? carve(&at, N * GH) : L->dG;
-    L->hp = carve(&at, N * H);
+    L->hp = carve(&at, N * (max_in + H + 1));
+    L->dwt = carve(&at, (max_in + H + 1) * GH);
     L->dh = carve(&at, (size_t)r->max_B * H);
     L->dc = carve(&at, (size_t)r->max_B * H);
     if (r->layers > 1) {
@@ -82,7 +110,7 @@ static void layout(const Recurrent *r, Layout *L) {
         L->bufB = carve(&at, N * D);
     }
     L->ones = carve(&at, N);
-    L->zeros = carve(&at, GH);
+    L->zeros = carve(&at, GH > (size_t)g.hp ? GH : (size_t)g.hp);
     L->total = at;
 }
 
@@ -99,7 +127,7 @@ void recurrent_bind(Recurrent *r, float *arena) {
     r->arena_floats = L.total;
     float *ones = arena + L.ones;
     for (size_t i = 0, N = (size_t)r->max_B * r->max_T; i < N; i++) ones[i] = 1.0f;
-    memset(arena + L.zeros, 0, (size_t)cell_gates(r->cell) * r->hidden * sizeof(float));
+    memset(arena + L.zeros, 0, (L.total - L.zeros) * sizeof(float));
 }
 
 float *recurrent_output(const Recurrent *r) {
@@ -108,209 +136,280 @@ float *recurrent_output(const Recurrent *r) {
     return r->arena + L.out[r->layers - 1];
 }
 
-/* ---- one step of one direction ------------------------------------------------- */
-
-typedef struct Step {
-    int cell, H, GH, D;
-    float *G;            /* gates of this step's rows, ld GH */
-    float *h;            /* outputs, ld D (already offset to the direction's columns) */
-    const float *hprev;  /* previous states, ld D; rows >= nprev start from zero */
-    int nprev;
-    float *c, *tc;       /* LSTM, ld H */
-    const float *cprev;
-    float *hn;           /* GRU, ld H */
-    const float *hh;     /* GRU h' W_hh^T, ld GH */
-    const float *bias;
-    const float *zeros;  /* [GH] of zeros: the previous state of a starting row */
-    /* backward */
-    const float *dout;   /* ld D */
-    float *dG, *dGh;     /* ld GH */
-    float *dh, *dc;      /* ld H, row j = row j of the step */
-} Step;
-
-/* Each kernel body is written once over a lane type: first whole vectors
- * (vf, VLANES floats), then the scalar tail with the same formulas. Rows that
- * start a sequence read a zero row as their previous state. */
-#define VEC vf, vload, vstore, vsigmoid, vtanh, VLANES
-#define SCALAR float, sload, sstore, ssigmoid, stanh, 1
-
-#define RNN_FWD(V, LD, ST, SIG, TANH, STEP)                                                   \
-    for (; k + STEP <= H; k += STEP) {                                                        \
-        V a = TANH(LD(g + k) + LD(b + k));                                                    \
-        ST(g + k, a);                                                                         \
-        ST(h + k, a);                                                                         \
-    }
-
-#define LSTM_FWD(V, LD, ST, SIG, TANH, STEP)                                                  \
-    for (; k + STEP <= H; k += STEP) {                                                        \
-        V i = SIG(LD(g + k) + LD(b + k));                                                     \
-        V f = SIG(LD(g + H + k) + LD(b + H + k));                                             \
-        V u = TANH(LD(g + 2 * H + k) + LD(b + 2 * H + k));                                    \
-        V o = SIG(LD(g + 3 * H + k) + LD(b + 3 * H + k));                                     \
-        V cc = f * LD(cp + k) + i * u;                                                        \
-        V t = TANH(cc);                                                                       \
-        ST(g + k, i);                                                                         \
-        ST(g + H + k, f);                                                                     \
-        ST(g + 2 * H + k, u);                                                                 \
-        ST(g + 3 * H + k, o);                                                                 \
-        ST(c + k, cc);                                                                        \
-        ST(tc + k, t);                                                                        \
-        ST(h + k, o * t);                                                                     \
-    }
-
-/* b holds b_ir + b_hr, b_iz + b_hz, b_in, b_hn */
-#define GRU_FWD(V, LD, ST, SIG, TANH, STEP)                                                   \
-    for (; k + STEP <= H; k += STEP) {                                                        \
-        V r = SIG(LD(g + k) + LD(b + k) + LD(hh + k));                                        \
-        V z = SIG(LD(g + H + k) + LD(b + H + k) + LD(hh + H + k));                            \
-        V hv = LD(hh + 2 * H + k) + LD(b + 3 * H + k);                                        \
-        V n = TANH(LD(g + 2 * H + k) + LD(b + 2 * H + k) + r * hv);                           \
-        ST(g + k, r);                                                                         \
-        ST(g + H + k, z);                                                                     \
-        ST(g + 2 * H + k, n);                                                                 \
-        ST(hn + k, hv);                                                                       \
-        ST(h + k, n + z * (LD(hp + k) - n));                                                  \
-    }
-
-#define RNN_BWD(V, LD, ST, SIG, TANH, STEP)                                                   \
-    for (; k + STEP <= H; k += STEP) {                                                        \
-        V y = LD(g + k);                                                                      \
-        ST(dG + k, (LD(dh + k) + LD(dout + k)) * (1.0f - y * y));                             \
-    }
-
-#define LSTM_BWD(V, LD, ST, SIG, TANH, STEP)                                                  \
-    for (; k + STEP <= H; k += STEP) {                                                        \
-        V dhv = LD(dh + k) + LD(dout + k);                                                    \
-        V i = LD(g + k), f = LD(g + H + k), u = LD(g + 2 * H + k), o = LD(g + 3 * H + k);     \
-        V t = LD(tc + k);                                                                     \
-        V dc = LD(dcr + k) + dhv * o * (1.0f - t * t);                                        \
-        ST(dG + k, dc * u * i * (1.0f - i));                                                  \
-        ST(dG + H + k, dc * LD(cp + k) * f * (1.0f - f));                                     \
-        ST(dG + 2 * H + k, dc * i * (1.0f - u * u));                                          \
-        ST(dG + 3 * H + k, dhv * t * o * (1.0f - o));                                         \
-        ST(dcr + k, dc * f);                                                                  \
-    }
-
-/* dh keeps the direct path to h' (dh z); the W_hh path is added by the step GEMM */
-#define GRU_BWD(V, LD, ST, SIG, TANH, STEP)                                                   \
-    for (; k + STEP <= H; k += STEP) {                                                        \
-        V dhv = LD(dh + k) + LD(dout + k);                                                    \
-        V r = LD(g + k), z = LD(g + H + k), n = LD(g + 2 * H + k);                            \
-        V dn = dhv * (1.0f - z) * (1.0f - n * n);                                             \
-        V dz = dhv * (LD(hp + k) - n) * z * (1.0f - z);                                       \
-        V dr = dn * LD(hn + k) * r * (1.0f - r);                                              \
-        ST(dG + k, dr);                                                                       \
-        ST(dGh + k, dr);                                                                      \
-        ST(dG + H + k, dz);                                                                   \
-        ST(dGh + H + k, dz);                                                                  \
-        ST(dG + 2 * H + k, dn);                                                               \
-        ST(dGh + 2 * H + k, dn * r);                                                          \
-        ST(dh + k, dhv * z);                                                                  \
-    }
-
-#define EXPAND(m, args) m args
-
-static void step_forward_rows(void *ctx, int j0, int j1) {
-    const Step *s = ctx;
-    int H = s->H, GH = s->GH;
-    const float *b = s->bias;
-    for (int j = j0; j < j1; j++) {
-        float *g = s->G + (size_t)j * GH, *h = s->h + (size_t)j * s->D;
-        int live = j < s->nprev, k = 0;
-        if (s->cell == CELL_RNN) {
-            EXPAND(RNN_FWD, (VEC))
-            EXPAND(RNN_FWD, (SCALAR))
-        } else if (s->cell == CELL_LSTM) {
-            const float *cp = live ? s->cprev + (size_t)j * H : s->zeros;
-            float *c = s->c + (size_t)j * H, *tc = s->tc + (size_t)j * H;
-            EXPAND(LSTM_FWD, (VEC))
-            EXPAND(LSTM_FWD, (SCALAR))
-        } else {
-            const float *hh = live ? s->hh + (size_t)j * GH : s->zeros;
-            const float *hp = live ? s->hprev + (size_t)j * s->D : s->zeros;
-            float *hn = s->hn + (size_t)j * H;
-            EXPAND(GRU_FWD, (VEC))
-            EXPAND(GRU_FWD, (SCALAR))
-        }
-    }
+/* Threads sharing a sweep: each owns the rows j = tid, tid + P, ... of every
+ * step. A sequence keeps its row from step to step, so a thread only ever
+ * reads states it wrote itself and the whole sweep needs no barrier;
+ * interleaving keeps the threads even when lengths differ. */
+static int sweep_threads(const Recurrent *r) {
+    int P = compute_threads();
+    return P > r->B ? (r->B > 0 ? r->B : 1) : P;
 }
 
-static void step_backward_rows(void *ctx, int j0, int j1) {
-    const Step *s = ctx;
-    int H = s->H, GH = s->GH;
-    for (int j = j0; j < j1; j++) {
-        const float *g = s->G + (size_t)j * GH, *dout = s->dout + (size_t)j * s->D;
-        float *dG = s->dG + (size_t)j * GH, *dh = s->dh + (size_t)j * H;
-        int live = j < s->nprev, k = 0;
-        if (s->cell == CELL_RNN) {
-            EXPAND(RNN_BWD, (VEC))
-            EXPAND(RNN_BWD, (SCALAR))
-        } else if (s->cell == CELL_LSTM) {
-            const float *tc = s->tc + (size_t)j * H;
-            const float *cp = live ? s->cprev + (size_t)j * H : s->zeros;
-            float *dcr = s->dc + (size_t)j * H;
-            EXPAND(LSTM_BWD, (VEC))
-            EXPAND(LSTM_BWD, (SCALAR))
-        } else {
-            const float *hn = s->hn + (size_t)j * H;
-            const float *hp = live ? s->hprev + (size_t)j * s->D : s->zeros;
-            float *dGh = s->dGh + (size_t)j * GH;
-            EXPAND(GRU_BWD, (VEC))
-            EXPAND(GRU_BWD, (SCALAR))
-        }
-    }
-}
-
-static void run_rows(int n, ParallelFn fn, Step *s) {
-    if ((long)n * s->GH >= PAR_MIN_ELEMS)
-        parallel_for(n, fn, s);
-    else if (n > 0)
-        fn(s, 0, n);
-}
+static int rows_of(int nb, int tid, int P) { return nb > tid ? (nb - tid + P - 1) / P : 0; }
 
 /* ---- forward ------------------------------------------------------------------- */
 
-static void direction_forward(Recurrent *r, const Layout *L, int l, int d, const float *X, int in) {
-    int H = r->hidden, GH = cell_gates(r->cell) * H, D = r->dirs * H, T = r->T;
-    const RecWeights *w = &r->w[l][d];
-    float *A = r->arena, *gates = A + L->gates[l][d], *out = A + L->out[l] + (size_t)d * H;
-    float *bias = A + L->bias[l][d];
-    /* b_ih + b_hh folded, except GRU's b_hn which stays inside r * (W_hn h' + b_hn):
-       it follows the folded biases, at [3H, 4H) */
-    for (int k = 0; k < GH; k++) bias[k] = w->b_ih[k] + w->b_hh[k];
+/* Packs [W_ih | W_hh] of one direction block by block: for each block, the x
+ * part (k < in) then the h' part (k < H), each k holding ng vectors of VLANES
+ * weights, the gates of the block's units side by side. Units past H are 0. */
+static void pack_forward(const Recurrent *r, const RecWeights *w, int in, const Geo *g, float *dst) {
+    int H = r->hidden;
+    for (int b = 0; b < g->nblk; b++)
+        for (int part = 0; part < 2; part++) {
+            const float *W = part ? w->w_hh : w->w_ih;
+            int K = part ? H : in;
+            for (int k = 0; k < K; k++)
+                for (int q = 0; q < g->ng; q++)
+                    for (int lane = 0; lane < VLANES; lane++) {
+                        int u = b * g->bu + (r->cell == CELL_RNN ? q * VLANES : 0) + lane;
+                        int row = r->cell == CELL_RNN ? u : q * H + u;
+                        *dst++ = u < H ? W[(size_t)row * K + k] : 0.0f;
+                    }
+        }
+}
+
+/* b_ih + b_hh folded per gate, except GRU's b_in and b_hn, which sit apart
+ * because b_hn stays inside r * (W_hn h' + b_hn): slots 2 and 3. */
+static void pad_biases(const Recurrent *r, const RecWeights *w, const Geo *g, float *bp) {
+    int H = r->hidden, G = cell_gates(r->cell);
+    memset(bp, 0, 4 * (size_t)g->hp * sizeof(float));
+    for (int q = 0; q < G; q++)
+        for (int u = 0; u < H; u++) bp[(size_t)q * g->hp + u] = w->b_ih[q * H + u] + w->b_hh[q * H + u];
     if (r->cell == CELL_GRU)
-        for (int k = 0; k < H; k++) bias[2 * H + k] = w->b_ih[2 * H + k], bias[3 * H + k] = w->b_hh[2 * H + k];
+        for (int u = 0; u < H; u++) bp[2 * (size_t)g->hp + u] = w->b_ih[2 * H + u], bp[3 * (size_t)g->hp + u] = w->b_hh[2 * H + u];
+}
 
-    /* all timesteps' input projections at once */
-    gemm(0, 1, r->N, GH, in, 1.0f, X, in, w->w_ih, in, 0.0f, gates, GH);
+typedef struct FwdCtx {
+    const Recurrent *r;
+    const Layout *L;
+    Geo g;
+    int l, d, in, P;
+    const float *X;
+} FwdCtx;
 
-    Step s = {.cell = r->cell, .H = H, .GH = GH, .D = D, .bias = bias, .zeros = A + L->zeros};
-    for (int i = 0; i < T; i++) {
-        int t = d == 0 ? i : T - 1 - i;
-        int nb = r->batch_sizes[t];
-        if (nb == 0) continue;
-        size_t off = (size_t)r->offsets[t];
-        int tp = d == 0 ? t - 1 : t + 1;
-        int nprev = tp < 0 || tp >= T ? 0 : r->batch_sizes[tp] < nb ? r->batch_sizes[tp] : nb;
-        size_t poff = nprev ? (size_t)r->offsets[tp] : 0;
-        s.G = gates + off * GH;
-        s.h = out + off * D;
-        s.hprev = out + poff * D;
-        s.nprev = nprev;
-        if (r->cell == CELL_LSTM) {
-            s.c = A + L->cell[l][d] + off * H;
-            s.cprev = A + L->cell[l][d] + poff * H;
-            s.tc = A + L->tanhc[l][d] + off * H;
-        }
-        if (r->cell == CELL_GRU) {
-            s.hn = A + L->cell[l][d] + off * H;
-            s.hh = A + L->hh;
-            if (nprev) gemm(0, 1, nprev, GH, H, 1.0f, s.hprev, D, w->w_hh, H, 0.0f, A + L->hh, GH);
-        } else if (nprev) {
-            gemm(0, 1, nprev, GH, H, 1.0f, s.hprev, D, w->w_hh, H, 1.0f, s.G, GH);
-        }
-        run_rows(nb, step_forward_rows, &s);
+/* What one step of one direction reads and writes, rows indexed from the step's first. */
+typedef struct StepPtrs {
+    const float *x, *hprev, *cprev, *zeros, *wp, *bias;
+    float *G, *h, *c, *tc, *hn;
+    int nprev, in, H, GH, D, hp;
+    size_t blk_floats;
+} StepPtrs;
+
+static inline vf ld_n(const float *p, int n) { return n == VLANES ? vload(p) : vload_n(p, n); }
+static inline void st_n(float *p, vf v, int n) {
+    if (n == VLANES)
+        vstore(p, v);
+    else
+        vstore_n(p, v, n);
+}
+
+/* One tile of the fused step: MR rows (j0, j0 + P, ...) by one unit block.
+ * Phase 0 accumulates x W_ih^T and parks it in the gate rows; phase 1 adds
+ * h' W_hh^T in registers, applies the cell and writes gates, states and
+ * outputs. Two phases keep each half of the block's packed weights in L1
+ * while all row tiles of the thread pass over it. CELL, MR and PHASE are
+ * constants at each call. */
+static inline __attribute__((always_inline)) void fwd_tile(int CELL, int MR, int PHASE, const StepPtrs *s, int blk,
+                                                            int j0, int P) {
+    const int NG = CELL == CELL_LSTM ? 4 : CELL == CELL_GRU ? 3 : 2;
+    int H = s->H, GH = s->GH;
+    /* column of accumulator q's first unit in a gate row */
+    int col[4];
+    for (int q = 0; q < 4; q++) col[q] = CELL == CELL_RNN ? blk * 2 * VLANES + q * VLANES : q * H + blk * VLANES;
+    int nv[4]; /* valid lanes */
+    for (int q = 0; q < 4; q++) {
+        int u = CELL == CELL_RNN ? blk * 2 * VLANES + q * VLANES : blk * VLANES;
+        nv[q] = H - u < VLANES ? H - u : VLANES;
     }
+    const float *ar[6];
+#pragma GCC unroll 6
+    for (int m = 0; m < MR; m++) {
+        int j = j0 + m * P;
+        if (PHASE == 0) ar[m] = s->x + (size_t)j * s->in;
+        else ar[m] = j < s->nprev ? s->hprev + (size_t)j * s->D : s->zeros;
+    }
+    vf acc[6][4];
+#pragma GCC unroll 6
+    for (int m = 0; m < MR; m++) {
+        const float *G = s->G + (size_t)(j0 + m * P) * GH;
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++) acc[m][q] = PHASE == 1 && q < NG && nv[q] > 0 ? ld_n(G + col[q], nv[q]) : (vf){0};
+    }
+    int K = PHASE == 0 ? s->in : H;
+    const float *bp = s->wp + (size_t)blk * s->blk_floats + (PHASE == 0 ? 0 : (size_t)s->in * NG * VLANES);
+    for (int k = 0; k < K; k++, bp += NG * VLANES) {
+        vf a[6];
+#pragma GCC unroll 6
+        for (int m = 0; m < MR; m++) a[m] = vsplat(ar[m][k]);
+#pragma GCC unroll 4
+        for (int q = 0; q < NG; q++) {
+            vf b = vload(bp + q * VLANES);
+            int t = CELL == CELL_GRU && PHASE == 1 && q == 2 ? 3 : q; /* W_hn h' kept apart from W_in x */
+#pragma GCC unroll 6
+            for (int m = 0; m < MR; m++) acc[m][t] = vfma(a[m], b, acc[m][t]);
+        }
+    }
+    /* pre-activations back to the gate rows (GRU: W_hn h' to its own row) */
+#pragma GCC unroll 6
+    for (int m = 0; m < MR; m++) {
+        int j = j0 + m * P;
+        float *G = s->G + (size_t)j * GH;
+#pragma GCC unroll 4
+        for (int q = 0; q < NG; q++)
+            if (nv[q] > 0) st_n(G + col[q], acc[m][q], nv[q]);
+        if (CELL == CELL_GRU && PHASE == 1) st_n(s->hn + (size_t)j * H + blk * VLANES, acc[m][3], nv[0]);
+    }
+}
+
+/* Gate sigmoid through the rational tanh: no exp, one division; within 2e-7
+ * of the logistic function, which is all a gate needs. */
+static inline vf gate_sigmoid(vf x) { return 0.5f + 0.5f * vtanh(0.5f * x); }
+
+/* The cell on one block of one row, from the pre-activations in the gate row.
+ * Kept apart from the tile so it does not compete with the accumulators for
+ * registers; the block is still in L1. */
+static inline __attribute__((always_inline)) void fwd_cell(int CELL, const StepPtrs *s, int blk, int j) {
+    int H = s->H, hp = s->hp, live = j < s->nprev;
+    const float *bias = s->bias;
+    float *G = s->G + (size_t)j * s->GH, *h = s->h + (size_t)j * s->D;
+    if (CELL == CELL_RNN) {
+        for (int q = 0; q < 2; q++) {
+            int u = blk * 2 * VLANES + q * VLANES, n = H - u < VLANES ? H - u : VLANES;
+            if (n <= 0) break;
+            vf y = vtanh(ld_n(G + u, n) + vload(bias + u));
+            st_n(G + u, y, n);
+            st_n(h + u, y, n);
+        }
+        return;
+    }
+    int u = blk * VLANES, n = H - u < VLANES ? H - u : VLANES;
+    if (CELL == CELL_LSTM) {
+        const float *cp = live ? s->cprev + (size_t)j * H : s->zeros;
+        vf i = gate_sigmoid(ld_n(G + u, n) + vload(bias + u));
+        vf f = gate_sigmoid(ld_n(G + H + u, n) + vload(bias + hp + u));
+        vf gg = vtanh(ld_n(G + 2 * H + u, n) + vload(bias + 2 * hp + u));
+        vf o = gate_sigmoid(ld_n(G + 3 * H + u, n) + vload(bias + 3 * hp + u));
+        vf cc = f * ld_n(cp + u, n) + i * gg;
+        vf t = vtanh(cc);
+        st_n(G + u, i, n);
+        st_n(G + H + u, f, n);
+        st_n(G + 2 * H + u, gg, n);
+        st_n(G + 3 * H + u, o, n);
+        st_n(s->c + (size_t)j * H + u, cc, n);
+        st_n(s->tc + (size_t)j * H + u, t, n);
+        st_n(h + u, o * t, n);
+    } else {
+        const float *hpv = live ? s->hprev + (size_t)j * s->D : s->zeros;
+        float *hn = s->hn + (size_t)j * H;
+        vf rg = gate_sigmoid(ld_n(G + u, n) + vload(bias + u));
+        vf z = gate_sigmoid(ld_n(G + H + u, n) + vload(bias + hp + u));
+        vf hv = ld_n(hn + u, n) + vload(bias + 3 * hp + u);
+        vf nn = vtanh(ld_n(G + 2 * H + u, n) + vload(bias + 2 * hp + u) + rg * hv);
+        st_n(G + u, rg, n);
+        st_n(G + H + u, z, n);
+        st_n(G + 2 * H + u, nn, n);
+        st_n(hn + u, hv, n);
+        st_n(h + u, nn + z * (ld_n(hpv + u, n) - nn), n);
+    }
+}
+
+#define FWD_DISPATCH(CELL, MRMAX, PH, s, blk, j0, P, rows)                         \
+    switch (rows < MRMAX ? rows : MRMAX) {                                          \
+    case 1: fwd_tile(CELL, 1, PH, s, blk, j0, P); break;                            \
+    case 2: fwd_tile(CELL, (MRMAX > 2 ? 2 : MRMAX), PH, s, blk, j0, P); break;      \
+    case 3: fwd_tile(CELL, (MRMAX > 3 ? 3 : MRMAX), PH, s, blk, j0, P); break;      \
+    case 4: fwd_tile(CELL, (MRMAX > 4 ? 4 : MRMAX), PH, s, blk, j0, P); break;      \
+    case 5: fwd_tile(CELL, (MRMAX > 5 ? 5 : MRMAX), PH, s, blk, j0, P); break;      \
+    default: fwd_tile(CELL, MRMAX, PH, s, blk, j0, P); break;                       \
+    }
+
+/* Every block of one step for `rows` rows of a thread; blocks outside, so a
+ * block's packed weights stay in L1 across the row tiles. */
+static void fwd_step_rnn(const StepPtrs *s, int nblk, int tid, int P, int rows) {
+    for (int b = 0; b < nblk; b++) {
+        for (int q = 0; q < rows; q += RNN_MR) {
+            int left = rows - q;
+            FWD_DISPATCH(CELL_RNN, RNN_MR, 0, s, b, tid + q * P, P, left)
+        }
+        for (int q = 0; q < rows; q += RNN_MR) {
+            int left = rows - q;
+            FWD_DISPATCH(CELL_RNN, RNN_MR, 1, s, b, tid + q * P, P, left)
+        }
+        for (int q = 0; q < rows; q++) fwd_cell(CELL_RNN, s, b, tid + q * P);
+    }
+}
+
+static void fwd_step_lstm(const StepPtrs *s, int nblk, int tid, int P, int rows) {
+    for (int b = 0; b < nblk; b++) {
+        for (int q = 0; q < rows; q += GATED_MR) {
+            int left = rows - q;
+            FWD_DISPATCH(CELL_LSTM, GATED_MR, 0, s, b, tid + q * P, P, left)
+        }
+        for (int q = 0; q < rows; q += GATED_MR) {
+            int left = rows - q;
+            FWD_DISPATCH(CELL_LSTM, GATED_MR, 1, s, b, tid + q * P, P, left)
+        }
+        for (int q = 0; q < rows; q++) fwd_cell(CELL_LSTM, s, b, tid + q * P);
+    }
+}
+
+static void fwd_step_gru(const StepPtrs *s, int nblk, int tid, int P, int rows) {
+    for (int b = 0; b < nblk; b++) {
+        for (int q = 0; q < rows; q += GATED_MR) {
+            int left = rows - q;
+            FWD_DISPATCH(CELL_GRU, GATED_MR, 0, s, b, tid + q * P, P, left)
+        }
+        for (int q = 0; q < rows; q += GATED_MR) {
+            int left = rows - q;
+            FWD_DISPATCH(CELL_GRU, GATED_MR, 1, s, b, tid + q * P, P, left)
+        }
+        for (int q = 0; q < rows; q++) fwd_cell(CELL_GRU, s, b, tid + q * P);
+    }
+}
+
+static void fwd_sweep(void *vctx, int t0, int t1) {
+    const FwdCtx *c = vctx;
+    const Recurrent *r = c->r;
+    const Layout *L = c->L;
+    int H = r->hidden, GH = cell_gates(r->cell) * H, D = r->dirs * H, T = r->T, l = c->l, d = c->d;
+    float *A = r->arena;
+    StepPtrs s = {.zeros = A + L->zeros, .wp = A + L->wpack, .bias = A + L->bpad, .in = c->in, .H = H,
+                  .GH = GH, .D = D, .hp = c->g.hp,
+                  .blk_floats = (size_t)(c->in + H) * c->g.ng * VLANES};
+    float *out = A + L->out[l] + (size_t)d * H;
+    for (int tid = t0; tid < t1; tid++)
+        for (int i = 0; i < T; i++) {
+            int t = d == 0 ? i : T - 1 - i;
+            int nb = r->batch_sizes[t], rows = rows_of(nb, tid, c->P);
+            if (rows == 0) continue;
+            size_t off = (size_t)r->offsets[t];
+            int tp = d == 0 ? t - 1 : t + 1;
+            int nprev = tp < 0 || tp >= T ? 0 : r->batch_sizes[tp] < nb ? r->batch_sizes[tp] : nb;
+            size_t poff = nprev ? (size_t)r->offsets[tp] : 0;
+            s.x = c->X + off * c->in;
+            s.G = A + L->gates[l][d] + off * GH;
+            s.h = out + off * D;
+            s.hprev = out + poff * D;
+            s.nprev = nprev;
+            if (r->cell == CELL_LSTM) {
+                s.c = A + L->cell[l][d] + off * H;
+                s.cprev = A + L->cell[l][d] + poff * H;
+                s.tc = A + L->tanhc[l][d] + off * H;
+                fwd_step_lstm(&s, c->g.nblk, tid, c->P, rows);
+            } else if (r->cell == CELL_GRU) {
+                s.hn = A + L->cell[l][d] + off * H;
+                fwd_step_gru(&s, c->g.nblk, tid, c->P, rows);
+            } else {
+                fwd_step_rnn(&s, c->g.nblk, tid, c->P, rows);
+            }
+        }
+}
+
+static void direction_forward(Recurrent *r, const Layout *L, int l, int d, const float *X, int in) {
+    FwdCtx c = {.r = r, .L = L, .g = geo(r->cell, r->hidden), .l = l, .d = d, .in = in, .P = sweep_threads(r), .X = X};
+    pack_forward(r, &r->w[l][d], in, &c.g, r->arena + L->wpack);
+    pad_biases(r, &r->w[l][d], &c.g, r->arena + L->bpad);
+    parallel_for(c.P, fwd_sweep, &c);
 }
 
 void recurrent_forward(Recurrent *r, const float *x, int B, int T, const int32_t *batch_sizes,
@@ -345,64 +444,155 @@ void recurrent_forward(Recurrent *r, const float *x, int B, int T, const int32_t
 
 /* ---- backward ------------------------------------------------------------------ */
 
+/* Each kernel body is written once over a lane type: first whole vectors
+ * (vf, VLANES floats), then the scalar tail with the same formulas. Rows that
+ * start a sequence read a zero row as their previous state. */
+#define VEC vf, vload, vstore, VLANES
+#define SCALAR float, sload, sstore, 1
+#define EXPAND(m, args) m args
+
+#define RNN_BWD(V, LD, ST, STEP)                                                              \
+    for (; k + STEP <= H; k += STEP) {                                                        \
+        V y = LD(g + k);                                                                      \
+        ST(dG + k, (LD(dh + k) + LD(dout + k)) * (1.0f - y * y));                             \
+    }
+
+#define LSTM_BWD(V, LD, ST, STEP)                                                             \
+    for (; k + STEP <= H; k += STEP) {                                                        \
+        V dhv = LD(dh + k) + LD(dout + k);                                                    \
+        V i = LD(g + k), f = LD(g + H + k), u = LD(g + 2 * H + k), o = LD(g + 3 * H + k);     \
+        V t = LD(tc + k);                                                                     \
+        V dc = LD(dcr + k) + dhv * o * (1.0f - t * t);                                        \
+        ST(dG + k, dc * u * i * (1.0f - i));                                                  \
+        ST(dG + H + k, dc * LD(cp + k) * f * (1.0f - f));                                     \
+        ST(dG + 2 * H + k, dc * i * (1.0f - u * u));                                          \
+        ST(dG + 3 * H + k, dhv * t * o * (1.0f - o));                                         \
+        ST(dcr + k, dc * f);                                                                  \
+    }
+
+/* dh keeps the direct path to h' (dh z); the W_hh path is added by the step product */
+#define GRU_BWD(V, LD, ST, STEP)                                                              \
+    for (; k + STEP <= H; k += STEP) {                                                        \
+        V dhv = LD(dh + k) + LD(dout + k);                                                    \
+        V r = LD(g + k), z = LD(g + H + k), n = LD(g + 2 * H + k);                            \
+        V dn = dhv * (1.0f - z) * (1.0f - n * n);                                             \
+        V dz = dhv * (LD(hp + k) - n) * z * (1.0f - z);                                       \
+        V dr = dn * LD(hn + k) * r * (1.0f - r);                                              \
+        ST(dG + k, dr);                                                                       \
+        ST(dGh + k, dr);                                                                      \
+        ST(dG + H + k, dz);                                                                   \
+        ST(dGh + H + k, dz);                                                                  \
+        ST(dG + 2 * H + k, dn);                                                               \
+        ST(dGh + 2 * H + k, dn * r);                                                          \
+        ST(dh + k, dhv * z);                                                                  \
+    }
+
+typedef struct BwdCtx {
+    const Recurrent *r;
+    const Layout *L;
+    int l, d, P;
+    const float *dout;
+} BwdCtx;
+
+static void bwd_sweep(void *vctx, int t0, int t1) {
+    const BwdCtx *c = vctx;
+    const Recurrent *r = c->r;
+    const Layout *L = c->L;
+    int H = r->hidden, GH = cell_gates(r->cell) * H, D = r->dirs * H, T = r->T, l = c->l, d = c->d, P = c->P;
+    float *A = r->arena, *out = A + L->out[l] + (size_t)d * H;
+    const float *zeros = A + L->zeros, *whp = A + L->hhpack;
+    for (int tid = t0; tid < t1; tid++) {
+        for (int j = tid; j < r->B; j += P) {
+            memset(A + L->dh + (size_t)j * H, 0, (size_t)H * sizeof(float));
+            memset(A + L->dc + (size_t)j * H, 0, (size_t)H * sizeof(float));
+        }
+        /* sweep in the reverse of the direction's own order */
+        for (int i = 0; i < T; i++) {
+            int t = d == 0 ? T - 1 - i : i;
+            int nb = r->batch_sizes[t];
+            if (nb <= tid) continue;
+            size_t off = (size_t)r->offsets[t];
+            int tp = d == 0 ? t - 1 : t + 1;
+            int nprev = tp < 0 || tp >= T ? 0 : r->batch_sizes[tp] < nb ? r->batch_sizes[tp] : nb;
+            size_t poff = nprev ? (size_t)r->offsets[tp] : 0;
+            for (int j = tid; j < nb; j += P) {
+                const float *g = A + L->gates[l][d] + (off + j) * GH, *dout = c->dout + (off + j) * D + (size_t)d * H;
+                float *dG = A + L->dG + (off + j) * GH, *dh = A + L->dh + (size_t)j * H;
+                int live = j < nprev, k = 0;
+                if (r->cell == CELL_RNN) {
+                    EXPAND(RNN_BWD, (VEC))
+                    EXPAND(RNN_BWD, (SCALAR))
+                } else if (r->cell == CELL_LSTM) {
+                    const float *tc = A + L->tanhc[l][d] + (off + j) * H;
+                    const float *cp = live ? A + L->cell[l][d] + (poff + j) * H : zeros;
+                    float *dcr = A + L->dc + (size_t)j * H;
+                    EXPAND(LSTM_BWD, (VEC))
+                    EXPAND(LSTM_BWD, (SCALAR))
+                } else {
+                    const float *hn = A + L->cell[l][d] + (off + j) * H;
+                    const float *hp = live ? out + (poff + j) * D : zeros;
+                    float *dGh = A + L->dGh + (off + j) * GH;
+                    EXPAND(GRU_BWD, (VEC))
+                    EXPAND(GRU_BWD, (SCALAR))
+                }
+            }
+            /* gradient reaching h' through W_hh; GRU adds to its direct path kept in dh */
+            int rows = rows_of(nprev, tid, P);
+            if (rows)
+                gsm_rows(rows, H, GH, A + L->dGh + (off + tid) * GH, (size_t)P * GH, whp, A + L->dh + (size_t)tid * H,
+                         (size_t)P * H, r->cell == CELL_GRU);
+        }
+    }
+}
+
 static void direction_backward(Recurrent *r, const Layout *L, int l, int d, const float *X, int in,
                                const float *dout, float *dX, float beta_dx, int param_grads) {
     int H = r->hidden, GH = cell_gates(r->cell) * H, D = r->dirs * H, T = r->T, N = r->N;
     const RecWeights *w = &r->w[l][d];
     float *A = r->arena, *out = A + L->out[l] + (size_t)d * H;
-    float *dG = A + L->dG, *dGh = A + L->dGh, *dh = A + L->dh, *dc = A + L->dc;
-    memset(dh, 0, (size_t)r->B * H * sizeof(float));
-    memset(dc, 0, (size_t)r->B * H * sizeof(float));
+    float *dG = A + L->dG, *dGh = A + L->dGh;
 
-    Step s = {.cell = r->cell, .H = H, .GH = GH, .D = D, .dh = dh, .dc = dc, .zeros = A + L->zeros};
-    /* sweep in the reverse of the direction's own order */
-    for (int i = 0; i < T; i++) {
-        int t = d == 0 ? T - 1 - i : i;
-        int nb = r->batch_sizes[t];
-        if (nb == 0) continue;
-        size_t off = (size_t)r->offsets[t];
-        int tp = d == 0 ? t - 1 : t + 1;
-        int nprev = tp < 0 || tp >= T ? 0 : r->batch_sizes[tp] < nb ? r->batch_sizes[tp] : nb;
-        size_t poff = nprev ? (size_t)r->offsets[tp] : 0;
-        s.G = A + L->gates[l][d] + off * GH;
-        s.hprev = out + poff * D;
-        s.nprev = nprev;
-        s.dout = dout + off * D + (size_t)d * H;
-        s.dG = dG + off * GH;
-        s.dGh = dGh + off * GH;
-        if (r->cell == CELL_LSTM) {
-            s.cprev = A + L->cell[l][d] + poff * H;
-            s.tc = A + L->tanhc[l][d] + off * H;
-        }
-        if (r->cell == CELL_GRU) s.hn = A + L->cell[l][d] + off * H;
-        run_rows(nb, step_backward_rows, &s);
-        /* gradient reaching h' through W_hh; GRU adds to its direct path kept in dh */
-        if (nprev)
-            gemm(0, 0, nprev, H, GH, 1.0f, s.dGh, GH, w->w_hh, H, r->cell == CELL_GRU ? 1.0f : 0.0f, dh, H);
-    }
+    gsm_pack(GH, H, w->w_hh, (size_t)H, 1, A + L->hhpack);
+    BwdCtx c = {.r = r, .L = L, .l = l, .d = d, .P = sweep_threads(r), .dout = dout};
+    parallel_for(c.P, bwd_sweep, &c);
 
     if (param_grads) {
         float *ones = A + L->ones;
-        gemm(1, 0, GH, in, N, 1.0f, dG, GH, X, in, 1.0f, w->dw_ih, in);
-        /* packed previous states, zero where a sequence starts */
-        float *hp = A + L->hp;
+        /* rows [x | h' | 1] packed like the gates, h' zero where a sequence starts */
+        int W = in + H + 1;
+        float *xh = A + L->hp;
         for (int t = 0; t < T; t++) {
             int nb = r->batch_sizes[t];
             int tp = d == 0 ? t - 1 : t + 1;
             int nprev = tp < 0 || tp >= T ? 0 : r->batch_sizes[tp] < nb ? r->batch_sizes[tp] : nb;
-            float *dst = hp + (size_t)r->offsets[t] * H;
-            for (int j = 0; j < nprev; j++)
-                memcpy(dst + (size_t)j * H, out + ((size_t)r->offsets[tp] + j) * D, (size_t)H * sizeof(float));
-            if (nb > nprev) memset(dst + (size_t)nprev * H, 0, (size_t)(nb - nprev) * H * sizeof(float));
+            size_t off = (size_t)r->offsets[t];
+            for (int j = 0; j < nb; j++) {
+                float *dst = xh + (off + j) * W;
+                memcpy(dst, X + (off + j) * in, (size_t)in * sizeof(float));
+                if (j < nprev)
+                    memcpy(dst + in, out + ((size_t)r->offsets[tp] + j) * D, (size_t)H * sizeof(float));
+                else
+                    memset(dst + in, 0, (size_t)H * sizeof(float));
+                dst[in + H] = 1.0f;
+            }
         }
-        gemm(1, 0, GH, H, N, 1.0f, dGh, GH, hp, H, 1.0f, w->dw_hh, H);
         if (r->cell == CELL_GRU) {
+            /* W_hn sees r * dn, W_in dn: two different left factors */
+            gemm(1, 0, GH, in, N, 1.0f, dG, GH, X, in, 1.0f, w->dw_ih, in);
+            gemm(1, 0, GH, H, N, 1.0f, dGh, GH, xh + in, W, 1.0f, w->dw_hh, H);
             gemm(1, 0, GH, 1, N, 1.0f, dG, GH, ones, 1, 1.0f, w->db_ih, 1);
             gemm(1, 0, GH, 1, N, 1.0f, dGh, GH, ones, 1, 1.0f, w->db_hh, 1);
         } else {
-            /* both biases see the same pre-activation gradient: sum it once */
-            float *db = A + L->hh;
-            gemm(1, 0, GH, 1, N, 1.0f, dG, GH, ones, 1, 0.0f, db, 1);
+            /* one product [x | h' | 1]^T dG for both weight gradients and the
+               bias gradient: dG, the big operand, is packed once, untransposed */
+            float *dwt = A + L->dwt;
+            gemm(1, 0, W, GH, N, 1.0f, xh, W, dG, GH, 0.0f, dwt, GH);
+            for (int k = 0; k < in; k++)
+                for (int g = 0; g < GH; g++) w->dw_ih[(size_t)g * in + k] += dwt[(size_t)k * GH + g];
+            for (int k = 0; k < H; k++)
+                for (int g = 0; g < GH; g++) w->dw_hh[(size_t)g * H + k] += dwt[(size_t)(in + k) * GH + g];
+            /* both biases see the same pre-activation gradient */
+            const float *db = dwt + (size_t)(in + H) * GH;
             for (int k = 0; k < GH; k++) w->db_ih[k] += db[k], w->db_hh[k] += db[k];
         }
     }

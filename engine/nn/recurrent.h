@@ -10,10 +10,15 @@
  * longest first, time-major with only the live sequences of each step, so
  * step t owns rows [offsets[t], offsets[t] + batch_sizes[t]) of every [N x .]
  * buffer and row j of a step is the j-th longest sequence. N is the sum of
- * lengths. Every timestep's input projection is one GEMM over all N rows, only
- * h' W_hh^T is per step (over the live rows, which shrink as sequences end),
- * and the weight gradients are GEMMs over all N rows after the backward sweep.
- * The reverse direction starts each sequence at its own last token.
+ * lengths. The reverse direction starts each sequence at its own last token.
+ *
+ * A sweep over time is one parallel region: each thread owns every P-th row
+ * (a sequence stays on its thread from step to step, so no barrier per step)
+ * and runs a register-blocked kernel (gemm_small.h, and a fused one for the
+ * forward step: x W_ih^T + h' W_hh^T and the cell in one pass over weights
+ * packed per sweep). Weight gradients are big GEMMs over all N rows after the
+ * backward sweep. Each output element is computed the same way whatever the
+ * thread count, so results do not depend on it.
  *
  * The caller provides the arena (recurrent_arena_floats) once; forward keeps
  * everything backward needs in it; nothing is allocated per step. */
