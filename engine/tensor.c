@@ -114,9 +114,14 @@ static void *pool_worker(void *arg) {
     return NULL;
 }
 
+/* Read once: sysconf opens a /sys file each time, and parallel_for asks often. */
 static int online_cores(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    static int cores;
+    if (!cores) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        cores = n > 0 ? (int)n : 1;
+    }
+    return cores;
 }
 
 void compute_set_threads(int n) {
