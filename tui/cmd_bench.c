@@ -186,7 +186,8 @@ static void bench_one(const BenchOpts *o, const char *path, BenchResult *r) {
     r->train_reviews_per_s = B / step;
     r->padded_share = 1.0 - (double)real_tokens / (double)all_tokens;
     /* Training FLOPs are about three forward passes (forward, and backward's two products). */
-    double real_T = (double)real_tokens / (all_tokens / T);
+    /* Lab mode feeds the padding through the model, so every position is work done. */
+    double real_T = c.model_lab_compat ? T : (double)real_tokens / (all_tokens / T);
     r->gflops = 3.0 * model_flops_per_token(m, (int)real_T) * B * real_T / step * 1e-9;
     /* Evaluation: the test split in batches of EB. */
     int ne = d.test.n < EB * 8 ? d.test.n : EB * 8;
