@@ -1,8 +1,8 @@
 /* Whole-model checks of the RNN, LSTM and GRU classifiers: a gradient check
  * along one random direction through every parameter at once, padding
  * invariance, PyTorch's parameter counts for the lab configurations, the
- * lab-compatible mode, explanations, determinism, and learning a small
- * generated task. */
+ * lab-compatible mode, explanations, determinism, evaluation without stored
+ * activations, and learning a small generated task. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -439,6 +439,51 @@ static void test_explain_lab_compat(void **state) {
     config_free(&cfg);
 }
 
+/* Evaluation (train == 0) runs a sweep that keeps no gates or previous
+ * states; training keeps them all. Without dropout both compute the same
+ * function, so the logits must agree to the bit, for every cell, direction
+ * count, depth, pooling and the lab's mode, with one thread and with rows
+ * interleaved over two. */
+static void test_eval_without_storage_matches_stored(void **state) {
+    (void)state;
+    enum { V = 29, E = 6, H = 11, B = 7, T = 9 };
+    static const int32_t lengths[B] = {4, 9, 1, 6, 9, 2, 6};
+    static const int pools[] = {POOL_LAST, POOL_MAX, POOL_MEAN, POOL_ATTENTION, POOL_CLS};
+    int32_t tok[B * T], len[B], lab_[B];
+    random_batch(tok, len, lab_, B, T, V, lengths, 5);
+    Batch b = {tok, len, NULL, B, T};
+    float stored[B * NUM_CLASSES];
+    for (int threads = 1; threads <= 2; threads++) {
+        compute_set_threads(threads);
+        for (int a = 0; a < 3; a++)
+            for (int bidir = 0; bidir < 2; bidir++)
+                for (int layers = 1; layers <= 2; layers++)
+                    for (size_t p = 0; p < sizeof pools / sizeof pools[0]; p++)
+                        for (int lab = 0; lab < 2; lab++) {
+                            Config cfg = make_cfg(archs[a], E, H, layers, bidir, pools[p], 0.0f);
+                            cfg.model_lab_compat = lab;
+                            Model *m = make_model(&cfg, V, B, T, 17 + a);
+                            model_forward(m, &b, 1);
+                            memcpy(stored, m->logits, sizeof stored);
+                            model_forward(m, &b, 0);
+                            for (int i = 0; i < B * NUM_CLASSES; i++)
+                                if (m->logits[i] != stored[i]) {
+                                    print_error("%s bidir %d layers %d pooling %d lab %d threads %d: logit %d is %.9g "
+                                                "without storage, %.9g with\n",
+                                                arch_names[a], bidir, layers, pools[p], lab, threads, i,
+                                                m->logits[i], stored[i]);
+                                    fail();
+                                }
+                            /* an unstored forward leaves nothing behind that a stored one reads */
+                            model_forward(m, &b, 1);
+                            assert_memory_equal(m->logits, stored, sizeof stored);
+                            model_free(m);
+                            config_free(&cfg);
+                        }
+    }
+    compute_set_threads(0);
+}
+
 static void test_bad_tokens_do_not_crash(void **state) {
     (void)state;
     Config cfg = make_cfg(ARCH_GRU, 4, 4, 1, 0, POOL_LAST, 0.0f);
@@ -461,6 +506,7 @@ int main(void) {
         cmocka_unit_test(test_deterministic_for_fixed_threads),
         cmocka_unit_test(test_explain),
         cmocka_unit_test(test_explain_lab_compat),
+        cmocka_unit_test(test_eval_without_storage_matches_stored),
         cmocka_unit_test(test_bad_tokens_do_not_crash),
         cmocka_unit_test(test_learns_order_task),
     };

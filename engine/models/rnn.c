@@ -217,7 +217,10 @@ static void sort_by_length(RnnModel *r, const Batch *b, int B, int T) {
     for (int i = 0; i < B; i++) r->len[i] = r->rawlen[r->perm[i]];
 }
 
-static void forward(Model *m, const Batch *b, int train) {
+/* With keep, stores what backward needs (training, explanations); without,
+ * the recurrent sweep keeps only the current states, and for last-state
+ * pooling only the final one per direction. The logits are the same. */
+static void forward_impl(Model *m, const Batch *b, int train, int keep) {
     RnnModel *r = m->impl;
     int B = b->B < m->max_B ? b->B : m->max_B, T = b->T < m->max_T ? b->T : m->max_T;
     int E = r->E, D = r->D;
@@ -234,10 +237,16 @@ static void forward(Model *m, const Batch *b, int train) {
         dropout_mask(&m->dropout_rng, r->p_embed, r->emask, (size_t)N * E);
         dropout_apply(r->x, r->emask, (size_t)N * E);
     }
-    recurrent_forward(&r->rec, r->x, B, T, r->bs, r->off, train, &m->dropout_rng);
+    int final_only = !keep && r->pooling == POOL_LAST;
+    if (keep)
+        recurrent_forward(&r->rec, r->x, B, T, r->bs, r->off, train, &m->dropout_rng);
+    else
+        recurrent_forward_nograd(&r->rec, r->x, B, T, r->bs, r->off, final_only);
     const float *h = recurrent_output(&r->rec);
 
-    if (r->pooling == POOL_LAST || r->pooling == POOL_CLS) {
+    if (final_only) {
+        memcpy(r->pooled, recurrent_final(&r->rec), (size_t)B * D * sizeof(float));
+    } else if (r->pooling == POOL_LAST || r->pooling == POOL_CLS) {
         for (int j = 0; j < B; j++) {
             const float *last = h + ((size_t)r->off[r->pooling == POOL_CLS ? 0 : r->len[j] - 1] + j) * D;
             float *o = r->pooled + (size_t)j * D;
@@ -264,6 +273,8 @@ static void forward(Model *m, const Batch *b, int train) {
     for (int j = 0; j < B; j++)
         memcpy(m->logits + (size_t)r->perm[j] * NUM_CLASSES, r->lg + (size_t)j * NUM_CLASSES, NUM_CLASSES * sizeof(float));
 }
+
+static void forward(Model *m, const Batch *b, int train) { forward_impl(m, b, train, train != 0); }
 
 /* dlogits in sorted order are in r->dlg; fills r->dx with the gradient w.r.t.
  * the (dropped) embeddings and, when param_grads, adds every parameter's. */
@@ -323,7 +334,7 @@ static int explain(Model *m, const int32_t *tokens, int len, Explanation *out) {
     if (!padded) return -1;
     memcpy(padded, tokens, (size_t)len * sizeof(int32_t));
     Batch b = {.tokens = padded, .lengths = &L, .labels = NULL, .B = 1, .T = T};
-    forward(m, &b, 0);
+    forward_impl(m, &b, 0, 1); /* backward follows */
     free(padded);
     const float *z = r->lg;
     int pred = 0;

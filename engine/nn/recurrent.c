@@ -64,6 +64,13 @@ typedef struct Layout {
     size_t hp;                        /* [N x (in + H + 1)]: x | previous state | 1, packed, for dW */
     size_t dwt;                       /* [(in + H + 1) x GH] dW^T | db of one direction */
     size_t dh, dc;                    /* [B x H] gradients carried across steps */
+    /* evaluation without backward (recurrent_forward_nograd): one row per
+       sequence, states alternating between two buffers from step to step */
+    size_t ng_gates;                  /* [B x GH] gates of the current step */
+    size_t ng_c[2];                   /* LSTM c [B x H] */
+    size_t ng_aux;                    /* LSTM tanh(c), GRU W_hn h' + b_hn [B x H] */
+    size_t ng_h[2];                   /* [B x D] states when only the final one is kept */
+    size_t ng_final;                  /* [B x D] final state per direction */
     size_t bufA, bufB;                /* [N x D] gradients between layers */
     size_t ones;                      /* [N] for bias gradients as a GEMM */
     size_t zeros;                     /* [max(GH, hp)] */
@@ -105,6 +112,14 @@ static void layout(const Recurrent *r, Layout *L) {
     L->dwt = carve(&at, (max_in + H + 1) * GH);
     L->dh = carve(&at, (size_t)r->max_B * H);
     L->dc = carve(&at, (size_t)r->max_B * H);
+    size_t Bm = (size_t)r->max_B;
+    L->ng_gates = carve(&at, Bm * GH);
+    L->ng_c[0] = carve(&at, Bm * H);
+    L->ng_c[1] = carve(&at, Bm * H);
+    L->ng_aux = carve(&at, Bm * H);
+    L->ng_h[0] = carve(&at, Bm * D);
+    L->ng_h[1] = carve(&at, Bm * D);
+    L->ng_final = carve(&at, Bm * D);
     if (r->layers > 1) {
         L->bufA = carve(&at, N * D);
         L->bufB = carve(&at, N * D);
@@ -184,6 +199,7 @@ typedef struct FwdCtx {
     const Layout *L;
     Geo g;
     int l, d, in, P;
+    int nograd, final_only; /* see recurrent_forward_nograd */
     const float *X;
 } FwdCtx;
 
@@ -377,7 +393,7 @@ static void fwd_sweep(void *vctx, int t0, int t1) {
                   .GH = GH, .D = D, .hp = c->g.hp,
                   .blk_floats = (size_t)(c->in + H) * c->g.ng * VLANES};
     float *out = A + L->out[l] + (size_t)d * H;
-    for (int tid = t0; tid < t1; tid++)
+    for (int tid = t0; tid < t1; tid++) {
         for (int i = 0; i < T; i++) {
             int t = d == 0 ? i : T - 1 - i;
             int nb = r->batch_sizes[t], rows = rows_of(nb, tid, c->P);
@@ -391,6 +407,29 @@ static void fwd_sweep(void *vctx, int t0, int t1) {
             s.h = out + off * D;
             s.hprev = out + poff * D;
             s.nprev = nprev;
+            if (c->nograd) {
+                /* row j of every step is the same sequence and stays on this
+                   thread, so per-row buffers replace the packed ones; states
+                   alternate because a step reads all of h' while writing h */
+                int cur = i & 1;
+                s.G = A + L->ng_gates;
+                if (c->final_only) {
+                    s.h = A + L->ng_h[cur] + (size_t)d * H;
+                    s.hprev = A + L->ng_h[cur ^ 1] + (size_t)d * H;
+                }
+                if (r->cell == CELL_LSTM) {
+                    s.c = A + L->ng_c[cur];
+                    s.cprev = A + L->ng_c[cur ^ 1];
+                    s.tc = A + L->ng_aux;
+                    fwd_step_lstm(&s, c->g.nblk, tid, c->P, rows);
+                } else if (r->cell == CELL_GRU) {
+                    s.hn = A + L->ng_aux;
+                    fwd_step_gru(&s, c->g.nblk, tid, c->P, rows);
+                } else {
+                    fwd_step_rnn(&s, c->g.nblk, tid, c->P, rows);
+                }
+                continue;
+            }
             if (r->cell == CELL_LSTM) {
                 s.c = A + L->cell[l][d] + off * H;
                 s.cprev = A + L->cell[l][d] + poff * H;
@@ -403,10 +442,23 @@ static void fwd_sweep(void *vctx, int t0, int t1) {
                 fwd_step_rnn(&s, c->g.nblk, tid, c->P, rows);
             }
         }
+        if (c->final_only)
+            for (int j = tid; j < r->B; j += c->P) {
+                /* the step a row ends on: its last token going forward, the
+                   first token (sweep step T - 1) going backward */
+                int last = T - 1;
+                if (d == 0)
+                    for (last = 0; last + 1 < T && r->batch_sizes[last + 1] > j; last++) {}
+                memcpy(A + L->ng_final + (size_t)j * D + (size_t)d * H, A + L->ng_h[last & 1] + (size_t)j * D + (size_t)d * H,
+                       (size_t)H * sizeof(float));
+            }
+    }
 }
 
-static void direction_forward(Recurrent *r, const Layout *L, int l, int d, const float *X, int in) {
-    FwdCtx c = {.r = r, .L = L, .g = geo(r->cell, r->hidden), .l = l, .d = d, .in = in, .P = sweep_threads(r), .X = X};
+static void direction_forward(Recurrent *r, const Layout *L, int l, int d, const float *X, int in, int nograd,
+                              int final_only) {
+    FwdCtx c = {.r = r, .L = L, .g = geo(r->cell, r->hidden), .l = l, .d = d, .in = in, .P = sweep_threads(r),
+                .nograd = nograd, .final_only = final_only, .X = X};
     pack_forward(r, &r->w[l][d], in, &c.g, r->arena + L->wpack);
     pad_biases(r, &r->w[l][d], &c.g, r->arena + L->bpad);
     parallel_for(c.P, fwd_sweep, &c);
@@ -422,6 +474,7 @@ void recurrent_forward(Recurrent *r, const float *x, int B, int T, const int32_t
     r->offsets = offsets;
     r->N = T > 0 ? offsets[T - 1] + batch_sizes[T - 1] : 0;
     r->train = train;
+    r->stored = 1;
     int D = r->dirs * r->hidden;
     const float *X = x;
     int in = r->input;
@@ -438,8 +491,37 @@ void recurrent_forward(Recurrent *r, const float *x, int B, int T, const int32_t
             }
             in = D;
         }
-        for (int d = 0; d < r->dirs; d++) direction_forward(r, &L, l, d, X, in);
+        for (int d = 0; d < r->dirs; d++) direction_forward(r, &L, l, d, X, in, 0, 0);
     }
+}
+
+void recurrent_forward_nograd(Recurrent *r, const float *x, int B, int T, const int32_t *batch_sizes,
+                              const int32_t *offsets, int final_only) {
+    Layout L;
+    layout(r, &L);
+    r->B = B;
+    r->T = T;
+    r->batch_sizes = batch_sizes;
+    r->offsets = offsets;
+    r->N = T > 0 ? offsets[T - 1] + batch_sizes[T - 1] : 0;
+    r->train = 0;
+    r->stored = 0;
+    const float *X = x;
+    int in = r->input;
+    for (int l = 0; l < r->layers; l++) {
+        if (l > 0) {
+            X = r->arena + L.out[l - 1]; /* no dropout outside training */
+            in = r->dirs * r->hidden;
+        }
+        int last = l == r->layers - 1;
+        for (int d = 0; d < r->dirs; d++) direction_forward(r, &L, l, d, X, in, 1, last && final_only);
+    }
+}
+
+const float *recurrent_final(const Recurrent *r) {
+    Layout L;
+    layout(r, &L);
+    return r->arena + L.ng_final;
 }
 
 /* ---- backward ------------------------------------------------------------------ */
@@ -600,6 +682,7 @@ static void direction_backward(Recurrent *r, const Layout *L, int l, int d, cons
 }
 
 void recurrent_backward(Recurrent *r, const float *x, const float *dout, float *dx, int param_grads) {
+    if (!r->stored) return; /* misuse: nothing was kept to differentiate */
     Layout L;
     layout(r, &L);
     int D = r->dirs * r->hidden;

@@ -21,7 +21,9 @@
  * thread count, so results do not depend on it.
  *
  * The caller provides the arena (recurrent_arena_floats) once; forward keeps
- * everything backward needs in it; nothing is allocated per step. */
+ * everything backward needs in it; nothing is allocated per step. Evaluation
+ * can skip that storage (recurrent_forward_nograd): the same kernels, fed
+ * per-row state buffers, so outputs are bit-identical. */
 #ifndef SENTUI_NN_RECURRENT_H
 #define SENTUI_NN_RECURRENT_H
 
@@ -55,6 +57,7 @@ typedef struct Recurrent {
     size_t arena_floats;
     /* last forward */
     int B, T, N, train;
+    int stored; /* 0 after recurrent_forward_nograd: backward has nothing to work from */
     const int32_t *batch_sizes, *offsets;
 } Recurrent;
 
@@ -72,6 +75,18 @@ void recurrent_bind(Recurrent *r, float *arena);
 void recurrent_forward(Recurrent *r, const float *x, int B, int T, const int32_t *batch_sizes,
                        const int32_t *offsets, int train, Rng *rng);
 float *recurrent_output(const Recurrent *r);
+
+/* Forward for evaluation: no dropout, and no gate or previous state kept, so
+ * recurrent_backward must not follow (it then does nothing). Layers below the
+ * last still write recurrent_output-style packed outputs (the next layer's
+ * input). With final_only, the last layer writes no per-step output, only
+ * recurrent_final(r): [B x dirs*H], row j = j-th longest sequence, the forward
+ * direction's state after the row's last token in [0, H) and the reverse
+ * direction's after its first token in [H, 2H). Without final_only the output
+ * is recurrent_output(r), as after recurrent_forward. */
+void recurrent_forward_nograd(Recurrent *r, const float *x, int B, int T, const int32_t *batch_sizes,
+                              const int32_t *offsets, int final_only);
+const float *recurrent_final(const Recurrent *r);
 
 /* dout: gradient w.r.t. the output, packed [N x dirs*H] (read only).
  * dx += gradient w.r.t. x (dx may be NULL). Weight gradients are added into
