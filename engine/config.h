@@ -31,6 +31,8 @@ typedef enum { ACT_RELU, ACT_GELU } Activation;
 typedef enum { POS_LEARNED, POS_SINUSOIDAL, POS_NONE } Position;
 #define NORM_VALUES "post|pre"
 typedef enum { NORM_POST, NORM_PRE } NormPlacement;
+#define PRETRAIN_VALUES "none|word2vec"
+typedef enum { PRETRAIN_NONE, PRETRAIN_WORD2VEC } Pretrain;
 #define DATASET_VALUES "imdb|synthetic"
 typedef enum { DATASET_IMDB, DATASET_SYNTHETIC } DatasetKind;
 #define TRUNCATE_VALUES "head|tail"
@@ -66,6 +68,10 @@ typedef enum { METRIC_ACCURACY, METRIC_F1, METRIC_F1_MACRO, METRIC_F1_WEIGHTED, 
     X(model, bigram_buckets, INT, "200000", 1, 4000000, "", A_BAG, "hash buckets for bigram embeddings")  \
     X(model, lab_compat, BOOL, "false", 0, 0, "", A_ALL,                                                   \
       "reproduce the lab notebook: padding processed as tokens, state read after padding, no mask")        \
+    X(model, pretrain, ENUM, "none", 0, 0, PRETRAIN_VALUES, A_ALL,                                         \
+      "start the word embeddings from word2vec vectors learnt on the training and unlabelled reviews")     \
+    X(model, pretrain_epochs, INT, "3", 1, 100, "", A_ALL, "word2vec passes over its corpus")             \
+    X(model, pretrain_window, INT, "5", 1, 20, "", A_ALL, "word2vec context: up to this many words each side") \
     X(data, dataset, ENUM, "imdb", 0, 0, DATASET_VALUES, A_ALL, "imdb reviews or a generated rule-labelled task") \
     X(data, path, STR, "", 0, 0, "", A_ALL, "aclImdb folder or .tar.gz (empty: $IMDB_TARBALL, then data/aclImdb_v1.tar.gz)") \
     X(data, max_len, INT, "200", 1, 10000, "", A_ALL, "tokens kept per review")                           \

@@ -42,6 +42,7 @@ typedef struct DatasetStats {
 typedef struct Dataset {
     Vocab vocab;
     Split train, val, test;
+    Split unsup;        /* unlabelled reviews (labels -1); empty unless model.pretrain needs them */
     DatasetStats stats;
 } Dataset;
 

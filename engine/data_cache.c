@@ -1,10 +1,11 @@
 /* The encoded dataset cached in one binary file, .cache/data-<key>.bin, so a
  * second load skips reading, tokenizing and counting. The key hashes every
- * data.* setting (except data.cache), train.seed, the source's path, size and
- * mtime, and DATA_FORMAT_VERSION. The file is
+ * data.* setting (except data.cache), train.seed, whether the unlabelled
+ * reviews are kept, the source's path, size and mtime, and DATA_FORMAT_VERSION.
+ * The file is
  *   header: magic, version, key, payload size, checksum, counts, stats
  *   payload: vocabulary words (NUL-terminated, padded to 8 bytes), then per
- *            split train/val/test: tokens n*T, lengths, full_lengths, labels,
+ *            split train/val/test/unsup: tokens n*T, lengths, full_lengths, labels,
  *            ratings (int32, host byte order: the cache is a local file)
  * written to a temporary file, fsync'ed and renamed. A file whose size, key,
  * version or checksum does not match is ignored and rebuilt. */
@@ -18,8 +19,8 @@
 
 #include "data_internal.h"
 
-#define CACHE_DIR ".cache"
-#define CACHE_KEEP 8 /* data-*.bin files kept; older ones are removed */
+#define CACHE_KEEP 8
+enum { DATA_SPLITS = 4 }; /* train, val, test, unsup */ /* data-*.bin files kept; older ones are removed */
 static const char MAGIC[8] = {'S', 'N', 'T', 'U', 'D', 'A', 'T', 'A'};
 
 typedef struct CacheHeader {
@@ -28,7 +29,7 @@ typedef struct CacheHeader {
     uint64_t key;
     uint64_t payload_bytes;
     uint64_t checksum;
-    int32_t n[3], T, vocab_n, reserved;
+    int32_t n[DATA_SPLITS], T, vocab_n;
     uint64_t vocab_bytes;
     int64_t n_unsup, train_tokens, train_unk, test_tokens, test_unk, distinct_train_words;
 } CacheHeader;
@@ -89,6 +90,9 @@ uint64_t data_cache_key(const Config *c, const char *source) {
 #undef KEY_FIELD
     h = mix_text(h, "train.seed");
     h = mix_INT(h, &c->train_seed);
+    int unsup = dataset_wants_unsup(c);
+    h = mix_text(h, "unsup");
+    h = mix_INT(h, &unsup);
     if (source) {
         struct stat st;
         h = mix_text(h, source);
@@ -108,7 +112,10 @@ void data_cache_path(uint64_t key, char *buf, size_t n) {
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 
-static Split *split_at(Dataset *d, int s) { return s == 0 ? &d->train : s == 1 ? &d->val : &d->test; }
+static Split *split_at(Dataset *d, int s) {
+    Split *all[DATA_SPLITS] = {&d->train, &d->val, &d->test, &d->unsup};
+    return all[s];
+}
 
 /* Each block of the payload in order: pointer to the array field and its size. */
 typedef struct {
@@ -118,7 +125,7 @@ typedef struct {
 
 static int blocks_of(Dataset *d, Block *b) {
     int m = 0;
-    for (int s = 0; s < 3; s++) {
+    for (int s = 0; s < DATA_SPLITS; s++) {
         Split *sp = split_at(d, s);
         size_t n = (size_t)sp->n;
         b[m++] = (Block){&sp->tokens, n * (size_t)sp->T * 4};
@@ -144,24 +151,24 @@ int data_cache_load(const char *path, uint64_t key, Dataset *d) {
     if (fstat(fileno(f), &st) || read_all(f, &h, sizeof h)) goto fail;
     if (memcmp(h.magic, MAGIC, 8) || h.version != DATA_FORMAT_VERSION || h.header_bytes != sizeof h || h.key != key)
         goto fail;
-    for (int s = 0; s < 3; s++)
+    for (int s = 0; s < DATA_SPLITS; s++)
         if (h.n[s] < 0) goto fail;
     if (h.T < 1 || h.T > 1000000 || h.vocab_n < 2 || h.vocab_bytes > (uint64_t)st.st_size) goto fail;
     /* sizes must add up to the file exactly before anything is allocated */
     uint64_t expect = pad8(h.vocab_bytes);
-    for (int s = 0; s < 3; s++) expect += (uint64_t)h.n[s] * ((uint64_t)h.T + 4) * 4;
+    for (int s = 0; s < DATA_SPLITS; s++) expect += (uint64_t)h.n[s] * ((uint64_t)h.T + 4) * 4;
     if (expect != h.payload_bytes || (uint64_t)st.st_size != sizeof h + expect) goto fail;
 
     uint64_t sum = 0;
     vbytes = malloc(pad8(h.vocab_bytes) + 1);
     if (!vbytes || read_all(f, vbytes, pad8(h.vocab_bytes))) goto fail;
     sum = data_checksum(sum, vbytes, pad8(h.vocab_bytes));
-    for (int s = 0; s < 3; s++) {
+    for (int s = 0; s < DATA_SPLITS; s++) {
         Split *sp = split_at(d, s);
         sp->n = h.n[s];
         sp->T = h.T;
     }
-    Block b[15];
+    Block b[5 * DATA_SPLITS];
     int nb = blocks_of(d, b);
     for (int k = 0; k < nb; k++) {
         *b[k].field = malloc(b[k].bytes ? b[k].bytes : 4);
@@ -179,7 +186,7 @@ int data_cache_load(const char *path, uint64_t key, Dataset *d) {
     }
     if (w != end) goto fail;
     /* a corrupt id would index past the embedding table: check the range */
-    for (int s = 0; s < 3; s++) {
+    for (int s = 0; s < DATA_SPLITS; s++) {
         Split *sp = split_at(d, s);
         for (size_t i = 0; i < (size_t)sp->n * (size_t)sp->T; i++)
             if (sp->tokens[i] < 0 || sp->tokens[i] >= d->vocab.n) goto fail;
@@ -216,8 +223,8 @@ static int entry_cmp(const void *a, const void *b) {
     return strcmp(x->name, y->name);
 }
 
-/* Keeps the CACHE_KEEP most recently written data-*.bin files. */
-static void prune(void) {
+void data_cache_prune(const char *prefix, int keep) {
+    size_t plen = strlen(prefix);
     DIR *dir = opendir(CACHE_DIR);
     if (!dir) return;
     CacheFile e[64];
@@ -225,7 +232,8 @@ static void prune(void) {
     struct dirent *de;
     while ((de = readdir(dir)) && n < 64) {
         size_t len = strlen(de->d_name);
-        if (strncmp(de->d_name, "data-", 5) || len < 9 || len >= 64 || strcmp(de->d_name + len - 4, ".bin")) continue;
+        if (strncmp(de->d_name, prefix, plen) || len < plen + 4 || len >= 64 || strcmp(de->d_name + len - 4, ".bin"))
+            continue;
         char p[sizeof CACHE_DIR + 64];
         struct stat st;
         memcpy(e[n].name, de->d_name, len + 1);
@@ -235,9 +243,9 @@ static void prune(void) {
         n++;
     }
     closedir(dir);
-    if (n <= CACHE_KEEP) return;
+    if (n <= keep) return;
     qsort(e, (size_t)n, sizeof *e, entry_cmp);
-    for (int i = 0; i < n - CACHE_KEEP; i++) {
+    for (int i = 0; i < n - keep; i++) {
         char p[sizeof CACHE_DIR + 64];
         snprintf(p, sizeof p, CACHE_DIR "/%s", e[i].name);
         unlink(p);
@@ -252,7 +260,7 @@ int data_cache_save(const char *path, uint64_t key, const Dataset *dc) {
     h.version = DATA_FORMAT_VERSION;
     h.header_bytes = sizeof h;
     h.key = key;
-    for (int s = 0; s < 3; s++) h.n[s] = split_at(d, s)->n;
+    for (int s = 0; s < DATA_SPLITS; s++) h.n[s] = split_at(d, s)->n;
     h.T = d->train.T;
     h.vocab_n = d->vocab.n;
     for (int i = 0; i < d->vocab.n; i++) h.vocab_bytes += strlen(d->vocab.words[i]) + 1;
@@ -262,7 +270,7 @@ int data_cache_save(const char *path, uint64_t key, const Dataset *dc) {
     h.test_tokens = d->stats.test_tokens;
     h.test_unk = d->stats.test_unk;
     h.distinct_train_words = d->stats.distinct_train_words;
-    for (int s = 0; s < 3; s++)
+    for (int s = 0; s < DATA_SPLITS; s++)
         if (split_at(d, s)->n && split_at(d, s)->T != h.T) return -1;
 
     char *vbytes = calloc(1, pad8(h.vocab_bytes) + 1);
@@ -273,7 +281,7 @@ int data_cache_save(const char *path, uint64_t key, const Dataset *dc) {
         memcpy(vbytes + at, d->vocab.words[i], len);
         at += len;
     }
-    Block b[15];
+    Block b[5 * DATA_SPLITS];
     int nb = blocks_of(d, b);
     h.payload_bytes = pad8(h.vocab_bytes);
     h.checksum = data_checksum(0, vbytes, pad8(h.vocab_bytes));
@@ -301,6 +309,6 @@ int data_cache_save(const char *path, uint64_t key, const Dataset *dc) {
         unlink(tmp);
         return -1;
     }
-    prune();
+    data_cache_prune("data-", CACHE_KEEP);
     return 0;
 }

@@ -17,9 +17,10 @@
 
 /* Bump whenever tokenizer, vocabulary, split or encoding rules change: cached
  * datasets built by older rules are then rebuilt instead of trusted. */
-#define DATA_FORMAT_VERSION 1
+#define DATA_FORMAT_VERSION 2
 
-enum { RAW_TRAIN = 0, RAW_TEST = 1 };
+/* Unlabelled reviews (train/unsup) are kept only when word2vec needs them. */
+enum { RAW_TRAIN = 0, RAW_TEST = 1, RAW_UNSUP = 2 };
 
 /* One review of the source; its text stays where raw_corpus_reserve put it. */
 typedef struct RawDoc {
@@ -46,6 +47,7 @@ typedef struct RawCorpus {
     RawDoc *docs;
     int n, cap;
     long n_unsup;
+    int keep_unsup;       /* read train/unsup texts too (set before reading) */
     CorpusStream *stream; /* NULL unless read and tokenized concurrently */
 } RawCorpus;
 
@@ -167,6 +169,9 @@ void split_holdout(const int32_t *labels, const int32_t *idx, int n, double frac
 int split_limit(const int32_t *labels, int32_t *idx, int n, int limit);
 void split_shuffle(int32_t *idx, int n, uint64_t seed);
 
+/* Whether the config needs the unlabelled reviews read and encoded. */
+int dataset_wants_unsup(const Config *c);
+
 /* Cache of a built Dataset, keyed by every data.* setting, train.seed, the
  * source file's size and mtime and DATA_FORMAT_VERSION. */
 uint64_t data_cache_key(const Config *c, const char *source);
@@ -174,6 +179,10 @@ void data_cache_path(uint64_t key, char *buf, size_t n);
 /* 0 on success; -1 when absent, stale, truncated or corrupt (d is left empty). */
 int data_cache_load(const char *path, uint64_t key, Dataset *d);
 int data_cache_save(const char *path, uint64_t key, const Dataset *d);
+/* Where cached files live, relative to the working directory. */
+#define CACHE_DIR ".cache"
+/* Keeps the `keep` most recently written CACHE_DIR/<prefix>*.bin files. */
+void data_cache_prune(const char *prefix, int keep);
 /* Checksum of a sequence of blocks: h = data_checksum(h, block, bytes) from h = 0. */
 uint64_t data_checksum(uint64_t h, const void *p, size_t n);
 

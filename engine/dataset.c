@@ -40,7 +40,11 @@ void dataset_free(Dataset *d) {
     split_free(&d->train);
     split_free(&d->val);
     split_free(&d->test);
+    split_free(&d->unsup);
 }
+
+/* Only word2vec reads the unlabelled reviews: other runs skip their 50k texts. */
+int dataset_wants_unsup(const Config *c) { return c->model_pretrain != PRETRAIN_NONE; }
 
 static int split_alloc(Split *s, int n, int T) {
     memset(s, 0, sizeof *s);
@@ -108,7 +112,7 @@ static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tc, Data
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    int n_train = 0, n_test = 0;
+    int n_train = 0, n_test = 0, n_unsup = 0;
     for (int i = 0; i < n; i++) {
         labels[i] = rc->docs[i].label;
         if (rc->docs[i].split == RAW_TRAIN) all[n_train++] = i;
@@ -143,6 +147,13 @@ static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tc, Data
         snprintf(err, errlen, "out of memory encoding the splits");
         goto done;
     }
+    for (int i = 0; i < n; i++)
+        if (rc->docs[i].split == RAW_UNSUP) all[n_unsup++] = i;
+    long unsup_tokens, unsup_unk;
+    if (n_unsup && fill_split(&d->unsup, rc, tc, map, all, n_unsup, T, c->data_truncate, &unsup_tokens, &unsup_unk)) {
+        snprintf(err, errlen, "out of memory encoding the unlabelled reviews");
+        goto done;
+    }
     st->n_unsup = rc->n_unsup;
     st->distinct_train_words = distinct;
     rcode = 0;
@@ -175,6 +186,7 @@ static void *reader_main(void *arg) {
 static int read_and_tokenize(const Config *c, const char *imdb, RawCorpus *rc, TokCorpus *tc, char *err,
                              size_t errlen) {
     memset(rc, 0, sizeof *rc);
+    rc->keep_unsup = dataset_wants_unsup(c);
     if (!imdb) {
         if (synthetic_generate(c, rc) || corpus_tokenize(rc, tc))
             return snprintf(err, errlen, "out of memory generating the synthetic dataset"), -1;

@@ -69,7 +69,8 @@ static int classify(const char *path, int *split, int *label, int *id, int *rati
 /* Names the labelled folders that delivered nothing; 0 when all four did. */
 static int check_layout(const char *path, const RawCorpus *c, char *err, size_t errlen) {
     int count[2][2] = {{0, 0}, {0, 0}};
-    for (int i = 0; i < c->n; i++) count[c->docs[i].split][c->docs[i].label]++;
+    for (int i = 0; i < c->n; i++)
+        if (c->docs[i].split != RAW_UNSUP) count[c->docs[i].split][c->docs[i].label]++;
     char missing[128] = "";
     for (int s = 0; s < 2; s++)
         for (int l = 0; l < 2; l++)
@@ -105,8 +106,12 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
         int split, label, id, rating;
         const char *name = archive_entry_pathname(e);
         int kind = name ? classify(name, &split, &label, &id, &rating) : KIND_NONE;
-        if (kind == KIND_UNSUP) c->n_unsup++;
-        if (kind != KIND_LABELLED) continue; /* the next header skips the data */
+        if (kind == KIND_UNSUP) {
+            c->n_unsup++;
+            split = RAW_UNSUP, label = -1, rating = 0;
+        }
+        /* the next header skips the data */
+        if (kind == KIND_NONE || (kind == KIND_UNSUP && !c->keep_unsup)) continue;
         /* the header gives the size; without one, read until the data ends */
         int sized = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0;
         size_t want = sized ? (size_t)archive_entry_size(e) : 4096, got = 0;
@@ -197,12 +202,13 @@ static int read_folder_split(const char *root, int split, const char *label_dir,
         if (!parse_file_name(ent->d_name, strlen(ent->d_name), &id, &rating)) continue;
         if (unsup) {
             c->n_unsup++;
-            continue;
+            if (!c->keep_unsup) continue;
         }
         char file[8192];
         snprintf(file, sizeof file, "%s/%s", dir, ent->d_name);
         size_t len;
-        if (read_file_into(c, file, &len) || raw_corpus_commit(c, split, label, id, rating, len)) {
+        if (read_file_into(c, file, &len) ||
+            raw_corpus_commit(c, unsup ? RAW_UNSUP : split, unsup ? -1 : label, id, unsup ? 0 : rating, len)) {
             snprintf(err, errlen, "cannot read %s: %s", file, strerror(errno));
             closedir(d);
             return -1;

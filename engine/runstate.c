@@ -247,6 +247,17 @@ static int apply_object(RunState *s, const json_t *o) {
     if (!strcmp(type, "step")) return apply_step(s, o);
     if (!strcmp(type, "eval")) return apply_eval(s, o);
     if (!strcmp(type, "explain")) return apply_explain(s, o);
+    if (!strcmp(type, "pretrain")) {
+        double done = num(o, "done"), total = num(o, "total");
+        if (!isfinite(done) || !isfinite(total) || total < 0) return -1;
+        s->pretrain_done = (long)done;
+        s->pretrain_total = (long)total;
+        if (json_object_get(o, "loss")) s->pretrain_loss = num(o, "loss");
+        if (json_object_get(o, "elapsed")) s->pretrain_elapsed = num(o, "elapsed");
+        s->pretrain_final = json_is_true(json_object_get(o, "final"));
+        s->pretrain_cached = json_is_true(json_object_get(o, "cached"));
+        return 0;
+    }
     if (!strcmp(type, "state")) {
         const char *st = json_string_value(json_object_get(o, "state"));
         if (!st) return -1;

@@ -61,6 +61,10 @@ typedef struct RunState {
     EvalPoint test; int has_test;
     ExplainSet *explains; int n_explains, cap_explains;
     int best_eval;        /* index into evals, -1 */
+    /* word2vec pretraining (model.pretrain) before the first step */
+    long pretrain_done, pretrain_total;
+    double pretrain_loss, pretrain_elapsed;
+    int pretrain_final, pretrain_cached;
     double elapsed;
     long lines_applied, lines_bad;
 } RunState;

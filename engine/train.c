@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "optim.h"
+#include "pretrain.h"
 #include "run.h"
 #include "tensor.h"
 
@@ -563,6 +564,43 @@ static void train_loop(Trainer *t) {
     if (t->status == TRAIN_RUNNING) t->status = TRAIN_FINISHED;
 }
 
+/* ---- pretraining -------------------------------------------------------- */
+
+static int pretrain_progress(void *ctx, long done, long total, double loss) {
+    Trainer *t = ctx;
+    json_t *o = json_pack("{s:s, s:I, s:I, s:o, s:o}", "type", "pretrain", "done", (json_int_t)done, "total",
+                          (json_int_t)total, "loss", real(loss), "elapsed", real(elapsed(t)));
+    char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(7));
+    json_decref(o);
+    if (line) emit_line(t, line, 1);
+    free(line);
+    return handle_commands(t) || t->status != TRAIN_RUNNING;
+}
+
+/* model.pretrain, before the first step (again after a resume at step 0: the
+ * vectors come from the cache, and rescaling an already pretrained table
+ * leaves it as it was). */
+static void pretrain(Trainer *t) {
+    float *table = params_data(&t->model->params, "embedding.weight");
+    if (t->cfg.model_pretrain == PRETRAIN_NONE || t->step != 0 || !table) return;
+    PretrainInfo info;
+    char err[512] = "";
+    int rc = pretrain_embeddings(&t->cfg, &t->data, table, pretrain_progress, t, &info, err, sizeof err);
+    if (rc == 1) {
+        if (t->status == TRAIN_RUNNING) t->status = TRAIN_STOPPED;
+        return;
+    }
+    if (rc < 0) {
+        snprintf(t->reason, sizeof t->reason, "word2vec pretraining failed: %s", err);
+        t->status = TRAIN_FAILED;
+        return;
+    }
+    long total = info.words * t->cfg.model_pretrain_epochs;
+    emit(t, json_pack("{s:s, s:I, s:I, s:b, s:o, s:b}", "type", "pretrain", "done", (json_int_t)total, "total",
+                      (json_int_t)total, "cached", info.cached, "seconds", real(info.seconds), "final", 1));
+    save_last(t);
+}
+
 static void *worker(void *arg) {
     Trainer *t = arg;
     emit_start(t);
@@ -571,6 +609,7 @@ static void *worker(void *arg) {
         save_last(t);
     }
     save_summary(t, RUN_RUNNING);
+    if (t->status == TRAIN_RUNNING) pretrain(t);
     if (t->status == TRAIN_RUNNING) train_loop(t);
     RunStatus st = t->status == TRAIN_FINISHED ? RUN_FINISHED : t->status == TRAIN_STOPPED ? RUN_STOPPED : RUN_FAILED;
     if (t->status == TRAIN_FAILED)

@@ -441,6 +441,10 @@ static void test_cache(void **state) {
     k = c;
     k.model_arch = ARCH_TRANSFORMER;
     assert_true(data_cache_key(&k, NULL) == data_cache_key(&c, NULL));
+    /* keeping the unlabelled reviews is a different dataset */
+    k = c;
+    k.model_pretrain = PRETRAIN_WORD2VEC;
+    assert_true(data_cache_key(&k, NULL) != data_cache_key(&c, NULL));
 
     /* a setting change is not served the old data */
     k = c;
@@ -623,6 +627,26 @@ static void test_imdb_archive_and_folder(void **state) {
     if (dataset_load(&c, &a, err, sizeof err)) fail_msg("%s", err);
     assert_string_equal(a.stats.source, tgz);
     check_imdb(&a);
+    assert_int_equal(a.unsup.n, 0);
+
+    /* word2vec pretraining brings the unlabelled reviews along, from both
+     * readers, encoded with the training vocabulary; the rest is unchanged */
+    for (int k = 0; k < 2; k++) {
+        Config cu = imdb_config(k ? folder : tgz);
+        cu.model_pretrain = PRETRAIN_WORD2VEC;
+        Dataset u;
+        if (dataset_load(&cu, &u, err, sizeof err)) fail_msg("%s", err);
+        check_imdb(&u);
+        assert_int_equal(u.unsup.n, 2);
+        assert_int_equal(u.unsup.T, 16);
+        assert_int_equal(u.vocab.n, a.vocab.n);
+        assert_memory_equal(u.train.tokens, a.train.tokens, sizeof(int32_t) * 16 * (size_t)a.train.n);
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(u.unsup.labels[i], -1);
+            assert_int_equal(u.unsup.lengths[i], 2 + i); /* "unlabelled text", "more unlabelled text" */
+        }
+        dataset_free(&u);
+    }
 
     /* the folder holding aclImdb/ and aclImdb/ itself give the same dataset */
     c = imdb_config(folder);

@@ -88,6 +88,24 @@ static void test_malformed_lines_counted(void **st) {
     runstate_free(&s);
 }
 
+static void test_pretrain_progress(void **st) {
+    (void)st;
+    RunState s;
+    runstate_init(&s);
+    assert_int_equal(apply(&s, "{\"type\":\"pretrain\",\"done\":200,\"total\":800,\"loss\":2.5,\"elapsed\":3}"), 0);
+    assert_int_equal(s.pretrain_done, 200);
+    assert_int_equal(s.pretrain_total, 800);
+    assert_true(fabs(s.pretrain_loss - 2.5) < 1e-9);
+    assert_int_equal(s.pretrain_final, 0);
+    assert_int_equal(apply(&s, "{\"type\":\"pretrain\",\"done\":800,\"total\":800,\"cached\":true,\"final\":true}"), 0);
+    assert_int_equal(s.pretrain_final, 1);
+    assert_int_equal(s.pretrain_cached, 1);
+    /* without counts it is malformed */
+    assert_int_equal(apply(&s, "{\"type\":\"pretrain\",\"loss\":1}"), -1);
+    assert_int_equal(s.pretrain_done, 800);
+    runstate_free(&s);
+}
+
 static void test_null_is_nan(void **st) {
     (void)st;
     RunState s;
@@ -238,6 +256,7 @@ int main(void) {
         cmocka_unit_test(test_start_step_eval),
         cmocka_unit_test(test_malformed_lines_counted),
         cmocka_unit_test(test_null_is_nan),
+        cmocka_unit_test(test_pretrain_progress),
         cmocka_unit_test(test_explain),
         cmocka_unit_test(test_resume_truncates_later_points),
         cmocka_unit_test(test_best_without_flag_is_most_accurate),

@@ -361,6 +361,14 @@ static void draw_progress(Grid *g, Rect r, const View *v) {
     double epoch = last && isfinite(last->epoch) ? last->epoch : 0;
     char el[32];
     format_duration(last ? last->elapsed : s->elapsed, el, sizeof el);
+    if (!last && s->pretrain_total > 0 && !s->pretrain_final && s->status == RUN_RUNNING) {
+        /* word2vec runs before the first step: show its pass instead of an idle bar */
+        format_duration(s->pretrain_elapsed, el, sizeof el);
+        snprintf(text, sizeof text, "learning word vectors (word2vec) %.0f%%  loss %.3f  %s elapsed",
+                 100.0 * s->pretrain_done / s->pretrain_total, s->pretrain_loss, el);
+        progress_draw(g, r, (double)s->pretrain_done / s->pretrain_total, text);
+        return;
+    }
     snprintf(text, sizeof text, "epoch %.2f/%d  step %d/%d  %s elapsed  ETA %s  %s tok/s", epoch, s->epochs, step,
              s->total_steps, el, eta, tok);
     progress_draw(g, r, frac, text);

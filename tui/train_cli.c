@@ -111,6 +111,28 @@ static void on_step(Follow *f, json_t *o) {
     if (epoch_end) f->loss_sum = 0, f->loss_n = 0;
 }
 
+static void on_pretrain(Follow *f, json_t *o) {
+    double done = num(o, "done"), total = num(o, "total");
+    char el[32];
+    if (json_is_true(json_object_get(o, "final"))) {
+        clear_line(f);
+        duration(el, sizeof el, num(o, "seconds"));
+        if (json_is_true(json_object_get(o, "cached")))
+            printf("word vectors: word2vec vectors loaded from .cache/ (%s)\n", el);
+        else
+            printf("word vectors: word2vec learnt in %s (cached for later runs)\n", el);
+        fflush(stdout);
+        return;
+    }
+    double now = now_seconds();
+    if (!f->tty || now - f->last_draw < 0.2) return;
+    f->last_draw = now;
+    duration(el, sizeof el, num(o, "elapsed"));
+    printf("\r\033[Kword2vec %3.0f%%  loss %.3f  %s", total > 0 ? 100 * done / total : 0, num(o, "loss"), el);
+    f->line_open = 1;
+    fflush(stdout);
+}
+
 static void on_eval(Follow *f, json_t *o) {
     const char *split = json_string_value(json_object_get(o, "split"));
     int test = split && !strcmp(split, "test");
@@ -155,6 +177,8 @@ static void on_line(void *ctx, const char *line) {
             printf("resuming at step %ld (epoch %d)\n", f->step,
                    f->steps_per_epoch ? (int)(f->step / f->steps_per_epoch) + 1 : 1);
         fflush(stdout);
+    } else if (!strcmp(type, "pretrain")) {
+        on_pretrain(f, o);
     } else if (!strcmp(type, "step")) {
         on_step(f, o);
     } else if (!strcmp(type, "eval")) {

@@ -438,7 +438,7 @@ static void tf_run(Model *m, const Batch *b, int mode, float *logits) {
     const float *x = t->x0;
     for (int l = 0; l < t->L; l++) {
         LayerActs *a = train ? &t->la[l] : &t->la[0];
-        float *probs = mode == MODE_EVAL ? t->la[0].probs : t->la[l].probs;
+        float *probs = mode == MODE_EVAL ? NULL : t->la[l].probs;
         x = layer_forward(m, t, l, a, probs, x, train);
     }
     t->h = x;

@@ -2,8 +2,12 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 
+#include "gemm_small.h"
 #include "linear.h"
+#include "linear_rows.h"
+#include "panel_pack.h"
 #include "tensor.h"
 
 int seqpack_build(SeqPack *s, int nseq, const int32_t *len, int32_t *off, size_t *poff, int H) {
@@ -63,7 +67,9 @@ static inline f8 exp8(f8 x) {
     return p * (f8)e;
 }
 
-static void softmax_row(float *x, int n) {
+/* Softmax of scale * x over one row, in place (scale > 0, so the row's
+ * maximum scales with it). */
+static void softmax_row(float *x, int n, float scale) {
     float m = x[0];
     int j = 0;
     if (n >= 8) {
@@ -76,9 +82,10 @@ static void softmax_row(float *x, int n) {
         for (int k = 0; k < 8; k++) m = mv[k] > m ? mv[k] : m;
     }
     for (; j < n; j++) m = x[j] > m ? x[j] : m;
+    m *= scale;
     f8 acc = splat(0.0f);
     for (j = 0; j + 8 <= n; j += 8) {
-        f8 e = exp8(load8(x + j) - m);
+        f8 e = exp8(load8(x + j) * scale - m);
         store8(x + j, e);
         acc += e;
     }
@@ -86,13 +93,15 @@ static void softmax_row(float *x, int n) {
     if (j < n) {
         /* The tail goes through the same exp so every element is computed alike. */
         float tail[8];
-        for (int k = 0; k < 8; k++) tail[k] = j + k < n ? x[j + k] - m : 0.0f;
+        for (int k = 0; k < 8; k++) tail[k] = j + k < n ? x[j + k] * scale - m : 0.0f;
         f8 e = exp8(load8(tail));
         for (int k = 0; j + k < n; k++) x[j + k] = e[k], sum += e[k];
     }
     for (int k = 0; k < 8; k++) sum += acc[k];
     float inv = 1.0f / sum;
-    for (j = 0; j < n; j++) x[j] *= inv;
+    f8 iv = splat(inv);
+    for (j = 0; j + 8 <= n; j += 8) store8(x + j, load8(x + j) * iv);
+    for (; j < n; j++) x[j] *= inv;
 }
 
 /* Softmax backward of one row in place: g = p * (g - <p, g>). */
@@ -156,23 +165,48 @@ typedef struct {
     float *probs, *dropped, *ctx, *dqkv, *dscores;
 } MhaTask;
 
+/* Queries per block: the block's scores (QBLOCK x len) stay in cache between
+ * the two products and the softmax. A multiple of GSM_MR. */
+enum { QBLOCK = 48 };
+
+static void *scratch(size_t floats) {
+    void *p = aligned_alloc(64, (floats * sizeof(float) + 63) & ~(size_t)63);
+    if (!p) abort();
+    return p;
+}
+
+/* Per (sequence, head): K^T and V packed once into the small-GEMM panel
+ * layout, then for each block of queries S = Q K^T, softmax, ctx = P V. */
 static void mha_forward_task(void *p, int t0, int t1) {
     const MhaTask *c = p;
     const int E = c->E, dh = c->dh, E3 = 3 * E;
+    int Lmax = 1;
+    for (int t = t0; t < t1; t++) Lmax = c->s->len[t / c->H] > Lmax ? c->s->len[t / c->H] : Lmax;
+    float *kt = scratch(gsm_packed_floats(dh, Lmax)), *vp = scratch(gsm_packed_floats(Lmax, dh));
+    float *sbuf = c->probs ? NULL : scratch((size_t)QBLOCK * Lmax);
     for (int t = t0; t < t1; t++) {
         int s = t / c->H, h = t % c->H, L = c->s->len[s], o = c->s->off[s];
         const float *Q = c->qkv + (size_t)o * E3 + (size_t)h * dh, *K = Q + E, *V = Q + 2 * E;
-        size_t po = c->s->poff[s] + (size_t)h * L * L;
-        float *P = c->probs + po;
-        gemm(0, 1, L, L, dh, c->scale, Q, E3, K, E3, 0.0f, P, L);
-        for (int i = 0; i < L; i++) softmax_row(P + (size_t)i * L, L);
-        const float *A = P;
-        if (c->drop.p > 0) {
-            drop_apply(c->dropped + po, P, (size_t)L * L, po, c->drop);
-            A = c->dropped + po;
+        size_t po = c->probs ? c->s->poff[s] + (size_t)h * L * L : 0;
+        panel_pack_cols(dh, L, K, (size_t)E3, kt);
+        panel_pack_rows(L, dh, V, (size_t)E3, vp);
+        for (int i0 = 0; i0 < L; i0 += QBLOCK) {
+            int n = L - i0 < QBLOCK ? L - i0 : QBLOCK;
+            size_t pb = po + (size_t)i0 * L;
+            float *S = c->probs ? c->probs + pb : sbuf;
+            gsm_rows(n, L, dh, Q + (size_t)i0 * E3, (size_t)E3, kt, S, (size_t)L, 0);
+            for (int i = 0; i < n; i++) softmax_row(S + (size_t)i * L, L, c->scale);
+            const float *A = S;
+            if (c->drop.p > 0) {
+                drop_apply(c->dropped + pb, S, (size_t)n * L, pb, c->drop);
+                A = c->dropped + pb;
+            }
+            gsm_rows(n, dh, L, A, (size_t)L, vp, c->ctx + (size_t)(o + i0) * E + (size_t)h * dh, (size_t)E, 0);
         }
-        gemm(0, 0, L, dh, L, 1.0f, A, L, V, E3, 0.0f, c->ctx + (size_t)o * E + (size_t)h * dh, E);
     }
+    free(kt);
+    free(vp);
+    free(sbuf);
 }
 
 static void mha_backward_task(void *p, int t0, int t1) {
@@ -217,20 +251,21 @@ static void run_heads(const SeqPack *s, int ntasks, ParallelFn fn, void *ctx) {
 
 void mha_forward(const SeqPack *s, int E, int H, const float *x, const MhaParams *w, MhaDropout drop, float *qkv,
                  float *probs, float *dropped, float *ctx, float *out) {
-    linear_forward(x, s->rows, E, w->w_in, w->b_in, 3 * E, qkv);
+    rows_linear(x, s->rows, E, w->w_in, 3 * E, (RowsEpilogue){.bias = w->b_in}, qkv);
     MhaTask c = {.s = s, .E = E, .H = H, .dh = E / H, .scale = 1.0f / sqrtf((float)(E / H)), .drop = drop,
                  .qkv = qkv, .probs = probs, .dropped = dropped, .ctx = ctx};
     run_heads(s, s->nseq * H, mha_forward_task, &c);
-    linear_forward(ctx, s->rows, E, w->w_out, w->b_out, E, out);
+    rows_linear(ctx, s->rows, E, w->w_out, E, (RowsEpilogue){.bias = w->b_out}, out);
 }
 
 void mha_backward(const SeqPack *s, int E, int H, const float *x, const MhaParams *w, MhaDropout drop,
                   const float *qkv, const float *probs, const float *ctx, const float *dout, float *dctx, float *dqkv,
                   float *dscores, float *dx, const MhaGrads *g) {
-    gemm(0, 0, s->rows, E, E, 1.0f, dout, E, w->w_out, E, 0.0f, dctx, E);
+    rows_linear_t(dout, s->rows, E, w->w_out, E, (RowsEpilogue){0}, dctx);
     linear_backward(ctx, s->rows, E, w->w_out, E, dout, NULL, g->w_out, g->b_out);
     MhaTask c = {.s = s, .E = E, .H = H, .dh = E / H, .scale = 1.0f / sqrtf((float)(E / H)), .drop = drop,
                  .qkv = qkv, .probs_in = probs, .dctx = dctx, .dqkv = dqkv, .dscores = dscores};
     run_heads(s, s->nseq * H, mha_backward_task, &c);
-    linear_backward(x, s->rows, E, w->w_in, 3 * E, dqkv, dx, g->w_in, g->b_in);
+    if (dx) rows_linear_t(dqkv, s->rows, 3 * E, w->w_in, E, (RowsEpilogue){.accumulate = 1}, dx);
+    linear_backward(x, s->rows, E, w->w_in, 3 * E, dqkv, NULL, g->w_in, g->b_in);
 }

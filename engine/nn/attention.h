@@ -46,7 +46,8 @@ typedef struct MhaDropout {
 /* out[rows x E] from x[rows x E]. Keeps qkv [rows x 3E], probs [psize]
  * (softmax before dropout; row = query, also what a heatmap shows) and
  * ctx [rows x E] for backward. dropped [psize] is scratch, used only when
- * drop.p > 0. */
+ * drop.p > 0. probs may be NULL when nothing will read the maps (evaluation,
+ * drop.p == 0): the scores then live only in a small per-thread block. */
 void mha_forward(const SeqPack *s, int E, int H, const float *x, const MhaParams *w, MhaDropout drop, float *qkv,
                  float *probs, float *dropped, float *ctx, float *out);
 

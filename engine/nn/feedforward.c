@@ -7,6 +7,7 @@
 #include "activations.h"
 #include "config.h"
 #include "linear.h"
+#include "linear_rows.h"
 #include "tensor.h"
 
 /* The row loops use 8-float vectors (GCC/Clang vector extensions): at -O2
@@ -33,8 +34,10 @@ static void ffn_act_rows(void *p, int r0, int r1) {
         int i;
         if (c->act == ACT_GELU) {
             float *a = c->pre_out + (size_t)r * F;
-            for (i = 0; i + 8 <= F; i += 8) ST(a + i, LD(a + i) + LD(b + i));
-            for (; i < F; i++) a[i] += b[i];
+            if (b) {
+                for (i = 0; i + 8 <= F; i += 8) ST(a + i, LD(a + i) + LD(b + i));
+                for (; i < F; i++) a[i] += b[i];
+            }
             act_gelu_forward(a, (size_t)F, h);
             if (mk) {
                 for (i = 0; i + 8 <= F; i += 8) ST(h + i, LD(h + i) * LD(mk + i));
@@ -58,14 +61,18 @@ static void ffn_act_rows(void *p, int r0, int r1) {
 
 void ffn_forward(const float *x, int N, int E, int F, int act, const FfnParams *w, const float *mask, float *pre,
                  float *hid, float *out) {
-    float *lin = act == ACT_GELU ? pre : hid;
-    gemm(0, 1, N, F, E, 1.0f, x, E, w->w1, E, 0.0f, lin, F);
-    FfnCtx c = {.F = F, .act = act, .b1 = w->b1, .mask = mask, .pre_out = pre, .hid = hid};
-    if ((size_t)N * F < 16384)
-        ffn_act_rows(&c, 0, N);
-    else
-        parallel_for(N, ffn_act_rows, &c);
-    linear_forward(hid, N, F, w->w2, w->b2, E, out);
+    if (act == ACT_GELU) {
+        rows_linear(x, N, E, w->w1, F, (RowsEpilogue){.bias = w->b1}, pre);
+        FfnCtx c = {.F = F, .act = act, .b1 = NULL, .mask = mask, .pre_out = pre, .hid = hid};
+        if ((size_t)N * F < 16384)
+            ffn_act_rows(&c, 0, N);
+        else
+            parallel_for(N, ffn_act_rows, &c);
+    } else {
+        /* bias, ReLU and dropout while the block of rows is in cache */
+        rows_linear(x, N, E, w->w1, F, (RowsEpilogue){.bias = w->b1, .relu = 1, .mask = mask}, hid);
+    }
+    rows_linear(hid, N, F, w->w2, E, (RowsEpilogue){.bias = w->b2}, out);
 }
 
 /* Turns d(hid) into d(linear1 output) through the dropout and activation. */
@@ -97,13 +104,20 @@ static void ffn_dact_rows(void *p, int r0, int r1) {
 
 void ffn_backward(const float *x, int N, int E, int F, int act, const FfnParams *w, const float *mask, const float *pre,
                   const float *hid, const float *dout, float *dhid, float *dpre, float *dx, const FfnGrads *g) {
-    gemm(0, 0, N, F, E, 1.0f, dout, E, w->w2, F, 0.0f, dhid, F);
+    if (act == ACT_GELU) {
+        rows_linear_t(dout, N, E, w->w2, F, (RowsEpilogue){0}, dhid);
+        FfnCtx c = {.F = F, .act = act, .mask = mask, .pre = pre, .hid_in = hid, .dhid = dhid, .dpre = dpre};
+        if ((size_t)N * F < 16384)
+            ffn_dact_rows(&c, 0, N);
+        else
+            parallel_for(N, ffn_dact_rows, &c);
+    } else {
+        /* through dropout and ReLU: hid > 0 exactly where the unit was active
+         * and kept */
+        rows_linear_t(dout, N, E, w->w2, F, (RowsEpilogue){.mask = mask, .gate = hid}, dhid);
+    }
     linear_backward(hid, N, F, w->w2, E, dout, NULL, g->w2, g->b2);
-    FfnCtx c = {.F = F, .act = act, .mask = mask, .pre = pre, .hid_in = hid, .dhid = dhid, .dpre = dpre};
-    if ((size_t)N * F < 16384)
-        ffn_dact_rows(&c, 0, N);
-    else
-        parallel_for(N, ffn_dact_rows, &c);
     const float *d1 = act == ACT_GELU ? dpre : dhid;
-    linear_backward(x, N, E, w->w1, F, d1, dx, g->w1, g->b1);
+    if (dx) rows_linear_t(d1, N, F, w->w1, E, (RowsEpilogue){.accumulate = 1}, dx);
+    linear_backward(x, N, E, w->w1, F, d1, NULL, g->w1, g->b1);
 }

@@ -1,0 +1,28 @@
+/* Position-wise products over the rows of a packed batch (every token of it):
+ * y[N x out] = x[N x in] op(W) on the register-blocked kernel of gemm_small,
+ * with the bias, ReLU and dropout mask applied while a block of rows is still
+ * in cache. With K of 128-256 and thousands of rows, OpenBLAS spends a large
+ * share of its time packing and pre-scaling C; here the weight is packed once
+ * per call, threads own fixed blocks of rows, and each block runs through all
+ * the weight panels. Every output sums its products in k order, so results do
+ * not depend on the thread count. */
+#ifndef SENTUI_NN_LINEAR_ROWS_H
+#define SENTUI_NN_LINEAR_ROWS_H
+
+/* What is done to each output row after the product (all optional). */
+typedef struct RowsEpilogue {
+    const float *bias; /* [out], added */
+    int relu;          /* max(0, .) after the bias */
+    const float *mask; /* [N x out] multiplier after the ReLU (dropout), or NULL */
+    const float *gate; /* [N x out]: outputs where gate <= 0 become 0 (ReLU backward), or NULL */
+    int accumulate;    /* add into y instead of overwriting it (before bias/ReLU/mask) */
+} RowsEpilogue;
+
+/* y = x W^T (+ epilogue), W [out x in] in PyTorch's layout (a layer's forward). */
+void rows_linear(const float *x, int N, int in, const float *W, int out, RowsEpilogue ep, float *y);
+
+/* y = x W (+ epilogue), W [in x out] row-major (d(input) of a layer whose
+ * weight is W [out' x in'] = [in x out]: dy W). */
+void rows_linear_t(const float *x, int N, int in, const float *W, int out, RowsEpilogue ep, float *y);
+
+#endif

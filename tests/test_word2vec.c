@@ -1,0 +1,236 @@
+/* word2vec: words that share contexts end up close, the vectors depend on the
+ * seed alone, a stop request is honoured, and model.pretrain's cache is used
+ * when valid and relearnt when not. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "data.h"
+#include "pretrain.h"
+#include "tensor.h"
+#include "word2vec.h"
+
+enum { GROUP = 10, VOCAB = 2 + 2 * GROUP, DOCS = 300, LEN = 40, DIM = 16 };
+
+/* Two topics: a review draws all its words from one group of ten (ids 2-11 or
+ * 12-21), with some <UNK> and padding the trainer must skip. */
+static void make_split(Split *s, int n, uint64_t seed) {
+    memset(s, 0, sizeof *s);
+    s->n = n;
+    s->T = LEN + 8;
+    s->tokens = calloc((size_t)n * s->T, sizeof *s->tokens);
+    s->lengths = calloc((size_t)n, sizeof *s->lengths);
+    s->full_lengths = calloc((size_t)n, sizeof *s->full_lengths);
+    s->labels = calloc((size_t)n, sizeof *s->labels);
+    s->ratings = calloc((size_t)n, sizeof *s->ratings);
+    Rng r;
+    rng_seed(&r, seed);
+    for (int i = 0; i < n; i++) {
+        int base = 2 + (i % 2) * GROUP;
+        for (int t = 0; t < LEN; t++)
+            s->tokens[(size_t)i * s->T + t] = t % 13 == 5 ? TOK_UNK : base + (int)rng_below(&r, GROUP);
+        s->lengths[i] = s->full_lengths[i] = LEN;
+        s->labels[i] = -1;
+    }
+}
+
+static double cosine(const float *a, const float *b) {
+    double ab = 0, aa = 0, bb = 0;
+    for (int i = 0; i < DIM; i++) ab += a[i] * b[i], aa += a[i] * a[i], bb += b[i] * b[i];
+    return ab / sqrt(aa * bb + 1e-30);
+}
+
+static W2vOptions small_options(uint64_t seed) {
+    W2vOptions o = w2v_defaults(DIM, 4, 3, seed);
+    o.sample = 0.5; /* 20 equally frequent words: no subsampling */
+    return o;
+}
+
+static void test_topics_separate(void **state) {
+    (void)state;
+    Split s;
+    make_split(&s, DOCS, 3);
+    const Split *corpus[1] = {&s};
+    W2vOptions o = small_options(11);
+    float *v = malloc(sizeof(float) * VOCAB * DIM);
+    assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, v, NULL, NULL), 0);
+    double same = 0, other = 0;
+    int n_same = 0, n_other = 0;
+    for (int a = 2; a < VOCAB; a++)
+        for (int b = a + 1; b < VOCAB; b++) {
+            double c = cosine(v + a * DIM, v + b * DIM);
+            if ((a - 2) / GROUP == (b - 2) / GROUP) same += c, n_same++;
+            else other += c, n_other++;
+        }
+    same /= n_same;
+    other /= n_other;
+    if (!(same > other + 0.5)) fail_msg("mean cosine within a topic %.3f, across topics %.3f", same, other);
+    free(v);
+    split_free(&s);
+}
+
+typedef struct {
+    int calls;
+    long last_done, total;
+    double first_loss, last_loss;
+    int stop_after;
+} Progress;
+
+static int on_progress(void *ctx, long done, long total, double loss) {
+    Progress *p = ctx;
+    assert_true(done > p->last_done && done <= total);
+    if (!p->calls) p->first_loss = loss;
+    p->last_loss = loss;
+    p->calls++;
+    p->last_done = done;
+    p->total = total;
+    return p->stop_after && p->calls >= p->stop_after;
+}
+
+static void test_deterministic_and_stoppable(void **state) {
+    (void)state;
+    Split big;
+    make_split(&big, 8000, 5); /* enough words for several progress reports */
+    const Split *corpus[1] = {&big};
+    W2vOptions o = small_options(21);
+    o.epochs = 2;
+    float *a = malloc(sizeof(float) * VOCAB * DIM), *b = malloc(sizeof(float) * VOCAB * DIM);
+    Progress p = {0};
+    assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, a, on_progress, &p), 0);
+    assert_true(p.calls >= 3);
+    assert_int_equal(p.last_done, p.total); /* the last report is the end */
+    assert_int_equal(p.total, 2L * 8000 * (LEN - 3)); /* <UNK> at t = 5, 18, 31 is not a word */
+    assert_true(p.last_loss < p.first_loss);          /* it learns */
+    /* same seed, same vectors, whatever the compute thread count */
+    compute_set_threads(1);
+    assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, b, NULL, NULL), 0);
+    compute_set_threads(0);
+    assert_memory_equal(a, b, sizeof(float) * VOCAB * DIM);
+    o.seed = 22;
+    assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, b, NULL, NULL), 0);
+    assert_true(memcmp(a, b, sizeof(float) * VOCAB * DIM) != 0);
+    /* a stop request ends it early */
+    Progress q = {.stop_after = 2};
+    assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, b, on_progress, &q), 1);
+    assert_int_equal(q.calls, 2);
+    free(a);
+    free(b);
+    split_free(&big);
+}
+
+static double spread(const float *x, size_t n) {
+    double s = 0, s2 = 0;
+    for (size_t i = 0; i < n; i++) s += x[i], s2 += (double)x[i] * x[i];
+    return sqrt(s2 / n - (s / n) * (s / n));
+}
+
+static void pretrain_into(const Config *c, const Dataset *d, float *table, const float *init, PretrainInfo *info) {
+    char err[256] = "";
+    memcpy(table, init, sizeof(float) * VOCAB * DIM);
+    if (pretrain_embeddings(c, d, table, NULL, NULL, info, err, sizeof err) != 0) fail_msg("%s", err);
+}
+
+static void test_pretrain_cache_and_scale(void **state) {
+    (void)state;
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    char *dir = make_temp_dir("sentui-w2v");
+    assert_int_equal(chdir(dir), 0);
+
+    Config c;
+    config_defaults(&c);
+    c.data_dataset = DATASET_SYNTHETIC;
+    c.model_embed_dim = DIM;
+    c.model_pretrain = PRETRAIN_WORD2VEC;
+    c.model_pretrain_epochs = 2;
+    c.model_pretrain_window = 3;
+    c.data_cache = 1;
+    Dataset d;
+    memset(&d, 0, sizeof d);
+    for (int w = 0; w < VOCAB; w++) {
+        char word[16];
+        snprintf(word, sizeof word, "w%d", w);
+        vocab_add(&d.vocab, word, strlen(word));
+    }
+    make_split(&d.train, DOCS, 1);
+    make_split(&d.unsup, DOCS, 2);
+    make_split(&d.val, 50, 9); /* never read: held-out text stays out of the vectors */
+
+    float init[VOCAB * DIM], t1[VOCAB * DIM], t2[VOCAB * DIM];
+    fill_uniform(init, VOCAB * DIM, 5, -1.5f, 1.5f);
+    PretrainInfo info;
+    pretrain_into(&c, &d, t1, init, &info);
+    assert_int_equal(info.cached, 0);
+    assert_int_equal(info.words, 2L * DOCS * LEN);
+    /* <PAD> and <UNK> keep their rows; the others take the table's spread */
+    assert_memory_equal(t1, init, sizeof(float) * 2 * DIM);
+    assert_true(fabs(spread(t1 + 2 * DIM, (VOCAB - 2) * DIM) / spread(init + 2 * DIM, (VOCAB - 2) * DIM) - 1) < 1e-3);
+    assert_true(memcmp(t1 + 2 * DIM, init + 2 * DIM, sizeof(float) * (VOCAB - 2) * DIM) != 0);
+
+    /* the second run reads the cache and gets the same table */
+    pretrain_into(&c, &d, t2, init, &info);
+    assert_int_equal(info.cached, 1);
+    assert_memory_equal(t1, t2, sizeof t1);
+
+    /* validation text is not part of the corpus: changing it changes nothing */
+    for (int i = 0; i < d.val.n * d.val.T; i++) d.val.tokens[i] = d.val.tokens[i] ? 3 : 0;
+    c.data_cache = 0;
+    pretrain_into(&c, &d, t2, init, &info);
+    assert_int_equal(info.cached, 0);
+    assert_memory_equal(t1, t2, sizeof t1);
+    c.data_cache = 1;
+
+    /* a corrupt cache file is relearnt, to the same vectors */
+    char path[600] = "";
+    FILE *ls = popen("ls .cache/w2v-*.bin", "r");
+    assert_non_null(ls);
+    assert_non_null(fgets(path, sizeof path, ls));
+    pclose(ls);
+    path[strcspn(path, "\n")] = 0;
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, 100, SEEK_SET);
+    fputc(0x5a, f);
+    fclose(f);
+    pretrain_into(&c, &d, t2, init, &info);
+    assert_int_equal(info.cached, 0);
+    assert_memory_equal(t1, t2, sizeof t1);
+    assert_int_equal(truncate(path, 40), 0);
+    pretrain_into(&c, &d, t2, init, &info);
+    assert_int_equal(info.cached, 0);
+    assert_memory_equal(t1, t2, sizeof t1);
+
+    /* other settings, other vectors */
+    c.model_pretrain_window = 2;
+    pretrain_into(&c, &d, t2, init, &info);
+    assert_int_equal(info.cached, 0);
+    assert_true(memcmp(t1, t2, sizeof t1) != 0);
+
+    /* no pretraining: the table is left alone */
+    c.model_pretrain = PRETRAIN_NONE;
+    pretrain_into(&c, &d, t2, init, &info);
+    assert_memory_equal(t2, init, sizeof init);
+
+    dataset_free(&d);
+    config_free(&c);
+    assert_int_equal(chdir(cwd), 0);
+    rm_rf(dir);
+    free(dir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_topics_separate),
+        cmocka_unit_test(test_deterministic_and_stoppable),
+        cmocka_unit_test(test_pretrain_cache_and_scale),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
