@@ -130,24 +130,33 @@ typedef struct {
     long pairs;
 } W2v;
 
+static inline void prefetch_row(const float *row, int D) {
+    for (int i = 0; i < D; i += 16) __builtin_prefetch(row + i, 1, 3);
+}
+
+enum { MAX_NEGATIVES = 64 };
+
 /* One kept word `word` at sent[pos]: every context word in the window learns to predict it. */
 static void train_word(W2v *w, const int32_t *sent, int n, int pos) {
-    const int D = w->o->dim, reach = w->o->window - (int)rng_below(&w->rng, (uint32_t)w->o->window);
+    const int D = w->o->dim, K = w->o->negatives, reach = w->o->window - (int)rng_below(&w->rng, (uint32_t)w->o->window);
     const int word = sent[pos];
+    int target[MAX_NEGATIVES + 1];
+    target[0] = word;
     for (int c = pos - reach; c <= pos + reach; c++) {
         if (c < 0 || c >= n || c == pos) continue;
         float *l1 = w->in + (size_t)sent[c] * D;
+        /* the rows are scattered over tens of megabytes: ask for them all
+         * before the first one is needed */
+        for (int k = 1; k <= K; k++) {
+            target[k] = noise_draw(&w->noise, &w->rng);
+            prefetch_row(w->out + (size_t)target[k] * D, D);
+        }
         float loss = 0;
         memset(w->grad, 0, sizeof(float) * (size_t)D);
-        for (int k = 0; k <= w->o->negatives; k++) {
-            int target = word, label = 1;
-            if (k > 0) {
-                target = noise_draw(&w->noise, &w->rng);
-                if (target == word) continue;
-                label = 0;
-            }
-            float *l2 = w->out + (size_t)target * D;
-            float g = pair_step(&w->sig, dot(l1, l2, D), label, &loss) * (float)w->lr_now;
+        for (int k = 0; k <= K; k++) {
+            if (k > 0 && target[k] == word) continue;
+            float *l2 = w->out + (size_t)target[k] * D;
+            float g = pair_step(&w->sig, dot(l1, l2, D), k == 0, &loss) * (float)w->lr_now;
             axpy(w->grad, g, l2, D);
             axpy(l2, g, l1, D);
         }
@@ -177,6 +186,7 @@ static int64_t *count_words(const Split *const *splits, int nsplits, int vocab_n
 int w2v_train(const Split *const *splits, int nsplits, int vocab_n, const W2vOptions *o, float *vectors,
               W2vProgress progress, void *ctx) {
     const int D = o->dim;
+    if (D < 1 || o->negatives < 0 || o->negatives > MAX_NEGATIVES || o->window < 1 || o->epochs < 1) return -1;
     long total = 0;
     int longest = 1, rc = -1;
     int64_t *counts = count_words(splits, nsplits, vocab_n, &total, &longest);

@@ -12,7 +12,7 @@ typedef struct W2vOptions {
     int dim;          /* vector size */
     int epochs;       /* passes over the corpus */
     int window;       /* context of up to this many words each side (shrunk at random per word, as word2vec does) */
-    int negatives;    /* noise words per (word, context) pair, drawn from counts^0.75 */
+    int negatives;    /* noise words per (word, context) pair, drawn from counts^0.75 (at most 64) */
     double sample;    /* frequent-word subsampling threshold (word2vec's -sample) */
     double lr;        /* starting learning rate, decayed linearly to lr * 1e-4 */
     uint64_t seed;
