@@ -1,14 +1,13 @@
 #include "attention.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "gemm_small.h"
-#include "linear.h"
 #include "linear_rows.h"
 #include "panel_pack.h"
 #include "tensor.h"
+#include "vexp8.h"
 
 int seqpack_build(SeqPack *s, int nseq, const int32_t *len, int32_t *off, size_t *poff, int H) {
     int rows = 0;
@@ -32,8 +31,6 @@ int seqpack_build(SeqPack *s, int nseq, const int32_t *len, int32_t *off, size_t
  * extensions: AVX when enabled, pairs of SSE registers otherwise); libm's
  * expf would be a call per element and the loops do not auto-vectorise
  * without -ffast-math. */
-typedef float f8 __attribute__((vector_size(32)));
-typedef int32_t i8 __attribute__((vector_size(32)));
 typedef uint32_t u8 __attribute__((vector_size(32)));
 /* Unaligned view of 8 floats in a float buffer. */
 typedef float f8u __attribute__((vector_size(32), aligned(4), may_alias));
@@ -42,50 +39,32 @@ static inline f8 load8(const float *p) { return *(const f8u *)p; }
 
 static inline void store8(float *p, f8 v) { *(f8u *)p = v; }
 
-static inline f8 splat(float x) { return (f8){x, x, x, x, x, x, x, x}; }
+static inline f8 splat(float x) { return splat8(x); }
 
-/* exp with Cephes' range reduction and degree-6 polynomial (about 1 ulp).
- * Rounding to the nearest integer uses the 1.5 * 2^23 trick, whose bit
- * pattern also carries that integer for the exponent. Inputs below -87.3
- * (and -inf) are clamped: their exp is ~1e-38, far below what a softmax
- * row can resolve. */
-static inline f8 exp8(f8 x) {
-    const f8 lo = splat(-87.3f), magic = splat(12582912.0f);
-    i8 small = x < lo;
-    x = (f8)(((i8)x & ~small) | ((i8)lo & small));
-    f8 t = x * 1.44269504088896341f + magic;
-    f8 n = t - magic;
-    f8 r = x - n * 0.693359375f + n * 2.12194440e-4f;
-    f8 p = splat(1.9875691500e-4f);
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    i8 e = ((i8)t - (i8)magic + 127) << 23;
-    return p * (f8)e;
-}
-
-/* Softmax of scale * x over one row, in place (scale > 0, so the row's
- * maximum scales with it). */
-static void softmax_row(float *x, int n, float scale) {
+/* The exponentials of a softmax of scale * x over one row, in place (scale >
+ * 0, so the row's maximum scales with it); returns 1 / their sum. The
+ * normalisation is left to the caller: the context rows are scaled instead
+ * (dh floats a row, not len), and the maps only when they are kept. */
+static float softmax_exp_row(float *x, int n, float scale) {
     float m = x[0];
     int j = 0;
-    if (n >= 8) {
-        f8 mv = load8(x);
-        for (j = 8; j + 8 <= n; j += 8) {
-            f8 v = load8(x + j);
-            i8 gt = v > mv;
-            mv = (f8)(((i8)v & gt) | ((i8)mv & ~gt));
+    if (n >= 16) {
+        /* two running maxima: the chain of dependent max steps is halved */
+        f8 m0 = load8(x), m1 = load8(x + 8);
+        for (j = 16; j + 16 <= n; j += 16) {
+            m0 = max8(m0, load8(x + j));
+            m1 = max8(m1, load8(x + j + 8));
         }
-        for (int k = 0; k < 8; k++) m = mv[k] > m ? mv[k] : m;
+        m0 = max8(m0, m1);
+        for (int k = 0; k < 8; k++) m = m0[k] > m ? m0[k] : m;
     }
     for (; j < n; j++) m = x[j] > m ? x[j] : m;
+    const float xm = m;
     m *= scale;
+    const f8 sv = splat(scale), mv = splat(-m);
     f8 acc = splat(0.0f);
     for (j = 0; j + 8 <= n; j += 8) {
-        f8 e = exp8(load8(x + j) * scale - m);
+        f8 e = exp8(fma8(load8(x + j), sv, mv));
         store8(x + j, e);
         acc += e;
     }
@@ -93,27 +72,31 @@ static void softmax_row(float *x, int n, float scale) {
     if (j < n) {
         /* The tail goes through the same exp so every element is computed alike. */
         float tail[8];
-        for (int k = 0; k < 8; k++) tail[k] = j + k < n ? x[j + k] * scale - m : 0.0f;
-        f8 e = exp8(load8(tail));
+        for (int k = 0; k < 8; k++) tail[k] = j + k < n ? x[j + k] : xm;
+        f8 e = exp8(fma8(load8(tail), sv, mv));
         for (int k = 0; j + k < n; k++) x[j + k] = e[k], sum += e[k];
     }
     for (int k = 0; k < 8; k++) sum += acc[k];
-    float inv = 1.0f / sum;
-    f8 iv = splat(inv);
-    for (j = 0; j + 8 <= n; j += 8) store8(x + j, load8(x + j) * iv);
-    for (; j < n; j++) x[j] *= inv;
+    return 1.0f / sum;
 }
 
-/* Softmax backward of one row in place: g = p * (g - <p, g>). */
-static void softmax_row_backward(const float *p, float *g, int n) {
+static void scale_row(float *x, int n, float s) {
+    f8 sv = splat(s);
+    int j = 0;
+    for (; j + 8 <= n; j += 8) store8(x + j, load8(x + j) * sv);
+    for (; j < n; j++) x[j] *= s;
+}
+
+/* Softmax backward of one row in place: g = scale * p * (g - <p, g>). */
+static void softmax_row_backward(const float *p, float *g, int n, float scale) {
     f8 acc = splat(0.0f);
     int j = 0;
     for (; j + 8 <= n; j += 8) acc += load8(p + j) * load8(g + j);
     float r = 0;
     for (; j < n; j++) r += p[j] * g[j];
     for (int k = 0; k < 8; k++) r += acc[k];
-    for (j = 0; j + 8 <= n; j += 8) store8(g + j, load8(p + j) * (load8(g + j) - r));
-    for (; j < n; j++) g[j] = p[j] * (g[j] - r);
+    for (j = 0; j + 8 <= n; j += 8) store8(g + j, load8(p + j) * (load8(g + j) - r) * scale);
+    for (; j < n; j++) g[j] = p[j] * (g[j] - r) * scale;
 }
 
 /* Counter-based mask: element idx of the probability buffer is kept when a
@@ -162,7 +145,9 @@ typedef struct {
     float scale;
     MhaDropout drop;
     const float *qkv, *probs_in, *dctx;
-    float *probs, *dropped, *ctx, *dqkv, *dscores;
+    float *probs, *dropped, *ctx, *dqkv;
+    ParallelFn task;    /* runs tasks [t0, t1) */
+    const int *bound;   /* [parts + 1]: first task of each part */
 } MhaTask;
 
 /* Queries per block: the block's scores (QBLOCK x len) stay in cache between
@@ -175,8 +160,54 @@ static void *scratch(size_t floats) {
     return p;
 }
 
-/* Per (sequence, head): K^T and V packed once into the small-GEMM panel
- * layout, then for each block of queries S = Q K^T, softmax, ctx = P V. */
+/* One (sequence, head): K^T and V packed once into the small-GEMM panel
+ * layout, then for each block of queries S = Q K^T, softmax, ctx = P V.
+ * P: the head's [L x L] map (kept), or NULL to use sbuf [QBLOCK x L];
+ * D: the dropped map when drop.p > 0; pb: P's index in the probability
+ * buffer (dropout hash). */
+static void attend_head(int L, int E, int dh, float scale, const float *Q, MhaDropout drop, float *P, float *D,
+                        size_t pb, float *ctx, float *kt, float *vp, float *sbuf) {
+    const size_t E3 = 3 * (size_t)E;
+    float inv[QBLOCK];
+    panel_pack_cols(dh, L, Q + E, E3, kt);
+    panel_pack_rows(L, dh, Q + 2 * E, E3, vp);
+    for (int i0 = 0; i0 < L; i0 += QBLOCK) {
+        int n = L - i0 < QBLOCK ? L - i0 : QBLOCK;
+        size_t b = (size_t)i0 * L;
+        float *S = P ? P + b : sbuf;
+        gsm_rows(n, L, dh, Q + (size_t)i0 * E3, E3, kt, S, (size_t)L, 0);
+        for (int i = 0; i < n; i++) inv[i] = softmax_exp_row(S + (size_t)i * L, L, scale);
+        const float *A = S;
+        if (drop.p > 0) {
+            drop_apply(D + b, S, (size_t)n * L, pb + b, drop);
+            A = D + b;
+        }
+        /* ctx = (exp V) / sum */
+        float *C = ctx + (size_t)i0 * E;
+        gsm_rows(n, dh, L, A, (size_t)L, vp, C, (size_t)E, 0);
+        for (int i = 0; i < n; i++) scale_row(C + (size_t)i * E, dh, inv[i]);
+        if (P)
+            for (int i = 0; i < n; i++) scale_row(S + (size_t)i * L, L, inv[i]);
+    }
+}
+
+size_t mha_seq_scratch_floats(int L, int E, int H) {
+    int dh = E / H;
+    return gsm_packed_floats(dh, L) + gsm_packed_floats(L, dh) + (size_t)QBLOCK * L + 32;
+}
+
+void mha_attend_seq(int L, int E, int H, const float *qkv, MhaDropout drop, float *probs, float *dropped,
+                    size_t pbase, float *ctx, float *scratch) {
+    const int dh = E / H;
+    float *kt = scratch, *vp = kt + gsm_packed_floats(dh, L), *sbuf = vp + gsm_packed_floats(L, dh);
+    const float scale = 1.0f / sqrtf((float)dh);
+    for (int h = 0; h < H; h++) {
+        size_t hp = (size_t)h * L * L;
+        attend_head(L, E, dh, scale, qkv + (size_t)h * dh, drop, probs ? probs + hp : NULL,
+                    dropped ? dropped + hp : NULL, pbase + hp, ctx + (size_t)h * dh, kt, vp, sbuf);
+    }
+}
+
 static void mha_forward_task(void *p, int t0, int t1) {
     const MhaTask *c = p;
     const int E = c->E, dh = c->dh, E3 = 3 * E;
@@ -186,67 +217,118 @@ static void mha_forward_task(void *p, int t0, int t1) {
     float *sbuf = c->probs ? NULL : scratch((size_t)QBLOCK * Lmax);
     for (int t = t0; t < t1; t++) {
         int s = t / c->H, h = t % c->H, L = c->s->len[s], o = c->s->off[s];
-        const float *Q = c->qkv + (size_t)o * E3 + (size_t)h * dh, *K = Q + E, *V = Q + 2 * E;
         size_t po = c->probs ? c->s->poff[s] + (size_t)h * L * L : 0;
-        panel_pack_cols(dh, L, K, (size_t)E3, kt);
-        panel_pack_rows(L, dh, V, (size_t)E3, vp);
-        for (int i0 = 0; i0 < L; i0 += QBLOCK) {
-            int n = L - i0 < QBLOCK ? L - i0 : QBLOCK;
-            size_t pb = po + (size_t)i0 * L;
-            float *S = c->probs ? c->probs + pb : sbuf;
-            gsm_rows(n, L, dh, Q + (size_t)i0 * E3, (size_t)E3, kt, S, (size_t)L, 0);
-            for (int i = 0; i < n; i++) softmax_row(S + (size_t)i * L, L, c->scale);
-            const float *A = S;
-            if (c->drop.p > 0) {
-                drop_apply(c->dropped + pb, S, (size_t)n * L, pb, c->drop);
-                A = c->dropped + pb;
-            }
-            gsm_rows(n, dh, L, A, (size_t)L, vp, c->ctx + (size_t)(o + i0) * E + (size_t)h * dh, (size_t)E, 0);
-        }
+        attend_head(L, E, dh, c->scale, c->qkv + (size_t)o * E3 + (size_t)h * dh, c->drop,
+                    c->probs ? c->probs + po : NULL, c->drop.p > 0 ? c->dropped + po : NULL, po,
+                    c->ctx + (size_t)o * E + (size_t)h * dh, kt, vp, sbuf);
     }
     free(kt);
     free(vp);
     free(sbuf);
 }
 
+/* dst[d][i] = src[i * ld + d]: one head's [L x dh] slice transposed, and back. */
+static void transpose_in(int L, int dh, const float *src, size_t ld, float *dst) {
+    transpose(L, dh, src, ld, dst, (size_t)L);
+}
+
+static void transpose_out(int L, int dh, const float *src, float *dst, size_t ld) {
+    transpose(dh, L, src, (size_t)L, dst, ld);
+}
+
+/* Backward of one (sequence, head), every product on the small-GEMM kernel
+ * with its operands in cache. The products with a transposed [L x L] operand
+ * (dV = A^T dC, dK = dS^T Q) are computed transposed, dV^T = dC^T A, so the
+ * big operand is only packed, and the [dh x L] results are transposed back. */
 static void mha_backward_task(void *p, int t0, int t1) {
     const MhaTask *c = p;
     const int E = c->E, dh = c->dh, E3 = 3 * E;
+    int Lmax = 1;
+    for (int t = t0; t < t1; t++) Lmax = c->s->len[t / c->H] > Lmax ? c->s->len[t / c->H] : Lmax;
+    size_t LL = (size_t)Lmax * Lmax;
+    float *G = scratch(LL), *A = c->drop.p > 0 ? scratch(LL) : NULL, *bp = scratch(gsm_packed_floats(Lmax, Lmax));
+    float *vt = scratch(gsm_packed_floats(dh, Lmax)), *kp = scratch(gsm_packed_floats(Lmax, dh));
+    float *dct = scratch((size_t)dh * Lmax), *qt = scratch((size_t)dh * Lmax), *outt = scratch((size_t)dh * Lmax);
     for (int t = t0; t < t1; t++) {
         int s = t / c->H, h = t % c->H, L = c->s->len[s], o = c->s->off[s];
         const float *Q = c->qkv + (size_t)o * E3 + (size_t)h * dh, *K = Q + E, *V = Q + 2 * E;
         float *dQ = c->dqkv + (size_t)o * E3 + (size_t)h * dh, *dK = dQ + E, *dV = dQ + 2 * E;
         const float *dC = c->dctx + (size_t)o * E + (size_t)h * dh;
-        size_t po = c->s->poff[s] + (size_t)h * L * L;
+        size_t po = c->s->poff[s] + (size_t)h * L * L, n = (size_t)L * L;
         const float *P = c->probs_in + po;
-        float *G = c->dscores + po;
-        /* dV = A^T dC with A the (dropped) probabilities that multiplied V. */
-        if (c->drop.p > 0) {
-            drop_apply(G, P, (size_t)L * L, po, c->drop);
-            gemm(1, 0, L, dh, L, 1.0f, G, L, dC, E, 0.0f, dV, E3);
-        } else {
-            gemm(1, 0, L, dh, L, 1.0f, P, L, dC, E, 0.0f, dV, E3);
+        /* dV^T = dC^T A, A the (dropped) probabilities that multiplied V. */
+        const float *Pa = P;
+        if (A) {
+            drop_apply(A, P, n, po, c->drop);
+            Pa = A;
         }
-        gemm(0, 1, L, L, dh, 1.0f, dC, E, V, E3, 0.0f, G, L);
-        if (c->drop.p > 0) drop_apply(G, G, (size_t)L * L, po, c->drop);
-        /* Softmax backward per query row: dS = P * (dP - <P, dP>). */
-        for (int i = 0; i < L; i++) softmax_row_backward(P + (size_t)i * L, G + (size_t)i * L, L);
-        gemm(0, 0, L, dh, L, c->scale, G, L, K, E3, 0.0f, dQ, E3);
-        gemm(1, 0, L, dh, L, c->scale, G, L, Q, E3, 0.0f, dK, E3);
+        panel_pack_rows(L, L, Pa, (size_t)L, bp);
+        transpose_in(L, dh, dC, (size_t)E, dct);
+        gsm_rows(dh, L, L, dct, (size_t)L, bp, outt, (size_t)L, 0);
+        transpose_out(L, dh, outt, dV, (size_t)E3);
+        /* dA = dC V^T, then through the dropout: kept where A != 0 (where
+         * P itself is 0 the softmax backward zeroes the entry anyway). */
+        panel_pack_cols(dh, L, V, (size_t)E3, vt);
+        gsm_rows(L, L, dh, dC, (size_t)E, vt, G, (size_t)L, 0);
+        if (A) {
+            const f8 keep = splat(1.0f / (1.0f - c->drop.p)), zero = splat(0.0f);
+            size_t i = 0;
+            for (; i + 8 <= n; i += 8) {
+                i8 k = load8(A + i) != zero;
+                store8(G + i, (f8)((i8)(load8(G + i) * keep) & k));
+            }
+            for (; i < n; i++) G[i] = A[i] != 0.0f ? G[i] * keep[0] : 0.0f;
+        }
+        /* dS = scale * P * (dA - <P, dA>) per query row (scale of the scores folded in). */
+        for (int i = 0; i < L; i++) softmax_row_backward(P + (size_t)i * L, G + (size_t)i * L, L, c->scale);
+        panel_pack_rows(L, dh, K, (size_t)E3, kp);
+        gsm_rows(L, dh, L, G, (size_t)L, kp, dQ, (size_t)E3, 0);
+        /* dK^T = Q^T dS */
+        panel_pack_rows(L, L, G, (size_t)L, bp);
+        transpose_in(L, dh, Q, (size_t)E3, qt);
+        gsm_rows(dh, L, L, qt, (size_t)L, bp, outt, (size_t)L, 0);
+        transpose_out(L, dh, outt, dK, (size_t)E3);
     }
+    free(G);
+    free(A);
+    free(bp);
+    free(vt);
+    free(kp);
+    free(dct);
+    free(qt);
+    free(outt);
 }
 
-/* The per-head products are small (len x len x dh): one single-threaded GEMM
- * per (sequence, head) on our own pool beats OpenBLAS splitting each one. */
-static void run_heads(const SeqPack *s, int ntasks, ParallelFn fn, void *ctx) {
+static void run_parts(void *p, int q0, int q1) {
+    const MhaTask *c = p;
+    c->task(p, c->bound[q0], c->bound[q1]);
+}
+
+/* One single-threaded task per (sequence, head) on our own pool, the tasks
+ * split into contiguous parts of about equal work (len^2 each), so sequences
+ * of mixed lengths still keep every thread busy. */
+static void run_heads(MhaTask *c, ParallelFn fn) {
+    const SeqPack *s = c->s;
+    int ntasks = s->nseq * c->H;
     if (s->psize < 16384) { /* a few short sequences: threads would cost more than they save */
-        fn(ctx, 0, ntasks);
+        fn(c, 0, ntasks);
         return;
     }
-    int blas_threads = openblas_get_num_threads();
-    if (blas_threads > 1) openblas_set_num_threads(1);
-    parallel_for(ntasks, fn, ctx);
-    if (blas_threads > 1) openblas_set_num_threads(blas_threads);
+    int parts = compute_threads();
+    if (parts > ntasks) parts = ntasks;
+    int bound[parts + 1];
+    double total = (double)s->psize, acc = 0;
+    bound[0] = 0;
+    int q = 1;
+    for (int t = 0; t < ntasks && q < parts; t++) {
+        double L = s->len[t / c->H];
+        acc += L * L;
+        if (acc >= total * q / parts) bound[q++] = t + 1;
+    }
+    while (q <= parts) bound[q++] = ntasks;
+    c->task = fn;
+    c->bound = bound;
+    parallel_for(parts, run_parts, c);
 }
 
 void mha_forward(const SeqPack *s, int E, int H, const float *x, const MhaParams *w, MhaDropout drop, float *qkv,
@@ -254,7 +336,7 @@ void mha_forward(const SeqPack *s, int E, int H, const float *x, const MhaParams
     rows_linear(x, s->rows, E, w->w_in, 3 * E, (RowsEpilogue){.bias = w->b_in}, qkv);
     MhaTask c = {.s = s, .E = E, .H = H, .dh = E / H, .scale = 1.0f / sqrtf((float)(E / H)), .drop = drop,
                  .qkv = qkv, .probs = probs, .dropped = dropped, .ctx = ctx};
-    run_heads(s, s->nseq * H, mha_forward_task, &c);
+    run_heads(&c, mha_forward_task);
     rows_linear(ctx, s->rows, E, w->w_out, E, (RowsEpilogue){.bias = w->b_out}, out);
 }
 
@@ -262,10 +344,11 @@ void mha_backward(const SeqPack *s, int E, int H, const float *x, const MhaParam
                   const float *qkv, const float *probs, const float *ctx, const float *dout, float *dctx, float *dqkv,
                   float *dscores, float *dx, const MhaGrads *g) {
     rows_linear_t(dout, s->rows, E, w->w_out, E, (RowsEpilogue){0}, dctx);
-    linear_backward(ctx, s->rows, E, w->w_out, E, dout, NULL, g->w_out, g->b_out);
+    rows_weight_grad(dout, ctx, s->rows, E, E, g->w_out, g->b_out);
     MhaTask c = {.s = s, .E = E, .H = H, .dh = E / H, .scale = 1.0f / sqrtf((float)(E / H)), .drop = drop,
-                 .qkv = qkv, .probs_in = probs, .dctx = dctx, .dqkv = dqkv, .dscores = dscores};
-    run_heads(s, s->nseq * H, mha_backward_task, &c);
+                 .qkv = qkv, .probs_in = probs, .dctx = dctx, .dqkv = dqkv};
+    (void)dscores;
+    run_heads(&c, mha_backward_task);
     if (dx) rows_linear_t(dqkv, s->rows, 3 * E, w->w_in, E, (RowsEpilogue){.accumulate = 1}, dx);
-    linear_backward(x, s->rows, E, w->w_in, 3 * E, dqkv, NULL, g->w_in, g->b_in);
+    rows_weight_grad(dqkv, x, s->rows, 3 * E, E, g->w_in, g->b_in);
 }

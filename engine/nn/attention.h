@@ -51,8 +51,21 @@ typedef struct MhaDropout {
 void mha_forward(const SeqPack *s, int E, int H, const float *x, const MhaParams *w, MhaDropout drop, float *qkv,
                  float *probs, float *dropped, float *ctx, float *out);
 
+/* The attention of one sequence on the calling thread (for callers already
+ * inside a parallel region): qkv [L x 3E] (this sequence's rows of the
+ * in-projection) -> ctx [L x E] (row stride E). probs: the sequence's H maps
+ * [H x L x L] to keep, or NULL; dropped: as many floats of scratch when
+ * drop.p > 0; pbase: where probs starts in the batch's probability buffer
+ * (poff[s]), so the dropout mask matches mha_backward's. scratch: at least
+ * mha_seq_scratch_floats(L, E, H) floats, 32-byte aligned. */
+size_t mha_seq_scratch_floats(int L, int E, int H);
+void mha_attend_seq(int L, int E, int H, const float *qkv, MhaDropout drop, float *probs, float *dropped,
+                    size_t pbase, float *ctx, float *scratch);
+
 /* dx[rows x E] += d/dx (dx may be NULL), parameter gradients += into g.
- * Scratch: dctx [rows x E], dqkv [rows x 3E], dscores [psize]. */
+ * Scratch: dctx [rows x E], dqkv [rows x 3E]. dscores is no longer used (each
+ * thread keeps one head's score gradients in its own cache-sized buffer) and
+ * may be NULL. */
 void mha_backward(const SeqPack *s, int E, int H, const float *x, const MhaParams *w, MhaDropout drop,
                   const float *qkv, const float *probs, const float *ctx, const float *dout, float *dctx, float *dqkv,
                   float *dscores, float *dx, const MhaGrads *g);

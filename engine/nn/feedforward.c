@@ -6,7 +6,6 @@
 
 #include "activations.h"
 #include "config.h"
-#include "linear.h"
 #include "linear_rows.h"
 #include "tensor.h"
 
@@ -116,8 +115,8 @@ void ffn_backward(const float *x, int N, int E, int F, int act, const FfnParams 
          * and kept */
         rows_linear_t(dout, N, E, w->w2, F, (RowsEpilogue){.mask = mask, .gate = hid}, dhid);
     }
-    linear_backward(hid, N, F, w->w2, E, dout, NULL, g->w2, g->b2);
+    rows_weight_grad(dout, hid, N, E, F, g->w2, g->b2);
     const float *d1 = act == ACT_GELU ? dpre : dhid;
     if (dx) rows_linear_t(d1, N, F, w->w1, E, (RowsEpilogue){.accumulate = 1}, dx);
-    linear_backward(x, N, E, w->w1, F, d1, NULL, g->w1, g->b1);
+    rows_weight_grad(d1, x, N, F, E, g->w1, g->b1);
 }

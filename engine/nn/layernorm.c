@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "tensor.h"
 
@@ -60,6 +61,12 @@ void layernorm_forward(const float *x, int N, int D, const float *w, const float
         parallel_for(N, ln_forward_rows, &c);
 }
 
+void layernorm_forward_serial(const float *x, int N, int D, const float *w, const float *b, float eps, float *y,
+                              float *mean, float *rstd) {
+    LnCtx c = {.x = x, .w = w, .b = b, .y = y, .mean_out = mean, .rstd_out = rstd, .N = N, .D = D, .eps = eps};
+    ln_forward_rows(&c, 0, N);
+}
+
 /* dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * w. */
 static void ln_backward_rows(void *p, int r0, int r1) {
     const LnCtx *c = p;
@@ -90,41 +97,64 @@ static void ln_backward_rows(void *p, int r0, int r1) {
     }
 }
 
-/* Each thread owns a contiguous range of columns and walks every row, so the
- * sums never depend on how the work was split. */
-static void ln_backward_cols(void *p, int c0, int c1) {
-    const LnCtx *c = p;
+/* Rows per chunk of the weight gradients: each chunk sums its rows' terms in
+ * row order, and the chunk sums are added in chunk order, so the result does
+ * not depend on how many threads took the chunks. One pass over x and dy
+ * serves dx and the weight gradients. */
+enum { LN_CHUNK = 64 };
+
+typedef struct {
+    LnCtx ln;
+    float *part; /* [chunks x 2D]: dw sums, then db sums */
+} LnBwdCtx;
+
+static void ln_backward_chunks(void *p, int c0, int c1) {
+    const LnBwdCtx *b = p;
+    const LnCtx *c = &b->ln;
     const int D = c->D;
-    float *dw = c->dw, *db = c->db;
-    for (int r = 0; r < c->N; r++) {
-        const float *x = c->x + (size_t)r * D, *dy = c->dy + (size_t)r * D;
-        const float mu = c->mean[r], rs = c->rstd[r];
-        int i;
-        if (dw) {
-            for (i = c0; i + 8 <= c1; i += 8) ST(dw + i, LD(dw + i) + LD(dy + i) * ((LD(x + i) - mu) * rs));
-            for (; i < c1; i++) dw[i] += dy[i] * ((x[i] - mu) * rs);
-        }
-        if (db) {
-            for (i = c0; i + 8 <= c1; i += 8) ST(db + i, LD(db + i) + LD(dy + i));
-            for (; i < c1; i++) db[i] += dy[i];
+    for (int ch = c0; ch < c1; ch++) {
+        int r0 = ch * LN_CHUNK, r1 = r0 + LN_CHUNK < c->N ? r0 + LN_CHUNK : c->N;
+        if (c->dx) ln_backward_rows((void *)c, r0, r1);
+        if (!b->part) continue;
+        float *pw = b->part + (size_t)ch * 2 * D, *pb = pw + D;
+        for (int i = 0; i < 2 * D; i++) pw[i] = 0.0f;
+        for (int r = r0; r < r1; r++) {
+            const float *x = c->x + (size_t)r * D, *dy = c->dy + (size_t)r * D;
+            const float mu = c->mean[r], rs = c->rstd[r];
+            int i = 0;
+            for (; i + 8 <= D; i += 8) {
+                ST(pw + i, LD(pw + i) + LD(dy + i) * ((LD(x + i) - mu) * rs));
+                ST(pb + i, LD(pb + i) + LD(dy + i));
+            }
+            for (; i < D; i++) {
+                pw[i] += dy[i] * ((x[i] - mu) * rs);
+                pb[i] += dy[i];
+            }
         }
     }
 }
 
 void layernorm_backward(const float *x, int N, int D, const float *w, const float *mean, const float *rstd,
                         const float *dy, float *dx, float *dw, float *db) {
-    LnCtx c = {.x = x, .w = w, .dy = dy, .mean = mean, .rstd = rstd, .dx = dx, .dw = dw, .db = db, .N = N, .D = D};
-    int small = (size_t)N * D < 16384;
-    if (dx) {
-        if (small)
-            ln_backward_rows(&c, 0, N);
-        else
-            parallel_for(N, ln_backward_rows, &c);
-    }
+    if (N <= 0) return;
+    int chunks = (N + LN_CHUNK - 1) / LN_CHUNK;
+    LnBwdCtx b = {{.x = x, .w = w, .dy = dy, .mean = mean, .rstd = rstd, .dx = dx, .N = N, .D = D}, NULL};
     if (dw || db) {
-        if (small || D < 32)
-            ln_backward_cols(&c, 0, D);
-        else
-            parallel_for(D, ln_backward_cols, &c);
+        b.part = malloc((size_t)chunks * 2 * D * sizeof(float));
+        if (!b.part) abort();
+    }
+    if ((size_t)N * D < 16384)
+        ln_backward_chunks(&b, 0, chunks);
+    else
+        parallel_for(chunks, ln_backward_chunks, &b);
+    if (b.part) {
+        for (int ch = 0; ch < chunks; ch++) {
+            const float *pw = b.part + (size_t)ch * 2 * D, *pb = pw + D;
+            if (dw)
+                for (int i = 0; i < D; i++) dw[i] += pw[i];
+            if (db)
+                for (int i = 0; i < D; i++) db[i] += pb[i];
+        }
+        free(b.part);
     }
 }

@@ -11,8 +11,13 @@
 void layernorm_forward(const float *x, int N, int D, const float *w, const float *b, float eps, float *y, float *mean,
                        float *rstd);
 
+/* The same on the calling thread only (inside a parallel region). */
+void layernorm_forward_serial(const float *x, int N, int D, const float *w, const float *b, float eps, float *y,
+                              float *mean, float *rstd);
+
 /* dx[N x D] += d/dx, dw[D] += d/dw, db[D] += d/db (dx, dw, db may be NULL).
- * Deterministic for any thread count: rows are split for dx, columns for dw/db. */
+ * Deterministic for any thread count: dx is per row, and dw/db add up
+ * fixed chunks of rows in a fixed order. */
 void layernorm_backward(const float *x, int N, int D, const float *w, const float *mean, const float *rstd,
                         const float *dy, float *dx, float *dw, float *db);
 

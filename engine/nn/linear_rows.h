@@ -9,6 +9,8 @@
 #ifndef SENTUI_NN_LINEAR_ROWS_H
 #define SENTUI_NN_LINEAR_ROWS_H
 
+#include <stddef.h>
+
 /* What is done to each output row after the product (all optional). */
 typedef struct RowsEpilogue {
     const float *bias; /* [out], added */
@@ -16,6 +18,7 @@ typedef struct RowsEpilogue {
     const float *mask; /* [N x out] multiplier after the ReLU (dropout), or NULL */
     const float *gate; /* [N x out]: outputs where gate <= 0 become 0 (ReLU backward), or NULL */
     int accumulate;    /* add into y instead of overwriting it (before bias/ReLU/mask) */
+    const float *residual; /* [N x out] added last (y = residual + masked output), or NULL */
 } RowsEpilogue;
 
 /* y = x W^T (+ epilogue), W [out x in] in PyTorch's layout (a layer's forward). */
@@ -24,5 +27,19 @@ void rows_linear(const float *x, int N, int in, const float *W, int out, RowsEpi
 /* y = x W (+ epilogue), W [in x out] row-major (d(input) of a layer whose
  * weight is W [out' x in'] = [in x out]: dy W). */
 void rows_linear_t(const float *x, int N, int in, const float *W, int out, RowsEpilogue ep, float *y);
+
+/* Weight gradient of a layer y = x W^T + b over N rows: dW[out x in] += dy^T x,
+ * db[out] += the column sums of dy (db may be NULL). Each thread of the pool
+ * owns a band of dW's rows and runs one single-threaded BLAS product for it
+ * (K = N is long, where BLAS does well), so BLAS's own threads never spin
+ * next to ours. */
+void rows_weight_grad(const float *dy, const float *x, int N, int out, int in, float *dW, float *db);
+
+/* The same on one thread with a weight packed beforehand, for callers that
+ * already run inside a parallel region (one sequence at a time).
+ * rows_pack: W [out x in] packed for x W^T. */
+size_t rows_packed_floats(int in, int out);
+void rows_pack(const float *W, int out, int in, float *packed);
+void rows_apply(const float *x, int N, int in, const float *packed, int out, RowsEpilogue ep, float *y);
 
 #endif
