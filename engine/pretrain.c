@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "data_internal.h"
+#include "run.h"
 #include "tensor.h"
 #include "word2vec.h"
 
@@ -55,21 +55,15 @@ static int save_vectors(const char *path, uint64_t key, int vocab_n, int dim, co
     W2vHeader h = {.vocab_n = (uint32_t)vocab_n, .dim = (uint32_t)dim, .key = key};
     memcpy(h.magic, MAGIC, 8);
     h.checksum = data_checksum(0, v, n * sizeof(float));
+    char *buf = malloc(sizeof h + n * sizeof(float)), err[64];
+    if (!buf) return -1;
+    memcpy(buf, &h, sizeof h);
+    memcpy(buf + sizeof h, v, n * sizeof(float));
     mkdir(CACHE_DIR, 0777);
-    char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return -1;
-    int bad = fwrite(&h, sizeof h, 1, f) != 1 || fwrite(v, sizeof(float), n, f) != n;
-    bad |= fflush(f) != 0;
-    bad |= fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path)) {
-        unlink(tmp);
-        return -1;
-    }
-    data_cache_prune("w2v-", W2V_KEEP);
-    return 0;
+    int rc = write_file_atomic(path, buf, sizeof h + n * sizeof(float), err, sizeof err);
+    free(buf);
+    if (rc == 0) data_cache_prune("w2v-", W2V_KEEP);
+    return rc;
 }
 
 static double spread(const float *x, size_t n) {

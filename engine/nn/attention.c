@@ -5,6 +5,7 @@
 
 #include "gemm_small.h"
 #include "linear_rows.h"
+#include "mask_hash.h"
 #include "panel_pack.h"
 #include "tensor.h"
 #include "vexp8.h"
@@ -100,25 +101,7 @@ static void softmax_row_backward(const float *p, float *g, int n, float scale) {
 }
 
 /* Counter-based mask: element idx of the probability buffer is kept when a
- * hash of (seed, idx) clears the threshold (Wellons' lowbias32 mixer). */
-static inline uint32_t mix32(uint32_t x) {
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    x ^= x >> 16;
-    return x;
-}
-
-static inline u8 mix32x8(u8 x) {
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    x ^= x >> 16;
-    return x;
-}
-
+ * hash of (seed, idx) clears the threshold. */
 static uint32_t drop_threshold(float p) { return (uint32_t)((double)p * 4294967296.0); }
 
 /* y[i] = x[i] * mask(base + i) / (1 - p); y may alias x. */
@@ -129,12 +112,12 @@ static void drop_apply(float *y, const float *x, size_t n, size_t base, MhaDropo
     size_t i = 0;
     const u8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
     for (; i + 8 <= n; i += 8) {
-        u8 h = mix32x8((lane + (b + (uint32_t)i)) * 0x9e3779b9U + d.seed);
+        u8 h = mask_mix32x8((lane + (b + (uint32_t)i)) * 0x9e3779b9U + d.seed);
         i8 keep = (i8)(h >= thr);
         store8(y + i, (f8)((i8)(load8(x + i) * scale) & keep));
     }
     for (; i < n; i++) {
-        uint32_t h = mix32((b + (uint32_t)i) * 0x9e3779b9U + d.seed);
+        uint32_t h = mask_mix32((b + (uint32_t)i) * 0x9e3779b9U + d.seed);
         y[i] = h >= thr ? x[i] * scale : 0.0f;
     }
 }

@@ -1,29 +1,11 @@
 #include "mask_hash.h"
 
-typedef uint32_t u32v __attribute__((vector_size(32)));
+typedef mask_u32x8 u32v;
 typedef int32_t i32v __attribute__((vector_size(32)));
 typedef float f32v __attribute__((vector_size(32)));
 
-/* Wellons' lowbias32 mixer, twice, with the key's halves folded in before
- * each round: masks with different keys are unrelated, not shifted copies. */
-static inline uint32_t mix32(uint32_t x) {
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    x ^= x >> 16;
-    return x;
-}
-
-static inline u32v mix32v(u32v x) {
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    x ^= x >> 16;
-    return x;
-}
-
+/* Two rounds of the mixer with the key's halves folded in before each:
+ * masks with different keys are unrelated, not shifted copies. */
 void mask_hash_fill(uint64_t key, float p, size_t base, float *mask, size_t n) {
     if (p <= 0.0f || p >= 1.0f) {
         float v = p <= 0.0f ? 1.0f : 0.0f;
@@ -38,13 +20,13 @@ void mask_hash_fill(uint64_t key, float p, size_t base, float *mask, size_t n) {
     const f32v kv = {keep, keep, keep, keep, keep, keep, keep, keep};
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        u32v h = mix32v(mix32v(lane + (b + (uint32_t)i) + k1) ^ k2);
+        u32v h = mask_mix32x8(mask_mix32x8(lane + (b + (uint32_t)i) + k1) ^ k2);
         i32v kept = (i32v)(h >= thr);
         f32v v = (f32v)(kept & (i32v)kv);
         __builtin_memcpy(mask + i, &v, sizeof v);
     }
     for (; i < n; i++) {
-        uint32_t h = mix32(mix32(b + (uint32_t)i + k1) ^ k2);
+        uint32_t h = mask_mix32(mask_mix32(b + (uint32_t)i + k1) ^ k2);
         mask[i] = h >= thr ? keep : 0.0f;
     }
 }

@@ -10,6 +10,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+typedef uint32_t mask_u32x8 __attribute__((vector_size(32)));
+
+/* Wellons' lowbias32 mixer, the hash behind every dropout mask: scalar and
+ * for 8 lanes at once (the two must agree lane for lane). */
+static inline uint32_t mask_mix32(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+static inline mask_u32x8 mask_mix32x8(mask_u32x8 x) {
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
 /* mask[j] = value of element base + j of the mask keyed `key`, j < n.
  * p <= 0 fills 1; p >= 1 fills 0. Indices are taken modulo 2^32. */
 void mask_hash_fill(uint64_t key, float p, size_t base, float *mask, size_t n);
