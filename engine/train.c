@@ -599,6 +599,7 @@ static void pretrain(Trainer *t) {
     emit(t, json_pack("{s:s, s:I, s:I, s:b, s:o, s:b}", "type", "pretrain", "done", (json_int_t)total, "total",
                       (json_int_t)total, "cached", info.cached, "seconds", real(info.seconds), "final", 1));
     save_last(t);
+    save_summary(t, RUN_RUNNING); /* the runs table shows the pretraining time, not 0s, until the first evaluation */
 }
 
 static void *worker(void *arg) {
