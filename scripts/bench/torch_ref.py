@@ -1,14 +1,19 @@
 #!/usr/bin/python3
-"""PyTorch reference for `make bench-ref`: the lab's modules, shapes, batch and
-thread count, timed the way `sentui bench` times sentui (median of repetitions
-after a warm-up). Tokens/s counts padded tokens (batch x max_len), as the lab's
-loop processes them. Prints one JSON object per architecture.
+"""PyTorch reference for `make bench-ref`: the lab's modules, shapes and batch,
+timed the way `sentui bench` times sentui (median of repetitions after a
+warm-up, spread printed). Tokens/s counts padded tokens (batch x max_len), as
+the lab's loop processes them. Evaluation runs under torch.inference_mode().
+
+One process measures one thread setting: OMP_WAIT_POLICY is read when
+PyTorch's OpenMP runtime starts, so bench_ref.sh runs this script once per
+setting (plain / PASSIVE, 1 / 2 threads) and keeps the fastest per
+architecture. Prints one JSON object per architecture.
 
 usage: torch_ref.py [--threads N] [--steps N] [--reps N] [--arch rnn,lstm,gru,transformer]
 """
 import argparse
 import json
-import math
+import os
 import statistics
 import time
 
@@ -19,7 +24,7 @@ VOCAB, MAX_LEN, BATCH = 10000, 200, 64
 
 
 class Recurrent(nn.Module):
-    """The lab's RNN/LSTM: embedding 100, hidden 128, final state after the padding."""
+    """The lab's RNN/LSTM/GRU: embedding 100, hidden 128, final state after the padding."""
 
     def __init__(self, kind):
         super().__init__()
@@ -54,6 +59,10 @@ def make(arch):
     return Transformer() if arch == "transformer" else Recurrent(arch)
 
 
+def spread(v):
+    return [min(v), max(v)]
+
+
 def bench(arch, steps, reps, eval_batch):
     torch.manual_seed(0)
     model = make(arch)
@@ -70,7 +79,7 @@ def bench(arch, steps, reps, eval_batch):
             loss.backward()
             opt.step()
 
-    train_steps(2)
+    train_steps(2)  # warm-up: allocator, thread pool, kernels chosen
     times = []
     for _ in range(reps):
         t = time.perf_counter()
@@ -79,7 +88,7 @@ def bench(arch, steps, reps, eval_batch):
     step = statistics.median(times)
     xe = torch.randint(1, VOCAB, (eval_batch, MAX_LEN))
     model.eval()
-    with torch.no_grad():
+    with torch.inference_mode():
         model(xe)
         et = []
         for _ in range(reps):
@@ -92,12 +101,16 @@ def bench(arch, steps, reps, eval_batch):
         "impl": "pytorch",
         "version": torch.__version__,
         "threads": torch.get_num_threads(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
+        "reps": reps,
         "params": sum(p.numel() for p in model.parameters()),
         "step_ms": step * 1e3,
-        "step_ms_spread": [min(times) * 1e3, max(times) * 1e3],
+        "step_ms_spread": [t * 1e3 for t in spread(times)],
         "train_tokens_per_s": BATCH * MAX_LEN / step,
+        "train_tokens_per_s_spread": [BATCH * MAX_LEN / t for t in reversed(spread(times))],
         "train_reviews_per_s": BATCH / step,
         "eval_reviews_per_s": eval_batch / ev,
+        "eval_reviews_per_s_spread": [eval_batch / t for t in reversed(spread(et))],
         "eval_test_seconds": 25000 / (eval_batch / ev),
     }
 
@@ -113,7 +126,7 @@ def main():
     torch.set_num_threads(a.threads)
     for arch in a.arch.split(","):
         steps = max(1, a.steps // 4) if arch == "transformer" else a.steps
-        print(json.dumps(bench(arch, steps, a.reps, a.eval_batch)), flush=True)
+        print(json.dumps(bench(arch, steps, max(a.reps, 5), a.eval_batch)), flush=True)
 
 
 if __name__ == "__main__":
