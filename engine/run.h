@@ -106,6 +106,11 @@ int run_summary_save(const char *dir, const RunSummary *s, char *err, size_t err
 /* Reads dir/summary.json; a "running" run whose writer is gone reads as crashed. */
 int run_summary_load(const char *dir, RunSummary *s, char *err, size_t errlen);
 
+/* A summary rebuilt from dir/events.jsonl and dir/config.yaml, for a run
+ * whose summary.json is damaged; the caller saves it. Returns 0, or -1 with
+ * err filled when the log has no start event. */
+int run_summary_rebuild(const char *dir, RunSummary *s, char *err, size_t errlen);
+
 /* Every run folder under runs_dir with a readable summary.json, oldest first
  * (by "started", then folder name). Reads nothing but the summaries. A missing
  * runs_dir is an empty list. Returns the count, or -1 with err filled. */
