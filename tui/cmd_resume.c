@@ -70,6 +70,7 @@ int cmd_resume(int argc, char **argv) {
     if (repair_summary(dir) != 0) return 1;
     Trainer *t = trainer_start(NULL, dir, err, sizeof err);
     if (!t) {
+        run_unlock(dir); /* a lock repair_summary took; a no-op when it is not ours */
         fprintf(stderr, "sentui resume: %s\n", err);
         return 1;
     }
