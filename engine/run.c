@@ -1,5 +1,6 @@
 #include "run.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -181,28 +182,89 @@ int run_create_dir(const Config *cfg, char *out, size_t n, char *err, size_t err
     return -1;
 }
 
-/* ---- lock --------------------------------------------------------------- */
+/* ---- lock ---------------------------------------------------------------- */
+
+/* The lock file reads
+ *     <pid>\nhost <hostname>\nstart <start time of pid, in clock ticks after boot>\n
+ * A pid alone proves little: pids are reused, and a run folder on a shared
+ * file system may be written from another machine, where our kill(pid, 0)
+ * means nothing. The host and the start time tell a live writer from an
+ * unrelated process that happens to have the same pid. Old locks hold the pid
+ * line alone and are judged by it. */
 
 int pid_alive(long pid) {
     if (pid <= 0) return 0;
     return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
-long run_lock_pid(const char *dir) {
+unsigned long long pid_start_time(long pid) {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    /* Field 2 is the command name in parentheses and may hold spaces or ')';
+     * the fields after the last ')' start at field 3, so starttime (22) is the 20th. */
+    const char *p = strrchr(buf, ')');
+    if (!p) return 0;
+    p++;
+    for (int field = 3; field < 22; field++) {
+        while (*p == ' ') p++;
+        while (*p && *p != ' ') p++;
+    }
+    return strtoull(p, NULL, 10);
+}
+
+static void this_host(char *out, size_t n) {
+    if (gethostname(out, n) != 0) out[0] = 0;
+    out[n - 1] = 0;
+    out[strcspn(out, " \t\n")] = 0; /* one word, as the lock file stores it */
+    if (!out[0]) snprintf(out, n, "unknown");
+}
+
+RunLockState run_lock_read(const char *dir, RunLockInfo *info) {
+    memset(info, 0, sizeof *info);
     char path[RUN_PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/lock", dir);
     char *text = read_file_all(path, NULL);
-    if (!text) return 0;
-    long pid = strtol(text, NULL, 10);
+    if (!text) return info->state = LOCK_NONE;
+    info->pid = strtol(text, NULL, 10);
+    for (char *line = strchr(text, '\n'); line; line = strchr(line, '\n')) {
+        line++;
+        if (!strncmp(line, "host ", 5)) sscanf(line + 5, "%255s", info->host);
+        else if (!strncmp(line, "start ", 6)) info->start = strtoull(line + 6, NULL, 10);
+    }
     free(text);
-    return pid > 0 ? pid : 0;
+    char me[256];
+    this_host(me, sizeof me);
+    if (info->host[0] && strcmp(info->host, me) != 0) return info->state = LOCK_OTHER_HOST;
+    if (!pid_alive(info->pid)) return info->state = LOCK_STALE;
+    /* Same pid, different start time: the writer died and its pid was reused. */
+    if (info->start && pid_start_time(info->pid) != info->start) return info->state = LOCK_STALE;
+    return info->state = LOCK_HELD;
+}
+
+long run_lock_pid(const char *dir) {
+    RunLockInfo info;
+    run_lock_read(dir, &info);
+    return info.pid > 0 ? info.pid : 0;
+}
+
+/* Is the lock ours (this process on this host)? */
+static int lock_is_mine(const RunLockInfo *info) {
+    return info->state == LOCK_HELD && info->pid == (long)getpid();
 }
 
 int run_lock(const char *dir, char *err, size_t errlen) {
-    char path[RUN_PATH_MAX + 16], tmp[RUN_PATH_MAX + 48], text[32];
+    char path[RUN_PATH_MAX + 16], tmp[RUN_PATH_MAX + 48], text[400], host[256];
     snprintf(path, sizeof path, "%s/lock", dir);
     snprintf(tmp, sizeof tmp, "%s/.lock.%ld", dir, (long)getpid());
-    int len = snprintf(text, sizeof text, "%ld\n", (long)getpid());
+    this_host(host, sizeof host);
+    int len = snprintf(text, sizeof text, "%ld\nhost %s\nstart %llu\n", (long)getpid(), host,
+                       pid_start_time((long)getpid()));
     for (int attempt = 0; attempt < 2; attempt++) {
         /* Written whole under a private name, then linked: link() fails when a
          * lock exists, so two processes never both believe they hold it. */
@@ -210,18 +272,31 @@ int run_lock(const char *dir, char *err, size_t errlen) {
         int r = link(tmp, path);
         int e = errno;
         unlink(tmp);
-        if (r == 0) return 0;
+        if (r == 0) {
+            run_clean_stale_tmp(dir);
+            return 0;
+        }
         if (e != EEXIST) {
             snprintf(err, errlen, "cannot lock %s: %s", dir, strerror(e));
             return -1;
         }
-        long holder = run_lock_pid(dir);
-        if (holder == (long)getpid()) return 0;
-        if (pid_alive(holder)) {
-            snprintf(err, errlen, "run %s is being written by process %ld", dir, holder);
+        RunLockInfo info;
+        RunLockState st = run_lock_read(dir, &info);
+        if (lock_is_mine(&info)) return 0;
+        if (st == LOCK_HELD) {
+            snprintf(err, errlen,
+                     "run %s is being written by process %ld; stop that process first (if it is not sentui, "
+                     "delete %s to clear the lock)",
+                     dir, info.pid, path);
             return -1;
         }
-        unlink(path); /* left by a process that died */
+        if (st == LOCK_OTHER_HOST) {
+            snprintf(err, errlen,
+                     "run %s is locked by process %ld on host %s; if no sentui runs there any more, delete %s",
+                     dir, info.pid, info.host, path);
+            return -1;
+        }
+        unlink(path); /* left by a process that died (LOCK_STALE), or vanished meanwhile */
     }
     snprintf(err, errlen, "cannot lock %s: another process keeps taking the lock", dir);
     return -1;
@@ -230,7 +305,46 @@ int run_lock(const char *dir, char *err, size_t errlen) {
 void run_unlock(const char *dir) {
     char path[RUN_PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/lock", dir);
-    if (run_lock_pid(dir) == (long)getpid()) unlink(path);
+    RunLockInfo info;
+    run_lock_read(dir, &info);
+    if (lock_is_mine(&info)) unlink(path);
+}
+
+/* The pid in a temporary file name left by an interrupted atomic write:
+ * "<name>.tmp.<pid>" (checkpoints), "<name>.tmp.<pid>.<n>" (write_file_atomic)
+ * or ".lock.<pid>"; 0 when the name is none of these. */
+static long tmp_file_pid(const char *name) {
+    const char *p = NULL;
+    if (!strncmp(name, ".lock.", 6)) p = name + 6;
+    else {
+        for (const char *s = strstr(name, ".tmp."); s; s = strstr(s + 1, ".tmp.")) p = s + 5;
+    }
+    if (!p || !isdigit((unsigned char)*p)) return 0;
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (*end == '.') {
+        if (!isdigit((unsigned char)end[1])) return 0;
+        strtol(end + 1, &end, 10);
+    }
+    return *end ? 0 : pid;
+}
+
+int run_clean_stale_tmp(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int removed = 0;
+    char path[RUN_PATH_MAX + 300];
+    for (struct dirent *e; (e = readdir(d));) {
+        long pid = tmp_file_pid(e->d_name);
+        /* The lock is ours, so no other process writes here: a temporary file
+         * of a dead process is the remains of a save that never finished. */
+        if (pid <= 0 || pid == (long)getpid() || pid_alive(pid)) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0) removed++;
+    }
+    closedir(d);
+    return removed;
 }
 
 /* ---- events.jsonl ----------------------------------------------------- */
@@ -444,8 +558,10 @@ int run_summary_load(const char *dir, RunSummary *s, char *err, size_t errlen) {
         snprintf(s->run, sizeof s->run, "%s", base && base[1] ? base + 1 : dir);
     }
     if (s->status == RUN_RUNNING || s->status == RUN_PAUSED) {
-        long pid = run_lock_pid(dir);
-        if (!pid_alive(pid)) s->status = RUN_CRASHED;
+        /* A writer on another host cannot be checked from here: it counts as running. */
+        RunLockInfo lock;
+        RunLockState ls = run_lock_read(dir, &lock);
+        if (ls == LOCK_NONE || ls == LOCK_STALE) s->status = RUN_CRASHED;
     }
     return 0;
 }

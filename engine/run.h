@@ -33,13 +33,31 @@ void utc_iso8601(char *buf, size_t n, long long unix_seconds);
 /* Creates a new, empty run folder for cfg under cfg->train_runs_dir; its path goes to out. */
 int run_create_dir(const Config *cfg, char *out, size_t n, char *err, size_t errlen);
 
-/* The lock file holds the pid of the process writing the run. Taking it fails
- * when another live process holds it; a lock left by a dead process is taken over. */
+/* The lock file holds the pid, host name and pid start time of the process
+ * writing the run. Taking it fails when a live process holds it (or one on
+ * another host, which cannot be checked from here; the error says which file
+ * to delete); a lock left by a dead process, or whose pid now belongs to
+ * another process, is taken over. Taking it also removes the temporary files
+ * that dead processes left in dir (run_clean_stale_tmp). */
 int run_lock(const char *dir, char *err, size_t errlen);
 void run_unlock(const char *dir);
+typedef enum { LOCK_NONE, LOCK_HELD, LOCK_STALE, LOCK_OTHER_HOST } RunLockState;
+typedef struct RunLockInfo {
+    long pid;
+    char host[256];          /* "" in a lock written before hosts were recorded */
+    unsigned long long start; /* the pid's start time (/proc/PID/stat field 22), 0 when unknown */
+    RunLockState state;
+} RunLockInfo;
+/* Reads and judges dir/lock. */
+RunLockState run_lock_read(const char *dir, RunLockInfo *info);
 /* Pid in the lock, 0 when there is none. */
 long run_lock_pid(const char *dir);
 int pid_alive(long pid);
+/* Start time of a process in clock ticks after boot; 0 when unknown. */
+unsigned long long pid_start_time(long pid);
+/* Removes "*.tmp.PID[.N]" and ".lock.PID" files of dead processes from dir
+ * (left by a save cut short, e.g. by a second Ctrl-C); returns how many. */
+int run_clean_stale_tmp(const char *dir);
 
 /* events.jsonl, appended one line at a time and flushed per line. */
 typedef struct RunLog {
@@ -87,6 +105,11 @@ const char *run_status_text(RunStatus st);
 int run_summary_save(const char *dir, const RunSummary *s, char *err, size_t errlen);
 /* Reads dir/summary.json; a "running" run whose writer is gone reads as crashed. */
 int run_summary_load(const char *dir, RunSummary *s, char *err, size_t errlen);
+
+/* A summary rebuilt from dir/events.jsonl and dir/config.yaml, for a run
+ * whose summary.json is damaged; the caller saves it. Returns 0, or -1 with
+ * err filled when the log has no start event. */
+int run_summary_rebuild(const char *dir, RunSummary *s, char *err, size_t errlen);
 
 /* Every run folder under runs_dir with a readable summary.json, oldest first
  * (by "started", then folder name). Reads nothing but the summaries. A missing

@@ -217,6 +217,89 @@ static void test_lock(void **state) {
     assert_int_equal(count_entries(dir), 0);
 }
 
+static void host_name(char *out, size_t n) {
+    assert_int_equal(gethostname(out, n), 0);
+    out[n - 1] = 0;
+}
+
+/* The pid in a lock is alive, but it started after the lock was written: it
+ * is an unrelated process that got the pid of a writer that died. */
+static void test_lock_pid_reused(void **state) {
+    (void)state;
+    char dir[512], err[512], lock[600], text[400], host[256];
+    snprintf(dir, sizeof dir, "%s/reused/run", tmp);
+    RunSummary s = sample_summary("run", "2024-01-01T00:00:00Z"), r;
+    s.status = RUN_RUNNING;
+    make_run(dir, &s);
+    snprintf(lock, sizeof lock, "%s/lock", dir);
+    host_name(host, sizeof host);
+    snprintf(text, sizeof text, "%ld\nhost %s\nstart 1\n", (long)getppid(), host);
+    put(lock, text);
+    assert_int_equal(run_summary_load(dir, &r, err, sizeof err), 0);
+    assert_int_equal(r.status, RUN_CRASHED);
+    assert_int_equal(run_lock(dir, err, sizeof err), 0);
+    assert_int_equal(run_lock_pid(dir), (long)getpid());
+    assert_int_equal(run_summary_load(dir, &r, err, sizeof err), 0);
+    assert_int_equal(r.status, RUN_RUNNING);
+    run_unlock(dir);
+    assert_int_equal(run_lock_pid(dir), 0);
+}
+
+/* A lock written on another machine cannot be checked: refused, saying which file to delete. */
+static void test_lock_other_host(void **state) {
+    (void)state;
+    char dir[512], err[1024], lock[600], text[400];
+    snprintf(dir, sizeof dir, "%s/remote/run", tmp);
+    RunSummary s = sample_summary("run", "2024-01-01T00:00:00Z"), r;
+    s.status = RUN_RUNNING;
+    make_run(dir, &s);
+    snprintf(lock, sizeof lock, "%s/lock", dir);
+    snprintf(text, sizeof text, "%ld\nhost other-machine.invalid\nstart 5\n", dead_pid());
+    put(lock, text);
+    assert_int_equal(run_lock(dir, err, sizeof err), -1);
+    assert_non_null(strstr(err, "other-machine.invalid"));
+    assert_non_null(strstr(err, lock));
+    assert_true(access(lock, F_OK) == 0);
+    assert_int_equal(run_summary_load(dir, &r, err, sizeof err), 0);
+    assert_int_equal(r.status, RUN_RUNNING);
+}
+
+/* A save cut short (a second Ctrl-C during a large checkpoint) leaves
+ * NAME.tmp.PID behind; the next writer of the run removes those of dead processes. */
+static void test_stale_tmp_cleaned(void **state) {
+    (void)state;
+    char dir[512], err[256], path[700];
+    snprintf(dir, sizeof dir, "%s/tmpfiles/run", tmp);
+    assert_int_equal(make_dirs(dir, err, sizeof err), 0);
+    long dead = dead_pid(), live = (long)getppid();
+    const char *dead_names[] = {"last.safetensors.tmp.%ld", "summary.json.tmp.%ld.3", ".lock.%ld"};
+    const char *kept_names[] = {"last.safetensors.tmp.%ld", "notes.tmp.%ldx"};
+    for (int i = 0; i < 3; i++) {
+        char name[128];
+        snprintf(name, sizeof name, dead_names[i], dead);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        put(path, "partial");
+    }
+    for (int i = 0; i < 2; i++) {
+        char name[128];
+        snprintf(name, sizeof name, kept_names[i], live);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        put(path, "someone else's");
+    }
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
+    put(path, "kept");
+    assert_int_equal(run_lock(dir, err, sizeof err), 0);
+    /* lock, the two files of the live process and the checkpoint */
+    assert_int_equal(count_entries(dir), 4);
+    snprintf(path, sizeof path, "%s/.lock.%ld", dir, dead);
+    assert_int_equal(access(path, F_OK), -1);
+    snprintf(path, sizeof path, "%s/last.safetensors.tmp.%ld", dir, dead);
+    assert_int_equal(access(path, F_OK), -1);
+    snprintf(path, sizeof path, "%s/last.safetensors.tmp.%ld", dir, live);
+    assert_int_equal(access(path, F_OK), 0);
+    run_unlock(dir);
+}
+
 static void test_events_log(void **state) {
     (void)state;
     char dir[512], err[256], path[600];
@@ -308,7 +391,8 @@ int main(void) {
         cmocka_unit_test(test_atomic_write),     cmocka_unit_test(test_create_dir_unique),
         cmocka_unit_test(test_summary_round_trip), cmocka_unit_test(test_crashed_detection),
         cmocka_unit_test(test_lock),             cmocka_unit_test(test_events_log),
-        cmocka_unit_test(test_list_and_resolve),
+        cmocka_unit_test(test_list_and_resolve), cmocka_unit_test(test_lock_pid_reused),
+        cmocka_unit_test(test_lock_other_host),  cmocka_unit_test(test_stale_tmp_cleaned),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

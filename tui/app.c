@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_runs.h"
 #include "tensor.h"
 
 const ActionInfo app_actions[ACT_COUNT] = {
@@ -29,9 +30,8 @@ int app_init(App *a, int w, int h, int utf8, int color, const char *runs_dir, co
     a->utf8 = utf8;
     a->color = color;
     if (grid_init(&a->grid, w, h, utf8, color)) return -1;
-    if (!runs_dir || !*runs_dir) runs_dir = getenv("SENTUI_RUNS_DIR");
     if (!configs_dir || !*configs_dir) configs_dir = getenv("SENTUI_CONFIGS_DIR");
-    snprintf(a->runs_dir, sizeof a->runs_dir, "%s", runs_dir && *runs_dir ? runs_dir : "runs");
+    snprintf(a->runs_dir, sizeof a->runs_dir, "%s", cli_runs_dir(runs_dir));
     snprintf(a->configs_dir, sizeof a->configs_dir, "%s", configs_dir && *configs_dir ? configs_dir : "configs");
     a->screen = SCR_HOME;
     a->now = now_seconds();

@@ -81,7 +81,7 @@ int app_cli_main(const AppCli *o, AppSetup setup, void *ctx) {
         return 1;
     }
     if (term_open(&caps)) {
-        fprintf(stderr, "sentui: cannot open the terminal\n");
+        fprintf(stderr, "sentui: %s\n", term_error());
         return 1;
     }
     int w, h;

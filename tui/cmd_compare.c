@@ -5,13 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_runs.h"
 #include "commands.h"
 #include "compare.h"
 #include "term.h"
 
 int cmd_compare(int argc, char **argv) {
     CompareFormat fmt = CMP_TEXT;
-    const char *dir = getenv("SENTUI_RUNS_DIR");
+    const char *dir = NULL;
     int ascii = 0, width = 100, charts = 1;
     const char **args = calloc((size_t)argc + 1, sizeof *args);
     int n = 0;
@@ -43,7 +44,7 @@ int cmd_compare(int argc, char **argv) {
     int ok = 0, rc = 0;
     char err[512], path[RUN_PATH_MAX];
     for (int i = 0; runs && i < n; i++) {
-        if (run_resolve(args[i], dir && *dir ? dir : "runs", path, sizeof path, err, sizeof err) ||
+        if (cli_resolve_run(args[i], dir, path, sizeof path, err, sizeof err) ||
             compare_load(&runs[ok], path, err, sizeof err)) {
             fprintf(stderr, "sentui compare: %s\n", err);
             rc = 1;

@@ -4,6 +4,7 @@
 
 #include "checkpoint.h"
 #include "cli_args.h"
+#include "cli_runs.h"
 #include "commands.h"
 #include "predict.h"
 #include "run.h"
@@ -23,7 +24,7 @@ int cmd_eval(int argc, char **argv) {
     }
     const char *runs_dir = cli_flag_value(argc, argv, "--dir");
     char dir[RUN_PATH_MAX], err[2048];
-    if (run_resolve(arg, runs_dir ? runs_dir : "runs", dir, sizeof dir, err, sizeof err) != 0) {
+    if (cli_resolve_run(arg, runs_dir, dir, sizeof dir, err, sizeof err) != 0) {
         fprintf(stderr, "sentui eval: %s\n", err);
         return 2;
     }

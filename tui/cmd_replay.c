@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "cli_runs.h"
 #include "commands.h"
 
 typedef struct { char dir[RUN_PATH_MAX]; int watch; double speed; } OpenRun;
@@ -28,8 +29,7 @@ int replay_or_watch(int argc, char **argv, int watch) {
     }
     OpenRun r = {.watch = watch, .speed = o.speed_set ? o.speed : (o.dump ? 0 : 10)};
     char err[512];
-    const char *runs = o.runs_dir ? o.runs_dir : getenv("SENTUI_RUNS_DIR");
-    if (run_resolve(o.pos[0], runs && *runs ? runs : "runs", r.dir, sizeof r.dir, err, sizeof err)) {
+    if (cli_resolve_run(o.pos[0], o.runs_dir, r.dir, sizeof r.dir, err, sizeof err)) {
         fprintf(stderr, "sentui %s: %s\n", cmd, err);
         return 1;
     }

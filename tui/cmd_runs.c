@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chart.h"
+#include "cli_runs.h"
 #include "commands.h"
 #include "run.h"
 
@@ -27,8 +28,7 @@ int cmd_runs(int argc, char **argv) {
             return 2;
         }
     }
-    if (!dir) dir = getenv("SENTUI_RUNS_DIR");
-    if (!dir || !*dir) dir = "runs";
+    dir = cli_runs_dir(dir);
     RunSummary *runs = NULL;
     char err[512];
     int n = run_list(dir, &runs, err, sizeof err);

@@ -3,9 +3,11 @@
  * on every key press, or edited as YAML in $EDITOR and checked on return. */
 /* Text drawn on screen is clipped to its panel, so a cut-off line is intended. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -292,6 +294,20 @@ static void cycle_value(App *a, struct Editor *e, int dir) {
     }
 }
 
+/* Explains a system() status that means the editor did not run or gave up;
+ * returns 0 when it exited normally with status 0. */
+static int editor_failed(int rc, char *why, size_t n) {
+    if (rc == -1) snprintf(why, n, "could not be started: %s", strerror(errno));
+    else if (WIFSIGNALED(rc)) snprintf(why, n, "was killed by signal %d", WTERMSIG(rc));
+    else if (!WIFEXITED(rc)) snprintf(why, n, "ended abnormally");
+    /* The shell's codes for a command it cannot find or cannot execute. */
+    else if (WEXITSTATUS(rc) == 127) snprintf(why, n, "could not be started: command not found");
+    else if (WEXITSTATUS(rc) == 126) snprintf(why, n, "could not be started: not executable");
+    else if (WEXITSTATUS(rc) != 0) snprintf(why, n, "exited with status %d", WEXITSTATUS(rc));
+    else return 0;
+    return 1;
+}
+
 static void external_edit(App *a, struct Editor *e) {
     if (a->headless || !term_is_open()) {
         app_message(a, 1, "$EDITOR needs a terminal");
@@ -321,7 +337,13 @@ static void external_edit(App *a, struct Editor *e) {
     term_suspend();
     int rc = system(cmd);
     term_resume();
-    if (rc != 0) app_message(a, 1, "%s exited with status %d", ed, rc);
+    char why[160];
+    if (editor_failed(rc, why, sizeof why)) {
+        /* The file was not edited (or the edit was abandoned): applying it would
+         * report success for a change the user never made. */
+        app_message(a, 1, "editor '%.120s' %s; nothing applied (set $VISUAL or $EDITOR)", ed, why);
+        return;
+    }
     Config c;
     config_defaults(&c);
     config_errors_free(&e->file_errs);

@@ -108,10 +108,44 @@ static short pair_for(int fg, int bg) {
     return p;
 }
 
+static char open_error[256];
+
+const char *term_error(void) { return open_error[0] ? open_error : "cannot open the terminal"; }
+
+/* Unlike initscr, which prints its own message and exits when the terminal
+ * type is unknown, this reports why and leaves the terminal as it was. */
+static SCREEN *start_screen(void) {
+    const char *name = getenv("TERM");
+    if (!name || !*name) {
+        snprintf(open_error, sizeof open_error, "TERM is not set: the workbench needs to know the terminal "
+                 "(try TERM=xterm-256color)");
+        return NULL;
+    }
+    SCREEN *scr = newterm(NULL, stdout, stdin);
+    if (!scr) {
+        snprintf(open_error, sizeof open_error, "unknown terminal type '%.60s' (try TERM=xterm-256color)", name);
+        return NULL;
+    }
+    /* Without cursor addressing (TERM=dumb, emacs shells) every frame would
+     * pile up as lines of text: refuse before drawing anything. */
+    const char *cup = tigetstr("cup");
+    if (!cup || cup == (const char *)-1) {
+        endwin();
+        delscreen(scr);
+        snprintf(open_error, sizeof open_error,
+                 "terminal '%.60s' cannot move the cursor, which the workbench needs; use a terminal such as "
+                 "xterm, or the commands (sentui train, runs, replay --dump, ...)",
+                 name);
+        return NULL;
+    }
+    return scr;
+}
+
 int term_open(TermCaps *caps) {
     if (open_now) return 0;
     setenv("ESCDELAY", "25", 0);
-    if (!initscr()) return -1;
+    open_error[0] = 0;
+    if (!start_screen()) return -1;
     open_now = 1;
     atexit(term_close);
     install_handlers();

@@ -36,7 +36,9 @@ typedef struct TermCaps { int utf8, color, colors; } TermCaps;
 /* What the environment allows before curses starts: UTF-8 from the locale's
  * codeset, unless SENTUI_ASCII=1; colour unless NO_COLOR is set. */
 TermCaps term_detect(void);
+/* Starts curses; -1 when the terminal cannot run the workbench, term_error() says why. */
 int term_open(TermCaps *caps);
+const char *term_error(void);
 void term_close(void);
 int term_is_open(void);
 void term_size(int *w, int *h);
