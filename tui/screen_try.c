@@ -68,6 +68,10 @@ static void predict_now(struct TryIt *t) {
     t->err[0] = 0;
     if (!t->open || t->len == 0) return;
     if (run_model_predict(&t->rm, t->text, &t->pred, t->err, sizeof t->err) != 0) return;
+    if (t->pred.empty) { /* blanks only: nothing to label yet */
+        prediction_free(&t->pred);
+        return;
+    }
     t->has_pred = 1;
     /* Show the words as typed; the model may have read only the head or the tail. */
     WordList l = {0};
