@@ -104,12 +104,21 @@ static int by_tokens(const void *a, const void *b, void *ctx) {
     return i < j ? -1 : i > j;
 }
 
+/* Tokens per batch beyond which long texts go in smaller batches: the
+ * activations touched stay small, and a batch of long texts still fills the
+ * GEMMs. */
+#define BATCH_TOKENS 32768
+
 /* order[0..n) indexes non-empty predictions, shortest first. */
 static void forward_in_batches(RunModel *r, Prediction *out, const int32_t *order, int n) {
-    for (int at = 0; at < n; at += r->max_B) {
-        int B = n - at < r->max_B ? n - at : r->max_B;
+    int lab = r->cfg.model_lab_compat;
+    for (int at = 0, B; at < n; at += B) {
+        B = 1;
+        while (at + B < n && B < r->max_B &&
+               (size_t)(B + 1) * (size_t)(lab ? r->cfg.data_max_len : out[order[at + B]].len) <= BATCH_TOKENS)
+            B++;
         /* The lab's setup reads the state after the padding: feed the full width. */
-        int T = r->cfg.model_lab_compat ? r->cfg.data_max_len : out[order[at + B - 1]].len;
+        int T = lab ? r->cfg.data_max_len : out[order[at + B - 1]].len;
         memset(r->tok, 0, (size_t)B * T * sizeof *r->tok);
         for (int i = 0; i < B; i++) {
             const Prediction *p = &out[order[at + i]];

@@ -80,12 +80,12 @@ static void train_small(const char *arch, const char *extra, char *dir, size_t n
 
 #define N_TEXTS 61
 
-/* Texts of 0 to past max_len words drawn from the run's vocabulary, with
- * unknown words, an empty text and a blank one among them. */
-static void make_texts(const Vocab *v, char **text, size_t *len) {
+/* Texts of 0 to past max_len words (scale times 0..52) drawn from the run's
+ * vocabulary, with unknown words, an empty text and a blank one among them. */
+static void make_texts(const Vocab *v, int scale, char **text, size_t *len) {
     unsigned s = 12345;
     for (int i = 0; i < N_TEXTS; i++) {
-        int words = (i * 7) % 53;
+        int words = (i * 7) % 53 * scale;
         size_t cap = (size_t)words * 40 + 16, n = 0;
         text[i] = malloc(cap);
         assert_non_null(text[i]);
@@ -102,16 +102,17 @@ static void make_texts(const Vocab *v, char **text, size_t *len) {
     len[3] = strlen(text[3]);
 }
 
-static void batched_equals_alone(const char *arch, const char *extra) {
+/* max_B texts per batch at most; scale > 1 makes texts long enough that
+ * batches are cut by their token count instead. */
+static void batched_equals_alone_(const char *arch, const char *extra, int max_B, int scale) {
     char dir[1100], err[2048];
     train_small(arch, extra, dir, sizeof dir);
     RunModel batched, alone;
-    /* 4 texts per batch: the 61 texts span many batches of mixed lengths. */
-    if (run_model_open(&batched, dir, 4, err, sizeof err) != 0) fail_msg("%s", err);
+    if (run_model_open(&batched, dir, max_B, err, sizeof err) != 0) fail_msg("%s", err);
     if (run_model_open(&alone, dir, 1, err, sizeof err) != 0) fail_msg("%s", err);
     char *text[N_TEXTS];
     size_t len[N_TEXTS];
-    make_texts(&batched.vocab, text, len);
+    make_texts(&batched.vocab, scale, text, len);
     Prediction p[N_TEXTS];
     for (int explain = 0; explain <= 1; explain++) {
         assert_int_equal(run_model_predict_batch(&batched, (const char *const *)text, len, N_TEXTS, p, explain, err,
@@ -142,6 +143,9 @@ static void batched_equals_alone(const char *arch, const char *extra) {
     run_model_close(&alone);
 }
 
+/* 4 texts per batch: the 61 texts span many batches of mixed lengths. */
+static void batched_equals_alone(const char *arch, const char *extra) { batched_equals_alone_(arch, extra, 4, 1); }
+
 static void test_lstm(void **state) {
     (void)state;
     batched_equals_alone("lstm", NULL);
@@ -165,6 +169,12 @@ static void test_transformer(void **state) {
 static void test_bag(void **state) {
     (void)state;
     batched_equals_alone("bag", NULL);
+}
+
+/* Texts of up to 1,600 words: at most 32,768 tokens go in one batch of 64. */
+static void test_long_texts(void **state) {
+    (void)state;
+    batched_equals_alone_("gru", "data.max_len=1500", 64, 30);
 }
 
 /* A NUL byte inside a text separates words like a space; the bytes after it
@@ -201,7 +211,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lstm),        cmocka_unit_test(test_gru), cmocka_unit_test(test_rnn),
         cmocka_unit_test(test_lab_compat),  cmocka_unit_test(test_transformer), cmocka_unit_test(test_bag),
-        cmocka_unit_test(test_nul_and_empty),
+        cmocka_unit_test(test_long_texts),  cmocka_unit_test(test_nul_and_empty),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -126,7 +126,7 @@ static void try_draw(App *a, Grid *g, Rect body) {
         return;
     }
     if (!t->has_pred) {
-        grid_text(g, in.x + 1, y, in.w - 2, "(nothing typed yet)", style(COL_DIM, 0));
+        grid_text(g, in.x + 1, y, in.w - 2, t->len ? "(no words yet)" : "(nothing typed yet)", style(COL_DIM, 0));
         return;
     }
     const Prediction *p = &t->pred;
