@@ -64,6 +64,8 @@ grep -q '"tokens":2,' "$TMP/out" || fail "words after a NUL byte dropped: $(cat 
 printf '\n  \t \n%s\n\r\n' "$W1" | "$SENTUI" predict "$RUN" >"$TMP/out" || fail "empty lines"
 [ "$(grep -c '^(empty input)$' "$TMP/out")" -eq 3 ] || fail "empty lines: $(cat "$TMP/out")"
 [ "$(sed -n 3p "$TMP/out" | grep -cE '^(positive|negative)	')" -eq 1 ] || fail "empty lines shift the answers"
+printf '%s\n\n%s' "$W1" "$W2" | "$SENTUI" predict "$RUN" >"$TMP/out" || fail "last line without a newline"
+[ "$(wc -l <"$TMP/out")" -eq 3 ] || fail "last line without a newline: $(cat "$TMP/out")"
 printf '\n' | "$SENTUI" predict "$RUN" --json >"$TMP/out" || fail "empty line --json"
 grep -q '^{"label":null,' "$TMP/out" || fail "empty line in JSON: $(cat "$TMP/out")"
 "$SENTUI" predict "$RUN" "" >"$TMP/out" || fail "empty TEXT"
