@@ -73,25 +73,70 @@ void run_model_close(RunModel *r) {
     memset(r, 0, sizeof *r);
 }
 
-int run_model_predict(RunModel *r, const char *text, Prediction *p, char *err, size_t errlen) {
+static void saw_word(void *ctx, const char *word, size_t len) {
+    (void)word, (void)len;
+    *(int *)ctx = 1;
+}
+
+/* Encodes one text into p->tokens; a text without a single word is marked
+ * empty rather than read as one <UNK>. */
+static int encode_one(RunModel *r, const char *text, size_t n, Prediction *p) {
     memset(p, 0, sizeof *p);
     int T = r->cfg.data_max_len;
-    p->tokens = calloc((size_t)T, sizeof *p->tokens);
-    if (!p->tokens) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
+    p->tokens = malloc((size_t)T * sizeof *p->tokens);
+    if (!p->tokens) return -1;
+    p->len = encode_text(&r->vocab, text, n, T, r->cfg.data_truncate, p->tokens);
+    if (p->len == 1 && p->tokens[0] == TOK_UNK) {
+        int any = 0;
+        tokenize(text, n, saw_word, &any);
+        if (!any) p->empty = 1, p->len = 0, p->label = -1;
     }
-    p->len = encode_text(&r->vocab, text, strlen(text), T, r->cfg.data_truncate, p->tokens);
-    if (p->len < 1) p->len = 1;
-    /* The lab's setup reads the state after the padding: feed the full width. */
-    int width = r->cfg.model_lab_compat ? T : p->len;
-    memset(r->tok, 0, (size_t)width * sizeof *r->tok);
-    memcpy(r->tok, p->tokens, (size_t)p->len * sizeof *r->tok);
-    r->len[0] = p->len;
-    Batch b = {r->tok, r->len, NULL, 1, width};
-    model_forward(r->model, &b, 0);
-    p->prob = r->model->probs[1];
-    p->label = r->model->probs[1] > r->model->probs[0];
+    /* Keep only what was read: a block of short texts stays small. */
+    int32_t *fit = realloc(p->tokens, (size_t)(p->len ? p->len : 1) * sizeof *fit);
+    if (fit) p->tokens = fit;
+    return 0;
+}
+
+static int by_tokens(const void *a, const void *b, void *ctx) {
+    const Prediction *p = ctx;
+    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
+    if (p[i].len != p[j].len) return p[i].len < p[j].len ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
+/* Tokens per batch beyond which long texts go in smaller batches: the
+ * activations touched stay small, and a batch of long texts still fills the
+ * GEMMs. */
+#define BATCH_TOKENS 32768
+
+/* order[0..n) indexes non-empty predictions, shortest first. */
+static void forward_in_batches(RunModel *r, Prediction *out, const int32_t *order, int n) {
+    int lab = r->cfg.model_lab_compat;
+    for (int at = 0, B; at < n; at += B) {
+        B = 1;
+        while (at + B < n && B < r->max_B &&
+               (size_t)(B + 1) * (size_t)(lab ? r->cfg.data_max_len : out[order[at + B]].len) <= BATCH_TOKENS)
+            B++;
+        /* The lab's setup reads the state after the padding: feed the full width. */
+        int T = lab ? r->cfg.data_max_len : out[order[at + B - 1]].len;
+        memset(r->tok, 0, (size_t)B * T * sizeof *r->tok);
+        for (int i = 0; i < B; i++) {
+            const Prediction *p = &out[order[at + i]];
+            memcpy(r->tok + (size_t)i * T, p->tokens, (size_t)p->len * sizeof *r->tok);
+            r->len[i] = p->len;
+        }
+        Batch b = {r->tok, r->len, NULL, B, T};
+        model_forward(r->model, &b, 0);
+        for (int i = 0; i < B; i++) {
+            const float *pr = r->model->probs + (size_t)i * NUM_CLASSES;
+            Prediction *p = &out[order[at + i]];
+            p->prob = pr[1];
+            p->label = pr[1] > pr[0];
+        }
+    }
+}
+
+static void explain_one(RunModel *r, Prediction *p) {
     Explanation ex;
     if (model_explain(r->model, p->tokens, p->len, &ex) == 0 && ex.token_weight) {
         p->weight = ex.token_weight;
@@ -99,7 +144,36 @@ int run_model_predict(RunModel *r, const char *text, Prediction *p, char *err, s
         snprintf(p->method, sizeof p->method, "%s", ex.method);
     }
     explanation_free(&ex);
+}
+
+int run_model_predict_batch(RunModel *r, const char *const *text, const size_t *len, int n, Prediction *out,
+                            int explain, char *err, size_t errlen) {
+    int32_t *order = malloc(((size_t)n + 1) * sizeof *order);
+    int m = 0, failed = !order;
+    for (int i = 0; i < n; i++) {
+        if (failed || encode_one(r, text[i], len[i], &out[i]) != 0) {
+            memset(&out[i], 0, sizeof out[i]);
+            failed = 1;
+        } else if (!out[i].empty) {
+            order[m++] = i;
+        }
+    }
+    if (failed) {
+        for (int i = 0; i < n; i++) prediction_free(&out[i]);
+        free(order);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    qsort_r(order, (size_t)m, sizeof *order, by_tokens, out);
+    forward_in_batches(r, out, order, m);
+    for (int i = 0; explain && i < m; i++) explain_one(r, &out[order[i]]);
+    free(order);
     return 0;
+}
+
+int run_model_predict(RunModel *r, const char *text, Prediction *p, char *err, size_t errlen) {
+    size_t n = strlen(text);
+    return run_model_predict_batch(r, &text, &n, 1, p, 1, err, errlen);
 }
 
 void prediction_free(Prediction *p) {

@@ -29,15 +29,27 @@ int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t er
 void run_model_close(RunModel *r);
 
 typedef struct Prediction {
-    int label;          /* 0 negative, 1 positive */
+    int empty;          /* the text held no word: no label, no probability */
+    int label;          /* 0 negative, 1 positive; -1 when empty */
     float prob;         /* probability of the positive class */
-    int len;            /* tokens read (after truncation) */
+    int len;            /* tokens read (after truncation); 0 when empty */
     int32_t *tokens;    /* [len] ids */
     float *weight;      /* [len] per-token weight (model_explain), or NULL */
     char method[96];
 } Prediction;
 
+/* One text (NUL-terminated) with its per-token weights, for the Try screen and
+ * single predictions. */
 int run_model_predict(RunModel *r, const char *text, Prediction *p, char *err, size_t errlen);
+
+/* n texts at once: text[i] holds len[i] bytes (NUL bytes break words like the
+ * other control bytes). Texts go through the model in batches of up to
+ * r->max_B sorted by length, each batch only as wide as its longest text, so
+ * short texts do not pay for data.max_len steps; out[i] answers text[i].
+ * With explain, every non-empty text also gets its per-token weights, at the
+ * price of one more forward and backward pass of its own. */
+int run_model_predict_batch(RunModel *r, const char *const *text, const size_t *len, int n, Prediction *out,
+                            int explain, char *err, size_t errlen);
 void prediction_free(Prediction *p);
 
 /* Loads the dataset the run's config describes and checks it still encodes

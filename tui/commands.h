@@ -11,7 +11,7 @@
     X(replay, "RUN", "open a saved run in the dashboard and re-animate it")                      \
     X(watch, "RUN", "follow a run another process is writing")                                  \
     X(compare, "RUN... [--markdown|--csv|--json]", "compare runs: metrics table and curves")    \
-    X(predict, "RUN [TEXT...]", "label, probability and top tokens (stdin lines without TEXT)") \
+    X(predict, "RUN [TEXT...] [--explain] [--json]", "label and probability of each text (stdin lines without TEXT)") \
     X(eval, "RUN [--split test|val]", "re-evaluate a checkpoint")                               \
     X(data, "[CONFIG] [--set k=v]...", "dataset figures: counts, lengths, coverage, load time") \
     X(config, "FILE [--set k=v]... | --schema", "print the resolved config or its errors")     \

@@ -68,6 +68,10 @@ static void predict_now(struct TryIt *t) {
     t->err[0] = 0;
     if (!t->open || t->len == 0) return;
     if (run_model_predict(&t->rm, t->text, &t->pred, t->err, sizeof t->err) != 0) return;
+    if (t->pred.empty) { /* blanks only: nothing to label yet */
+        prediction_free(&t->pred);
+        return;
+    }
     t->has_pred = 1;
     /* Show the words as typed; the model may have read only the head or the tail. */
     WordList l = {0};
@@ -122,7 +126,7 @@ static void try_draw(App *a, Grid *g, Rect body) {
         return;
     }
     if (!t->has_pred) {
-        grid_text(g, in.x + 1, y, in.w - 2, "(nothing typed yet)", style(COL_DIM, 0));
+        grid_text(g, in.x + 1, y, in.w - 2, t->len ? "(no words yet)" : "(nothing typed yet)", style(COL_DIM, 0));
         return;
     }
     const Prediction *p = &t->pred;
