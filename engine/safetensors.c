@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "units.h"
+
 static const char *dtype_name(StDtype d) {
     switch (d) {
     case ST_F32: return "F32";
@@ -61,14 +63,6 @@ static const char *printable(const char *s, char *buf, size_t n) {
 static int fail_name(char *err, size_t n, const char *path, const char *fmt, const char *name) {
     char clean[80];
     return fail(err, n, path, fmt, printable(name, clean, sizeof clean));
-}
-
-void st_format_bytes(double v, char *buf, size_t len) {
-    static const char *unit[] = {"bytes", "kB", "MB", "GB", "TB", "PB", "EB"};
-    int k = 0;
-    while (v >= 1000 && k < 6) v /= 1000, k++;
-    if (k == 0) snprintf(buf, len, "%.0f bytes", v);
-    else snprintf(buf, len, "%.1f %s", v, unit[k]);
 }
 
 static int valid_name(const char *s) {
@@ -152,7 +146,7 @@ static int check_layout(StFile *f, const char *path, uint64_t data_size, char *e
     }
     if (at != data_size) {
         char n[64];
-        st_format_bytes((double)(data_size - at), n, sizeof n);
+        format_bytes((double)(data_size - at), n, sizeof n);
         return fail(err, errlen, path, "corrupt: %s after the last tensor's data", n);
     }
     return 0;
@@ -229,14 +223,14 @@ int st_load_limited(StFile *f, const char *path, uint64_t max_data, char *err, s
     int rc = load_header(f, fd, path, size, &hlen, err, errlen);
     char have[64], most[64];
     if (rc == 0 && size - 8 - hlen > max_data) {
-        st_format_bytes((double)(size - 8 - hlen), have, sizeof have);
-        st_format_bytes((double)max_data, most, sizeof most);
+        format_bytes((double)(size - 8 - hlen), have, sizeof have);
+        format_bytes((double)max_data, most, sizeof most);
         snprintf(err, errlen, "%s: holds %s of tensor data, more than the %s this model can need", path, have,
                  most);
         rc = -1;
     }
     if (rc == 0 && (size > SIZE_MAX || !(f->buffer = malloc((size_t)size)))) {
-        st_format_bytes((double)size, have, sizeof have);
+        format_bytes((double)size, have, sizeof have);
         snprintf(err, errlen, "%s: the file is %s, more than the memory available to read it", path, have);
         rc = -1;
     }

@@ -42,8 +42,6 @@ int st_load_limited(StFile *f, const char *path, uint64_t max_data, char *err, s
 /* The header as JSON text: tensors (by their begin offsets) and metadata.
  * flags are jansson dump flags (JSON_SORT_KEYS gives a canonical text). */
 char *st_header_json(const StFile *f, const char *metadata_json, size_t flags);
-/* "1.5 GB": n bytes in a short human form. */
-void st_format_bytes(double n, char *buf, size_t len);
 const StTensor *st_find(const StFile *f, const char *name);
 /* Copies a float32 tensor of exactly n elements; -1 with err when missing or mis-shaped. */
 int st_get_f32(const StFile *f, const char *name, float *dst, size_t n, char *err, size_t errlen);
