@@ -10,7 +10,7 @@ static void scaled(double v, const char *const *unit, int units, const char *sep
     }
     int k = 0;
     while (v >= 999.95 && k < units - 1) v /= 1000, k++;
-    if (v >= 999.95) snprintf(buf, n, "%.2g%s%s", v, sep, unit[k]); /* beyond the last unit: 1e+03 EB */
+    if (v >= 999.95) snprintf(buf, n, "%.2g%s%s", v, sep, unit[k]); /* beyond the last unit: 1e+12 EB */
     else if (k == 0) snprintf(buf, n, "%.0f%s%s", v, sep, unit[0]);
     else snprintf(buf, n, "%.1f%s%s", v, sep, unit[k]);
 }
