@@ -164,7 +164,10 @@ static void md_name(Md *m, const char *key, char *out, size_t n) {
 static int read_format(Md *m, CheckpointMeta *meta) {
     char buf[128];
     const char *format = st_metadata(m->f, "format", buf, sizeof buf);
-    meta->format = !format ? 0 : !strcmp(format, CHECKPOINT_FORMAT) ? 2 : !strcmp(format, CHECKPOINT_FORMAT_V1) ? 1 : -1;
+    meta->format = !format                               ? 0
+                   : !strcmp(format, CHECKPOINT_FORMAT)    ? 2
+                   : !strcmp(format, CHECKPOINT_FORMAT_V1) ? 1
+                                                           : -1;
     if (meta->format < 0) {
         char q[64];
         snprintf(m->err, m->errlen, "%s: unknown checkpoint format '%s' (expected %s)", m->path,
@@ -178,7 +181,8 @@ static int read_format(Md *m, CheckpointMeta *meta) {
         return md_fail(m, "checksum", sumtext, "fnv1a64: and 16 hex digits");
     want = strtoull(sumtext + 8, NULL, 16);
     if (meta->format == 1) got = checksum_v1(m->f);
-    else if (ckpt_checksum(m->f, m->f->metadata_json, &got) != 0) return md_fail(m, "checksum", sumtext, "a readable header");
+    else if (ckpt_checksum(m->f, m->f->metadata_json, &got) != 0)
+        return md_fail(m, "checksum", sumtext, "a readable header");
     if (got != want) {
         snprintf(m->err, m->errlen, "%s: corrupt: the %s does not match its checksum", m->path,
                  meta->format == 1 ? "tensor data" : "header or tensor data");
@@ -238,8 +242,8 @@ int checkpoint_check_resume(const CheckpointMeta *m, const CheckpointLimits *lim
                             " (batches per epoch of this run's data)");
     long want = (long)m->epoch * spe + m->epoch_pos;
     if (m->step != want) {
-        snprintf(err, errlen, "%s: metadata 'step' is %ld, but epoch %d, batch %ld of %ld batches per epoch is step %ld",
-                 path, m->step, m->epoch, m->epoch_pos, spe, want);
+        snprintf(err, errlen,
+                 "%s: metadata 'step' is %ld, but epoch %d, batch %ld of %ld batches per epoch is step %ld", path, m->step, m->epoch, m->epoch_pos, spe, want);
         return -1;
     }
     if (m->optim_step != m->step)

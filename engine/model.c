@@ -31,8 +31,10 @@ static void memory_message(const Model *m, const char *why, char *err, size_t er
     format_count(n, count, sizeof count);
     format_bytes(need, bytes, sizeof bytes);
     format_bytes(need * 2, train, sizeof train);
-    snprintf(err, errlen, "cannot build the model: %s (%s parameters: %s for weights and gradients, %s to train with the "
-             "optimizer state)", why, count, bytes, train);
+    snprintf(err, errlen,
+             "cannot build the model: %s (%s parameters: %s for weights and gradients, %s to train with the "
+             "optimizer state)",
+             why, count, bytes, train);
 }
 
 /* A model bigger than the machine's memory is refused before it is

@@ -183,7 +183,8 @@ static int load_header(StFile *f, int fd, const char *path, uint64_t size, uint6
     if (read_exact(fd, len8, 8) != 0) return fail(err, errlen, path, "cannot read: %s", strerror(errno));
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | len8[i];
-    if (hlen > ST_MAX_HEADER) return fail(err, errlen, path, "%s", "corrupt: not a safetensors file (header length over 100 MB)");
+    if (hlen > ST_MAX_HEADER)
+        return fail(err, errlen, path, "%s", "corrupt: not a safetensors file (header length over 100 MB)");
     if (hlen > size - 8) return fail(err, errlen, path, "%s", "truncated: header runs past the end of the file");
     char *hdr = malloc(hlen ? hlen : 1);
     if (!hdr) return fail(err, errlen, path, "%s", "out of memory for the header");

@@ -344,7 +344,10 @@ static void save_with_field(const char *path, Model *a, float *m, float *v, cons
     text = json_dumps(md, JSON_COMPACT);
     json_decref(md);
     StFile out = {0};
-    for (int i = 0; i < f.n; i++) st_add(&out, f.tensors[i].name, ST_F32, f.tensors[i].ndim, f.tensors[i].shape, f.tensors[i].data);
+    for (int i = 0; i < f.n; i++) {
+        const StTensor *t = &f.tensors[i];
+        st_add(&out, t->name, ST_F32, t->ndim, t->shape, t->data);
+    }
     char tmpname[700];
     snprintf(tmpname, sizeof tmpname, "%s.new", path);
     assert_int_equal(st_save(&out, tmpname, text, err, sizeof err), 0);
@@ -419,14 +422,16 @@ static void test_check_resume(void **state) {
     bad[n].m.epoch = 6, bad[n++].want = "metadata 'epoch' is 6, expected 0 to 5 (train.epochs)";
     bad[n].m.epoch_pos = 101, bad[n++].want = "metadata 'epoch_pos' is 101, expected 0 to 100";
     bad[n].m.epoch = 5, bad[n].m.epoch_pos = 1, bad[n++].want = "metadata 'epoch_pos' is 1, expected 0 to 0";
-    bad[n].m.step = 318, bad[n++].want = "metadata 'step' is 318, but epoch 3, batch 17 of 100 batches per epoch is step 317";
+    bad[n].m.step = 318;
+    bad[n++].want = "metadata 'step' is 318, but epoch 3, batch 17 of 100 batches per epoch is step 317";
     bad[n].m.optim_step = 316, bad[n++].want = "metadata 'optim_step' is 316, expected 317 to 317";
     bad[n].m.best_step = 400, bad[n++].want = "metadata 'best_step' is 400, expected 0 to 317";
     bad[n].m.bad_evals = 1000, bad[n++].want = "metadata 'bad_evals' is 1000, expected 0 to 321";
     bad[n].m.best_value = 1.5, bad[n++].want = "metadata 'best_value' is 1.5, expected 0 to 1";
     bad[n].m.tokens = 1e12, bad[n++].want = "metadata 'tokens' is 1000000000000, expected 0 to 4057600";
     bad[n].m.elapsed = 1e12, bad[n++].want = "metadata 'elapsed'";
-    snprintf(bad[n].m.metric, sizeof bad[n].m.metric, "loss"), bad[n++].want = "metadata 'metric' is 'loss', but this run's eval.metric is accuracy";
+    snprintf(bad[n].m.metric, sizeof bad[n].m.metric, "loss");
+    bad[n++].want = "metadata 'metric' is 'loss', but this run's eval.metric is accuracy";
     bad[n].m.has_v = 0, bad[n++].want = "metadata 'optim_state' is 'm', but this run's optimizer keeps m,v";
     for (int i = 0; i < n; i++) {
         err[0] = 0;
