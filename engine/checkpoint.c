@@ -2,28 +2,16 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint_internal.h"
 #include "safetensors.h"
 
-#define OPT_M_PREFIX "optim.m."
-#define OPT_V_PREFIX "optim.v."
-
-/* FNV-1a over 8-byte words (bytes for the tail): cheap enough for every save,
- * and any flipped bit in the tensor data changes it. */
-static uint64_t fnv_update(uint64_t h, const void *data, size_t n) {
-    const unsigned char *p = data;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0x100000001b3ULL;
-    }
-    for (; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
-    return h;
-}
+#define OPT_M_PREFIX CKPT_OPT_M_PREFIX
+#define OPT_V_PREFIX CKPT_OPT_V_PREFIX
 
 static void set_str(json_t *o, const char *k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_str(json_t *o, const char *k, const char *fmt, ...) {
@@ -44,7 +32,6 @@ int checkpoint_save(const char *path, const Model *m, const CheckpointMeta *meta
         snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    uint64_t sum = 0xcbf29ce484222325ULL;
     const float *blocks[3] = {p->data, opt_m, opt_v};
     const char *prefixes[3] = {"", OPT_M_PREFIX, OPT_V_PREFIX};
     int k = 0;
@@ -60,7 +47,6 @@ int checkpoint_save(const char *path, const Model *m, const CheckpointMeta *meta
                 name = names[k++];
             }
             st_add(&f, name, ST_F32, v->ndim, shape, blocks[b] + v->offset);
-            sum = fnv_update(sum, blocks[b] + v->offset, v->size * sizeof(float));
         }
     }
     json_t *md = json_object();
@@ -84,10 +70,15 @@ int checkpoint_save(const char *path, const Model *m, const CheckpointMeta *meta
         set_str(md, "rng", "%016" PRIx64 "%016" PRIx64 "%016" PRIx64 "%016" PRIx64, meta->rng[0], meta->rng[1],
                 meta->rng[2], meta->rng[3]);
     }
-    set_str(md, "checksum", "fnv1a64:%016" PRIx64, sum);
     char *mdtext = json_dumps(md, JSON_COMPACT);
+    uint64_t sum = 0;
+    int r = mdtext && ckpt_checksum(&f, mdtext, &sum) == 0 ? 0 : -1;
+    free(mdtext);
+    set_str(md, "checksum", "fnv1a64:%016" PRIx64, sum);
+    mdtext = r == 0 ? json_dumps(md, JSON_COMPACT) : NULL;
     json_decref(md);
-    int r = st_save(&f, path, mdtext, err, errlen);
+    if (mdtext) r = st_save(&f, path, mdtext, err, errlen);
+    else snprintf(err, errlen, "%s: out of memory", path), r = -1;
     free(mdtext);
     f.buffer = NULL;
     st_free(&f);
@@ -95,77 +86,10 @@ int checkpoint_save(const char *path, const Model *m, const CheckpointMeta *meta
     return r;
 }
 
-static long md_long(const StFile *f, const char *key, long def) {
-    char buf[128];
-    const char *s = st_metadata(f, key, buf, sizeof buf);
-    return s ? strtol(s, NULL, 10) : def;
-}
-
-static double md_double(const StFile *f, const char *key) {
-    char buf[128];
-    const char *s = st_metadata(f, key, buf, sizeof buf);
-    return s ? strtod(s, NULL) : 0;
-}
-
-static uint64_t md_hex(const char *s, int digits) {
-    char part[17];
-    snprintf(part, sizeof part, "%.*s", digits, s);
-    return strtoull(part, NULL, 16);
-}
-
-/* Fills meta from the file's metadata; checks format and checksum. */
-static int read_meta(const StFile *f, const char *path, CheckpointMeta *meta, char *err, size_t errlen) {
-    memset(meta, 0, sizeof *meta);
-    char buf[160];
-    const char *format = st_metadata(f, "format", buf, sizeof buf);
-    if (format && strcmp(format, CHECKPOINT_FORMAT) != 0) {
-        snprintf(err, errlen, "%s: unknown checkpoint format '%s' (expected %s)", path, format, CHECKPOINT_FORMAT);
-        return -1;
-    }
-    const char *sumtext = st_metadata(f, "checksum", buf, sizeof buf);
-    if (sumtext && !strncmp(sumtext, "fnv1a64:", 8)) {
-        uint64_t want = md_hex(sumtext + 8, 16), got = 0xcbf29ce484222325ULL;
-        /* Same order as written: parameters, then optim.m.*, then optim.v.* */
-        for (int pass = 0; pass < 3; pass++)
-            for (int i = 0; i < f->n; i++) {
-                const StTensor *t = &f->tensors[i];
-                int is_m = !strncmp(t->name, OPT_M_PREFIX, strlen(OPT_M_PREFIX));
-                int is_v = !strncmp(t->name, OPT_V_PREFIX, strlen(OPT_V_PREFIX));
-                if ((pass == 0 && !is_m && !is_v) || (pass == 1 && is_m) || (pass == 2 && is_v))
-                    got = fnv_update(got, t->data, t->nbytes);
-            }
-        if (got != want) {
-            snprintf(err, errlen, "%s: corrupt: the tensor data does not match its checksum", path);
-            return -1;
-        }
-    }
-    const char *arch = st_metadata(f, "arch", buf, sizeof buf);
-    snprintf(meta->arch, sizeof meta->arch, "%s", arch ? arch : "");
-    meta->step = md_long(f, "step", 0);
-    meta->epoch = (int)md_long(f, "epoch", 0);
-    meta->epoch_pos = md_long(f, "epoch_pos", 0);
-    const char *h = st_metadata(f, "config_hash", buf, sizeof buf);
-    meta->config_hash = h ? md_hex(h, 16) : 0;
-    const char *metric = st_metadata(f, "metric", buf, sizeof buf);
-    snprintf(meta->metric, sizeof meta->metric, "%s", metric ? metric : "");
-    meta->metric_value = md_double(f, "metric_value");
-    meta->elapsed = md_double(f, "elapsed");
-    meta->tokens = md_double(f, "tokens");
-    meta->optim_step = md_long(f, "optim_step", 0);
-    meta->has_best = (int)md_long(f, "best", 0);
-    meta->best_value = md_double(f, "best_value");
-    meta->best_step = md_long(f, "best_step", 0);
-    meta->bad_evals = (int)md_long(f, "bad_evals", 0);
-    const char *rng = st_metadata(f, "rng", buf, sizeof buf);
-    if (rng && strlen(rng) == 64)
-        for (int i = 0; i < 4; i++) meta->rng[i] = md_hex(rng + 16 * i, 16);
-    return 0;
-}
-
 int checkpoint_read_meta(const char *path, CheckpointMeta *meta, char *err, size_t errlen) {
     StFile f;
     if (st_load(&f, path, err, errlen) != 0) return -1;
-    int r = read_meta(&f, path, meta, err, errlen);
+    int r = ckpt_read_meta(&f, path, meta, 0, err, errlen);
     st_free(&f);
     return r;
 }
@@ -218,59 +142,100 @@ static int check_tensor(const StFile *f, const char *name, const ParamView *v, c
     return 0;
 }
 
-int checkpoint_load(const char *path, Model *m, CheckpointMeta *meta, float *opt_m, float *opt_v, char *err,
-                    size_t errlen) {
-    StFile f;
-    if (st_load(&f, path, err, errlen) != 0) return -1;
-    CheckpointMeta local;
-    if (!meta) meta = &local;
-    if (read_meta(&f, path, meta, err, errlen) != 0) {
-        st_free(&f);
+/* NaN or Inf weights would only turn every prediction into NaN: refuse them,
+ * naming the tensor; a second moment must also be >= 0 (it goes under a sqrt). */
+static int check_tensor_values(const StTensor *t, int nonneg, const char *path, char *err, size_t errlen) {
+    const float *x = t->data;
+    size_t n = t->nbytes / sizeof(float);
+    for (size_t i = 0; i < n; i++) {
+        float v;
+        memcpy(&v, x + i, sizeof v); /* the data need not be aligned in the file */
+        if (isfinite(v) && !(nonneg && v < 0)) continue;
+        snprintf(err, errlen, "%s: tensor '%s' holds %s at index %zu of %zu; the checkpoint is damaged", path, t->name,
+                 isnan(v) ? "NaN" : isinf(v) ? "an infinite value" : "a negative value", i, n);
         return -1;
     }
-    char want_arch[32];
-    config_enum_name(ARCH_VALUES, m->arch, want_arch, sizeof want_arch);
-    if (meta->arch[0] && strcmp(meta->arch, want_arch) != 0) {
-        snprintf(err, errlen, "%s: checkpoint of a %s model, but the run's model is %s", path, meta->arch, want_arch);
-        st_free(&f);
-        return -1;
+    return 0;
+}
+
+static int check_values(const StFile *f, const Params *p, int with_m, int with_v, const char *path, char *err,
+                        size_t errlen) {
+    for (int i = 0; i < p->n; i++) {
+        char name[PARAM_NAME_MAX + 16];
+        if (check_tensor_values(st_find(f, p->views[i].name), 0, path, err, errlen) != 0) return -1;
+        snprintf(name, sizeof name, OPT_M_PREFIX "%s", p->views[i].name);
+        if (with_m && check_tensor_values(st_find(f, name), 0, path, err, errlen) != 0) return -1;
+        snprintf(name, sizeof name, OPT_V_PREFIX "%s", p->views[i].name);
+        if (with_v && check_tensor_values(st_find(f, name), 1, path, err, errlen) != 0) return -1;
     }
-    const Params *p = &m->params;
-    if (opt_m) {
-        int has_state = 0;
-        for (int i = 0; i < f.n && !has_state; i++)
-            has_state = !strncmp(f.tensors[i].name, OPT_M_PREFIX, strlen(OPT_M_PREFIX));
-        if (!has_state) {
-            snprintf(err, errlen, "%s holds no optimizer state (only last.safetensors can be resumed from)", path);
-            st_free(&f);
-            return -1;
-        }
-    }
+    return 0;
+}
+
+static int has_optim_state(const StFile *f) {
+    for (int i = 0; i < f->n; i++)
+        if (!strncmp(f->tensors[i].name, OPT_M_PREFIX, strlen(OPT_M_PREFIX))) return 1;
+    return 0;
+}
+
+/* Every tensor the model needs, with its shape, and nothing else. */
+static int check_names_and_shapes(const StFile *f, const Params *p, int with_m, int with_v, const char *path,
+                                  char *err, size_t errlen) {
     char list[1024] = "";
     int count = 0;
     for (int i = 0; i < p->n; i++) {
         const ParamView *v = &p->views[i];
         char name[PARAM_NAME_MAX + 16];
-        check_tensor(&f, v->name, v, list, sizeof list, &count);
-        if (opt_m) {
+        check_tensor(f, v->name, v, list, sizeof list, &count);
+        if (with_m) {
             snprintf(name, sizeof name, OPT_M_PREFIX "%s", v->name);
-            check_tensor(&f, name, v, list, sizeof list, &count);
+            check_tensor(f, name, v, list, sizeof list, &count);
         }
-        if (opt_v) {
+        if (with_v) {
             snprintf(name, sizeof name, OPT_V_PREFIX "%s", v->name);
-            check_tensor(&f, name, v, list, sizeof list, &count);
+            check_tensor(f, name, v, list, sizeof list, &count);
         }
     }
-    for (int i = 0; i < f.n; i++) {
-        const char *name = f.tensors[i].name;
+    for (int i = 0; i < f->n; i++) {
+        const char *name = f->tensors[i].name;
         const char *base = name;
         if (!strncmp(name, OPT_M_PREFIX, strlen(OPT_M_PREFIX))) base = name + strlen(OPT_M_PREFIX);
         else if (!strncmp(name, OPT_V_PREFIX, strlen(OPT_V_PREFIX))) base = name + strlen(OPT_V_PREFIX);
         if (!params_find(p, base)) problem(list, sizeof list, &count, "unexpected tensor '%s'", name);
     }
-    if (count > 0) {
-        snprintf(err, errlen, "%s does not fit this model (%d problem%s):%s", path, count, count == 1 ? "" : "s",
-                 list);
+    if (count == 0) return 0;
+    snprintf(err, errlen, "%s does not fit this model (%d problem%s):%s", path, count, count == 1 ? "" : "s", list);
+    return -1;
+}
+
+/* Checks everything before the model is touched; -1 with err. */
+static int check_file(const StFile *f, const char *path, Model *m, CheckpointMeta *meta, int with_m, int with_v,
+                      char *err, size_t errlen) {
+    if (with_m && !has_optim_state(f)) {
+        snprintf(err, errlen, "%s holds no optimizer state (only last.safetensors can be resumed from)", path);
+        return -1;
+    }
+    if (ckpt_read_meta(f, path, meta, with_m, err, errlen) != 0) return -1;
+    char want_arch[32];
+    config_enum_name(ARCH_VALUES, m->arch, want_arch, sizeof want_arch);
+    if (meta->arch[0] && strcmp(meta->arch, want_arch) != 0) {
+        snprintf(err, errlen, "%s: checkpoint of a %s model, but the run's model is %s", path, meta->arch, want_arch);
+        return -1;
+    }
+    if (check_names_and_shapes(f, &m->params, with_m, with_v, path, err, errlen) != 0) return -1;
+    return check_values(f, &m->params, with_m, with_v, path, err, errlen);
+}
+
+int checkpoint_load(const char *path, Model *m, CheckpointMeta *meta, float *opt_m, float *opt_v, char *err,
+                    size_t errlen) {
+    const Params *p = &m->params;
+    /* The most a file for this model can hold: parameters and two optimizer
+     * moments. Anything bigger is refused before it is read. */
+    uint64_t param_bytes = 0;
+    for (int i = 0; i < p->n; i++) param_bytes += p->views[i].size * sizeof(float);
+    StFile f;
+    if (st_load_limited(&f, path, 3 * param_bytes, err, errlen) != 0) return -1;
+    CheckpointMeta local;
+    if (check_file(&f, path, m, meta ? meta : &local, opt_m != NULL, opt_v != NULL, err, errlen) != 0) {
         st_free(&f);
         return -1;
     }

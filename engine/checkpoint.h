@@ -2,8 +2,17 @@
  * views' names (the PyTorch module paths), so Python's safetensors and
  * PyTorch load them as they are. last.safetensors also carries the optimizer
  * state as extra tensors "optim.m.<name>" / "optim.v.<name>" and, in the
- * metadata, everything else an exact resume needs. A checksum of the tensor
- * bytes in the metadata catches corruption that leaves the header intact. */
+ * metadata, everything else an exact resume needs.
+ *
+ * A checkpoint is input from strangers (run folders are shared), so every
+ * number in it is checked before use: the safetensors structure (see
+ * safetensors.h), each metadata field's syntax and range, finite weights, and
+ * for a resume the position against the run's config (checkpoint_check_resume).
+ * The "checksum" metadata field catches accidental damage: in format 2 it
+ * covers the header (tensor table and every other metadata field, as sorted
+ * compact JSON) and then the tensor bytes in file order; format 1 (older
+ * sentui) covered the tensor bytes only and still loads. A file without a
+ * sentui format (e.g. saved by PyTorch) gets the structural checks only. */
 #ifndef SENTUI_CHECKPOINT_H
 #define SENTUI_CHECKPOINT_H
 
@@ -12,7 +21,8 @@
 
 #include "model.h"
 
-#define CHECKPOINT_FORMAT "sentui-checkpoint-1"
+#define CHECKPOINT_FORMAT "sentui-checkpoint-2"
+#define CHECKPOINT_FORMAT_V1 "sentui-checkpoint-1"
 
 typedef struct CheckpointMeta {
     char arch[32];        /* "lstm" */
@@ -31,7 +41,19 @@ typedef struct CheckpointMeta {
     uint64_t rng[4];      /* the model's dropout generator */
     char metric[32];      /* name of eval.metric, and its value at this checkpoint */
     double metric_value;
+    int format;           /* 2, 1 (older sentui), 0 (not written by sentui) */
+    int has_v;            /* optimizer state holds a second moment ("optim_state": "m,v") */
 } CheckpointMeta;
+
+/* What a resume of this run can hold: the metadata must describe a position
+ * inside it. */
+typedef struct CheckpointLimits {
+    int epochs;                 /* train.epochs */
+    long steps_per_epoch;
+    double max_tokens_per_step; /* train.batch_size * the longest review */
+    int metric;                 /* eval.metric (Metric) */
+    int has_v;                  /* the optimizer keeps a second moment */
+} CheckpointLimits;
 
 /* Writes the model's parameters (and opt_m / opt_v when not NULL: arrays laid
  * out like the parameter block) atomically. */
@@ -47,5 +69,10 @@ int checkpoint_load(const char *path, Model *m, CheckpointMeta *meta, float *opt
 
 /* Reads only the metadata (and checks the file is whole). */
 int checkpoint_read_meta(const char *path, CheckpointMeta *meta, char *err, size_t errlen);
+
+/* Checks a resume position against the run: 0, or -1 with err naming the
+ * metadata field and its allowed range. */
+int checkpoint_check_resume(const CheckpointMeta *meta, const CheckpointLimits *lim, const char *path, char *err,
+                            size_t errlen);
 
 #endif

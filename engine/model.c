@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "units.h"
 
 __attribute__((weak)) const ModelOps rnn_ops = {0};
 __attribute__((weak)) const ModelOps transformer_ops = {0};
@@ -20,6 +23,33 @@ static const ModelOps *ops_for(int arch) {
     }
 }
 
+/* "cannot build the model: out of memory (2.1G parameters: 16.4 GB for
+ * weights and gradients, 32.8 GB to train with the optimizer state)". */
+static void memory_message(const Model *m, const char *why, char *err, size_t errlen) {
+    double n = (double)m->params.total, need = n * sizeof(float) * 2;
+    char count[32], bytes[32], train[32];
+    format_count(n, count, sizeof count);
+    format_bytes(need, bytes, sizeof bytes);
+    format_bytes(need * 2, train, sizeof train);
+    snprintf(err, errlen,
+             "cannot build the model: %s (%s parameters: %s for weights and gradients, %s to train with the "
+             "optimizer state)",
+             why, count, bytes, train);
+}
+
+/* A model bigger than the machine's memory is refused before it is
+ * allocated: an overcommitted allocation would only fail later, page by page. */
+static int too_big(const Model *m, char *err, size_t errlen) {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double ram = pages > 0 && page > 0 ? (double)pages * (double)page : INFINITY;
+    if ((double)m->params.total * sizeof(float) * 2 <= ram) return 0;
+    char why[96], have[32];
+    format_bytes(ram, have, sizeof have);
+    snprintf(why, sizeof why, "this machine has %s of memory", have);
+    memory_message(m, why, err, errlen);
+    return 1;
+}
+
 Model *model_create(const Config *cfg, int vocab_size, int max_B, int max_T, char *err, size_t errlen) {
     const ModelOps *ops = ops_for(cfg->model_arch);
     if (!ops || !ops->build) {
@@ -33,8 +63,9 @@ Model *model_create(const Config *cfg, int vocab_size, int max_B, int max_T, cha
     m->vocab_size = vocab_size;
     m->max_B = max_B;
     m->max_T = max_T;
-    if (ops->build(m, err, errlen) != 0 || params_alloc(&m->params) != 0 || ops->setup(m) != 0) {
-        if (!err[0]) snprintf(err, errlen, "cannot build the model (out of memory?)");
+    if (ops->build(m, err, errlen) != 0 || too_big(m, err, errlen) || params_alloc(&m->params) != 0 ||
+        ops->setup(m) != 0) {
+        if (!err[0]) memory_message(m, "out of memory", err, errlen);
         model_free(m);
         return NULL;
     }

@@ -17,6 +17,7 @@ typedef struct StTensor {
     int ndim;
     int64_t shape[8];
     size_t nbytes;
+    size_t begin;        /* offset in the data section (reader and writer) */
     const void *data;    /* points into the file's buffer (reader) or caller memory (writer) */
 } StTensor;
 
@@ -28,8 +29,19 @@ typedef struct StFile {
     size_t buffer_size;
 } StFile;
 
-/* Reader. Returns 0, or -1 with a reason in err ("truncated: ...", "corrupt header: ..."). */
+/* Reader. Returns 0, or -1 with a reason in err ("truncated: ...", "corrupt header: ...").
+ * Checks the structure as Python's safetensors does before reading any tensor
+ * data: header length at most ST_MAX_HEADER, unique printable names, known
+ * dtypes, shapes that match their byte ranges, and ranges that are contiguous,
+ * never overlap and cover the data section exactly. Tensors come out in file
+ * order (by offset). st_load_limited also refuses, before reading it, a data
+ * section bigger than max_data bytes (what the caller's model can need). */
+#define ST_MAX_HEADER (100u << 20)
 int st_load(StFile *f, const char *path, char *err, size_t errlen);
+int st_load_limited(StFile *f, const char *path, uint64_t max_data, char *err, size_t errlen);
+/* The header as JSON text: tensors (by their begin offsets) and metadata.
+ * flags are jansson dump flags (JSON_SORT_KEYS gives a canonical text). */
+char *st_header_json(const StFile *f, const char *metadata_json, size_t flags);
 const StTensor *st_find(const StFile *f, const char *name);
 /* Copies a float32 tensor of exactly n elements; -1 with err when missing or mis-shaped. */
 int st_get_f32(const StFile *f, const char *name, float *dst, size_t n, char *err, size_t errlen);

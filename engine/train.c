@@ -685,22 +685,20 @@ static int open_for_resume(Trainer *t, const char *dir, char *err, size_t errlen
     char path[RUN_PATH_MAX + 32];
     file_in_run(t, path, sizeof path, "last.safetensors");
     CheckpointMeta meta;
+    /* Every number of the metadata that becomes an index or a loop bound is checked against the run. */
+    CheckpointLimits lim = {t->cfg.train_epochs, t->steps_per_epoch,
+                            (double)t->cfg.train_batch_size * t->data.train.T, t->cfg.eval_metric, t->opt.v != NULL};
     if (access(path, F_OK) != 0) {
         /* Killed before its first save: start over in the same folder. */
         snprintf(t->notes, sizeof t->notes, "no last.safetensors yet: starting the run over");
         memset(&meta, 0, sizeof meta);
-    } else if (checkpoint_load(path, t->model, &meta, t->opt.m, t->opt.v, err, errlen) !=
-               0) {
+    } else if (checkpoint_load(path, t->model, &meta, t->opt.m, t->opt.v, err, errlen) != 0 ||
+               checkpoint_check_resume(&meta, &lim, path, err, errlen) != 0) {
         return -1;
     }
     t->step = meta.step;
     t->epoch = meta.epoch;
     t->epoch_pos = meta.epoch_pos;
-    if (t->epoch_pos > t->steps_per_epoch || t->step > t->total_steps) {
-        snprintf(err, errlen, "%s: position (epoch %d, batch %ld) does not fit this run's data", path,
-                 t->epoch + 1, t->epoch_pos);
-        return -1;
-    }
     t->opt.step = meta.optim_step;
     t->has_best = meta.has_best;
     t->best_value = meta.best_value;

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,9 @@
 
 #include "check.h"
 #include "checkpoint.h"
+#include "checkpoint_internal.h"
+#include "safetensors.h"
+#include "metrics.h"
 #include "run.h"
 
 static char *tmp;
@@ -207,11 +212,259 @@ static void test_mismatch(void **state) {
     free_fake(a), free_fake(wide), free_fake(more), free_fake(more_saved), free_fake(gru);
 }
 
+/* Weights that are NaN or infinite (or a negative second moment) are refused,
+ * naming the tensor, before the model is touched. */
+static void test_non_finite_refused(void **state) {
+    (void)state;
+    Model *a = fake_model(ARCH_LSTM, 2, 0), *b = fake_model(ARCH_LSTM, 2, 0);
+    size_t total = a->params.total;
+    float *m = calloc(total, sizeof *m), *v = calloc(total, sizeof *v);
+    fill_uniform(a->params.data, total, 6, -1, 1);
+    CheckpointMeta meta = sample_meta();
+    char path[600], err[1024];
+    path_of(path, sizeof path, "nan.safetensors");
+    float *fc = params_data(&a->params, "fc.weight");
+    fc[1] = NAN;
+    assert_int_equal(checkpoint_save(path, a, &meta, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(checkpoint_load(path, b, NULL, NULL, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "tensor 'fc.weight' holds NaN at index 1 of 4"));
+    fc[1] = -INFINITY;
+    assert_int_equal(checkpoint_save(path, a, &meta, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(checkpoint_load(path, b, NULL, NULL, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "tensor 'fc.weight' holds an infinite value"));
+    fc[1] = 0.5f;
+    m[params_find(&a->params, "rnn.bias_ih_l0")->offset + 2] = INFINITY;
+    assert_int_equal(checkpoint_save(path, a, &meta, m, v, err, sizeof err), 0);
+    assert_int_equal(checkpoint_load(path, b, NULL, m, v, err, sizeof err), -1);
+    assert_non_null(strstr(err, "tensor 'optim.m.rnn.bias_ih_l0' holds an infinite value"));
+    memset(m, 0, total * sizeof *m);
+    v[params_find(&a->params, "embedding.weight")->offset] = -1;
+    assert_int_equal(checkpoint_save(path, a, &meta, m, v, err, sizeof err), 0);
+    assert_int_equal(checkpoint_load(path, b, NULL, m, v, err, sizeof err), -1);
+    assert_non_null(strstr(err, "tensor 'optim.v.embedding.weight' holds a negative value"));
+    free(m), free(v);
+    free_fake(a), free_fake(b);
+}
+
+/* Replaces the first `from` in the file by `to` (same length). */
+static void patch_file(const char *path, const char *from, const char *to) {
+    size_t n;
+    char *data = read_file_all(path, &n);
+    assert_non_null(data);
+    char *at = memmem(data, n, from, strlen(from));
+    if (!at) fail_msg("'%s' not in %s", from, path);
+    assert_int_equal(strlen(from), strlen(to));
+    memcpy(at, to, strlen(to));
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, n, f);
+    fclose(f);
+    free(data);
+}
+
+/* The checksum covers the metadata and the tensor table, not only the data. */
+static void test_checksum_covers_header(void **state) {
+    (void)state;
+    Model *a = fake_model(ARCH_LSTM, 2, 0), *b = fake_model(ARCH_LSTM, 2, 0);
+    size_t total = a->params.total;
+    float *m = calloc(total, sizeof *m), *v = calloc(total, sizeof *v);
+    CheckpointMeta meta = sample_meta();
+    char path[600], err[1024];
+    path_of(path, sizeof path, "hdr.safetensors");
+    const char *edits[][2] = {
+        {"\"epoch_pos\":\"17\"", "\"epoch_pos\":\"-1\""},
+        {"\"step\":\"1234\"", "\"step\":\"9234\""},
+        {"\"best_value\":\"0.87", "\"best_value\":\"0.97"},
+        {"\"shape\":[2,2]", "\"shape\":[4,1]"},
+        {"rnn.bias_ih_l0", "rnn.bias_hh_l0"},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+        assert_int_equal(checkpoint_save(path, a, &meta, m, v, err, sizeof err), 0);
+        patch_file(path, edits[i][0], edits[i][1]);
+        assert_int_equal(checkpoint_load(path, b, NULL, m, v, err, sizeof err), -1);
+        if (!strstr(err, "does not match its checksum")) fail_msg("edit %zu: %s", i, err);
+    }
+    free(m), free(v);
+    free_fake(a), free_fake(b);
+}
+
+/* A file of format 1 (older sentui: checksum over the tensor data only)
+ * still loads, and its checksum still catches damaged data. */
+static void test_format1_loads(void **state) {
+    (void)state;
+    Model *a = fake_model(ARCH_LSTM, 2, 0), *b = fake_model(ARCH_LSTM, 2, 0);
+    fill_uniform(a->params.data, a->params.total, 7, -1, 1);
+    StFile f = {0};
+    uint64_t sum = CKPT_FNV_SEED;
+    for (int i = 0; i < a->params.n; i++) {
+        const ParamView *v = &a->params.views[i];
+        int64_t shape[PARAM_MAX_DIMS];
+        for (int d = 0; d < v->ndim; d++) shape[d] = v->shape[d];
+        st_add(&f, v->name, ST_F32, v->ndim, shape, a->params.data + v->offset);
+        sum = ckpt_fnv_update(sum, a->params.data + v->offset, v->size * sizeof(float));
+    }
+    char md[512], path[600], err[1024];
+    snprintf(md, sizeof md,
+             "{\"format\":\"sentui-checkpoint-1\",\"arch\":\"lstm\",\"step\":\"40\",\"epoch\":\"1\",\"epoch_pos\":\"0\","
+             "\"config_hash\":\"00000000000000ff\",\"metric\":\"accuracy\",\"metric_value\":\"0.75\",\"elapsed\":\"1.5\","
+             "\"tokens\":\"100\",\"checksum\":\"fnv1a64:%016llx\"}",
+             (unsigned long long)sum);
+    path_of(path, sizeof path, "v1.safetensors");
+    assert_int_equal(st_save(&f, path, md, err, sizeof err), 0);
+    st_free(&f);
+    CheckpointMeta got;
+    assert_int_equal(checkpoint_load(path, b, &got, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(got.format, 1);
+    assert_int_equal(got.step, 40);
+    assert_views_equal(a, a->params.data, b->params.data);
+    size_t n;
+    free(read_file_all(path, &n));
+    copy_truncated(path, path, -1, (long)n - 2);
+    assert_int_equal(checkpoint_load(path, b, &got, NULL, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "tensor data does not match its checksum"));
+    free_fake(a), free_fake(b);
+}
+
+/* Writes a format-2 file whose metadata field key is value, checksum valid. */
+static void save_with_field(const char *path, Model *a, float *m, float *v, const char *key, const char *value) {
+    CheckpointMeta meta = sample_meta();
+    char err[1024];
+    assert_int_equal(checkpoint_save(path, a, &meta, m, v, err, sizeof err), 0);
+    StFile f;
+    assert_int_equal(st_load(&f, path, err, sizeof err), 0);
+    json_t *md = json_loads(f.metadata_json, 0, NULL);
+    if (value) json_object_set_new(md, key, json_string(value));
+    else json_object_del(md, key);
+    char *text = json_dumps(md, JSON_COMPACT);
+    uint64_t sum;
+    assert_int_equal(ckpt_checksum(&f, text, &sum), 0);
+    char sumtext[32];
+    snprintf(sumtext, sizeof sumtext, "fnv1a64:%016llx", (unsigned long long)sum);
+    json_object_set_new(md, "checksum", json_string(sumtext));
+    free(text);
+    text = json_dumps(md, JSON_COMPACT);
+    json_decref(md);
+    StFile out = {0};
+    for (int i = 0; i < f.n; i++) {
+        const StTensor *t = &f.tensors[i];
+        st_add(&out, t->name, ST_F32, t->ndim, t->shape, t->data);
+    }
+    char tmpname[700];
+    snprintf(tmpname, sizeof tmpname, "%s.new", path);
+    assert_int_equal(st_save(&out, tmpname, text, err, sizeof err), 0);
+    st_free(&out);
+    st_free(&f);
+    free(text);
+    assert_int_equal(rename(tmpname, path), 0);
+}
+
+/* Each metadata field is parsed strictly; an error names it and its range. */
+static void test_metadata_fields_strict(void **state) {
+    (void)state;
+    Model *a = fake_model(ARCH_LSTM, 2, 0), *b = fake_model(ARCH_LSTM, 2, 0);
+    size_t total = a->params.total;
+    float *m = calloc(total, sizeof *m), *v = calloc(total, sizeof *v);
+    char path[600], err[1024];
+    path_of(path, sizeof path, "md.safetensors");
+    static const char *cases[][3] = {
+        {"epoch_pos", "-1", "metadata 'epoch_pos' is '-1', expected an integer from 0 to"},
+        {"epoch_pos", "-100000", "metadata 'epoch_pos' is '-100000'"},
+        {"epoch", "-3", "metadata 'epoch' is '-3', expected an integer from 0 to"},
+        {"step", "12abc", "metadata 'step' is '12abc'"},
+        {"step", " 12", "metadata 'step' is ' 12'"},
+        {"step", "99999999999999999999999", "metadata 'step'"},
+        {"step", NULL, "metadata 'step' is missing"},
+        {"best", "2", "metadata 'best' is '2', expected an integer from 0 to 1"},
+        {"bad_evals", "-1", "metadata 'bad_evals'"},
+        {"elapsed", "nan", "metadata 'elapsed' is 'nan', expected a number"},
+        {"tokens", "-5", "metadata 'tokens'"},
+        {"best_value", "inf", "metadata 'best_value'"},
+        {"rng", "xyz", "metadata 'rng' is 'xyz', expected 64 hex digits"},
+        {"config_hash", "12", "metadata 'config_hash'"},
+        {"arch", "\x1b]0;pwned\x07", "metadata 'arch' is '?]0;pwned?'"},
+        {"metric", "acc uracy", "metadata 'metric'"},
+        {"optim_state", "q", "metadata 'optim_state' is 'q', expected m or m,v"},
+        {"format", "sentui-checkpoint-9", "unknown checkpoint format 'sentui-checkpoint-9'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        save_with_field(path, a, m, v, cases[i][0], cases[i][1]);
+        err[0] = 0;
+        assert_int_equal(checkpoint_load(path, b, NULL, m, v, err, sizeof err), -1);
+        if (!strstr(err, cases[i][2])) fail_msg("%s=%s: '%s'", cases[i][0], cases[i][1] ? cases[i][1] : "(none)", err);
+        for (const char *c = err; *c; c++) assert_true((unsigned char)*c >= 0x20 && *c != 0x7f);
+    }
+    /* A file from elsewhere (no sentui format) loads for predict, never for resume. */
+    save_with_field(path, a, m, v, "format", NULL);
+    assert_int_equal(checkpoint_load(path, b, NULL, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(checkpoint_load(path, b, NULL, m, v, err, sizeof err), -1);
+    assert_non_null(strstr(err, "was not written by sentui"));
+    free(m), free(v);
+    free_fake(a), free_fake(b);
+}
+
+/* The resume position against the run: every bound, and the fields agree. */
+static void test_check_resume(void **state) {
+    (void)state;
+    CheckpointLimits lim = {5, 100, 64.0 * 200, METRIC_ACCURACY, 1};
+    CheckpointMeta good = sample_meta();
+    good.epoch = 3, good.epoch_pos = 17, good.step = 317, good.optim_step = 317, good.best_step = 300;
+    good.tokens = 317 * 1000.0, good.has_v = 1;
+    char err[512];
+    assert_int_equal(checkpoint_check_resume(&good, &lim, "last.safetensors", err, sizeof err), 0);
+    CheckpointMeta end = good;
+    end.epoch = 5, end.epoch_pos = 0, end.step = end.optim_step = 500;
+    assert_int_equal(checkpoint_check_resume(&end, &lim, "last.safetensors", err, sizeof err), 0);
+    struct {
+        CheckpointMeta m;
+        const char *want;
+    } bad[12];
+    int n = 0;
+    for (int i = 0; i < 12; i++) bad[i].m = good;
+    bad[n].m.epoch = 6, bad[n++].want = "metadata 'epoch' is 6, expected 0 to 5 (train.epochs)";
+    bad[n].m.epoch_pos = 101, bad[n++].want = "metadata 'epoch_pos' is 101, expected 0 to 100";
+    bad[n].m.epoch = 5, bad[n].m.epoch_pos = 1, bad[n++].want = "metadata 'epoch_pos' is 1, expected 0 to 0";
+    bad[n].m.step = 318;
+    bad[n++].want = "metadata 'step' is 318, but epoch 3, batch 17 of 100 batches per epoch is step 317";
+    bad[n].m.optim_step = 316, bad[n++].want = "metadata 'optim_step' is 316, expected 317 to 317";
+    bad[n].m.best_step = 400, bad[n++].want = "metadata 'best_step' is 400, expected 0 to 317";
+    bad[n].m.bad_evals = 1000, bad[n++].want = "metadata 'bad_evals' is 1000, expected 0 to 321";
+    bad[n].m.best_value = 1.5, bad[n++].want = "metadata 'best_value' is 1.5, expected 0 to 1";
+    bad[n].m.tokens = 1e12, bad[n++].want = "metadata 'tokens' is 1000000000000, expected 0 to 4057600";
+    bad[n].m.elapsed = 1e12, bad[n++].want = "metadata 'elapsed'";
+    snprintf(bad[n].m.metric, sizeof bad[n].m.metric, "loss");
+    bad[n++].want = "metadata 'metric' is 'loss', but this run's eval.metric is accuracy";
+    bad[n].m.has_v = 0, bad[n++].want = "metadata 'optim_state' is 'm', but this run's optimizer keeps m,v";
+    for (int i = 0; i < n; i++) {
+        err[0] = 0;
+        assert_int_equal(checkpoint_check_resume(&bad[i].m, &lim, "last.safetensors", err, sizeof err), -1);
+        if (!strstr(err, bad[i].want)) fail_msg("case %d: '%s', expected '%s'", i, err, bad[i].want);
+    }
+}
+
+/* A file with far more data than the model can need is refused before it is
+ * read, with its size. */
+static void test_oversized_refused(void **state) {
+    (void)state;
+    Model *wide = fake_model(ARCH_LSTM, 200, 0), *small = fake_model(ARCH_LSTM, 2, 0);
+    CheckpointMeta meta = sample_meta();
+    char path[600], err[1024];
+    path_of(path, sizeof path, "wide.safetensors");
+    assert_int_equal(checkpoint_save(path, wide, &meta, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(checkpoint_load(path, small, NULL, NULL, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "holds 17.8 kB of tensor data, more than the 1.0 kB this model can need"));
+    free_fake(wide), free_fake(small);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_truncated_and_corrupt),
         cmocka_unit_test(test_mismatch),
+        cmocka_unit_test(test_non_finite_refused),
+        cmocka_unit_test(test_checksum_covers_header),
+        cmocka_unit_test(test_format1_loads),
+        cmocka_unit_test(test_metadata_fields_strict),
+        cmocka_unit_test(test_check_resume),
+        cmocka_unit_test(test_oversized_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

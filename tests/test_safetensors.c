@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "safetensors.h"
@@ -119,11 +120,111 @@ static void test_corrupt_header(void **state) {
     assert_non_null(strstr(err, "No such file"));
 }
 
+/* A file with this header and data_len bytes of data (byte i = i). */
+static void write_raw(const char *path, const char *hdr, size_t data_len) {
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    uint64_t len = strlen(hdr);
+    unsigned char l8[8];
+    for (int b = 0; b < 8; b++) l8[b] = (unsigned char)(len >> (8 * b));
+    fwrite(l8, 1, 8, fp);
+    fwrite(hdr, 1, len, fp);
+    for (size_t i = 0; i < data_len; i++) fputc((int)(i & 0x3f), fp);
+    fclose(fp);
+}
+
+static void expect_refused(const char *hdr, size_t data_len, const char *why) {
+    char path[600], err[512] = "";
+    snprintf(path, sizeof path, "%s/s.safetensors", dir);
+    write_raw(path, hdr, data_len);
+    StFile f;
+    int rc = st_load(&f, path, err, sizeof err);
+    if (rc == 0) st_free(&f);
+    if (rc != -1 || !strstr(err, why)) fail_msg("header %s: got rc %d, '%s', expected '%s'", hdr, rc, err, why);
+    for (const char *c = err; *c; c++) assert_true((unsigned char)*c >= 0x20 && *c != 0x7f);
+}
+
+/* As Python's safetensors: byte ranges are contiguous, never overlap and
+ * cover the data exactly; names are unique; metadata values are strings. */
+static void test_layout_and_names(void **state) {
+    (void)state;
+    expect_refused("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                   "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+                   8, "overlaps");
+    expect_refused("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                   "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+                   8, "overlaps");
+    expect_refused("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, "unused bytes");
+    expect_refused("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 8, "after the last");
+    expect_refused("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                   "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+                   8, "duplicate");
+    expect_refused("{\"\\u001b]0;x\\u0007\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
+                   "bad tensor name");
+    expect_refused("{\"\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "bad tensor name");
+    expect_refused("{\"__metadata__\":{\"step\":12},\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
+                   "\"data_offsets\":[0,4]}}",
+                   4, "metadata 'step' is not a string");
+    expect_refused("{\"a\":{\"dtype\":\"\\u001b[2J\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
+                   "unsupported dtype ?[2J");
+    expect_refused("{\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,4]}}", 4,
+                   "overflows");
+    /* Out of order in the header but contiguous in the file: fine, and the
+     * tensors come out in file order. */
+    char path[600], err[512] = "";
+    snprintf(path, sizeof path, "%s/s.safetensors", dir);
+    write_raw(path,
+              "{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]},"
+              "\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,8]},"
+              "\"a\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+              8);
+    StFile f;
+    assert_int_equal(st_load(&f, path, err, sizeof err), 0);
+    assert_int_equal(f.n, 3);
+    assert_string_equal(f.tensors[0].name, "a");
+    assert_string_equal(f.tensors[1].name, "b");
+    assert_int_equal(((const unsigned char *)st_find(&f, "b")->data)[0], 4);
+    st_free(&f);
+}
+
+/* The header length and the file size are checked before anything big is
+ * read: a 3 GB sparse file costs no memory and says what is wrong. */
+static void test_size_checked_before_reading(void **state) {
+    (void)state;
+    char path[600], err[512] = "";
+    snprintf(path, sizeof path, "%s/big.safetensors", dir);
+    const uint64_t big = 3ull << 30;
+    /* A header length of 3 GB. */
+    FILE *fp = fopen(path, "wb");
+    unsigned char l8[8];
+    for (int b = 0; b < 8; b++) l8[b] = (unsigned char)((big - 8) >> (8 * b));
+    fwrite(l8, 1, 8, fp);
+    fclose(fp);
+    assert_int_equal(truncate(path, (off_t)big), 0);
+    StFile f;
+    assert_int_equal(st_load(&f, path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "header length over 100 MB"));
+    /* A valid header for one 3 GB tensor: the limit refuses it, naming sizes. */
+    const char *hdr = "{\"w\":{\"dtype\":\"F32\",\"shape\":[805306360],\"data_offsets\":[0,3221225440]}}";
+    fp = fopen(path, "wb");
+    uint64_t hlen = strlen(hdr);
+    for (int b = 0; b < 8; b++) l8[b] = (unsigned char)(hlen >> (8 * b));
+    fwrite(l8, 1, 8, fp);
+    fwrite(hdr, 1, hlen, fp);
+    fclose(fp);
+    assert_int_equal(truncate(path, (off_t)(8 + hlen + 3221225440ull)), 0);
+    assert_int_equal(st_load_limited(&f, path, 1000000, err, sizeof err), -1);
+    assert_non_null(strstr(err, "holds 3.2 GB of tensor data, more than the 1.0 MB this model can need"));
+    unlink(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_every_truncation_is_reported),
         cmocka_unit_test(test_corrupt_header),
+        cmocka_unit_test(test_layout_and_names),
+        cmocka_unit_test(test_size_checked_before_reading),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -49,6 +49,10 @@ void format_si(double v, char *buf, size_t n) {
     double a = fabs(v);
     int k = 0;
     while (a >= 999.5 && k < 5) a /= 1e3, v /= 1e3, k++;
+    if (a >= 999.5) { /* past P (a corrupt or overflowed count): 9.2e+18 */
+        snprintf(buf, n, "%.1e", v * 1e15);
+        return;
+    }
     int dec = a >= 99.95 || (k == 0 && a == floor(a)) ? 0 : a >= 9.995 ? 1 : 2;
     if (k) snprintf(buf, n, "%.*f%c", dec, v, suffix[k]);
     else snprintf(buf, n, "%.*f", dec, v);
@@ -57,6 +61,10 @@ void format_si(double v, char *buf, size_t n) {
 void format_duration(double s, char *buf, size_t n) {
     if (!isfinite(s) || s < 0) {
         snprintf(buf, n, "-");
+        return;
+    }
+    if (s >= 1e6 * 3600) { /* a million hours: only a corrupt value; no long overflow */
+        snprintf(buf, n, "%.1ey", s / (365.25 * 86400));
         return;
     }
     long t = (long)(s + 0.5);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chart.h"
 #include "tensor.h"
 
 static volatile sig_atomic_t interrupts;
@@ -42,7 +43,8 @@ static double num(json_t *o, const char *k) {
 }
 
 static void human(char *buf, size_t n, double v) {
-    if (v >= 1e6) snprintf(buf, n, "%.1fM", v / 1e6);
+    if (!isfinite(v) || v >= 1e9 || v < 0) format_si(v, buf, n); /* G and beyond, and corrupt values */
+    else if (v >= 1e6) snprintf(buf, n, "%.1fM", v / 1e6);
     else if (v >= 1e4) snprintf(buf, n, "%.0fk", v / 1e3);
     else if (v >= 1e3) snprintf(buf, n, "%.1fk", v / 1e3);
     else snprintf(buf, n, "%.0f", v);
@@ -50,6 +52,7 @@ static void human(char *buf, size_t n, double v) {
 
 static void duration(char *buf, size_t n, double s) {
     if (!isfinite(s) || s < 0) snprintf(buf, n, "?");
+    else if (s >= 3600.0 * 100000) format_duration(s, buf, n); /* (int)s would overflow */
     else if (s < 60) snprintf(buf, n, "%.0fs", s);
     else if (s < 3600) snprintf(buf, n, "%dm%02ds", (int)s / 60, (int)s % 60);
     else snprintf(buf, n, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
