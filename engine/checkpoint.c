@@ -59,6 +59,7 @@ int checkpoint_save(const char *path, const Model *m, const CheckpointMeta *meta
     set_str(md, "metric", "%s", meta->metric);
     set_str(md, "metric_value", "%.17g", meta->metric_value);
     set_str(md, "elapsed", "%.17g", meta->elapsed);
+    set_str(md, "wall_seconds", "%.17g", meta->wall_seconds);
     set_str(md, "tokens", "%.17g", meta->tokens);
     if (opt_m) {
         set_str(md, "optim_step", "%ld", meta->optim_step);

@@ -37,6 +37,7 @@ typedef struct CheckpointMeta {
     long best_step;
     int bad_evals;        /* evaluations since the best (early stopping) */
     double elapsed;       /* training seconds so far, over all sessions */
+    double wall_seconds;  /* wall-clock seconds so far, pauses and loading included, over all sessions */
     double tokens;        /* training tokens so far */
     uint64_t rng[4];      /* the model's dropout generator */
     char metric[32];      /* name of eval.metric, and its value at this checkpoint */

@@ -217,6 +217,7 @@ int ckpt_read_meta(const StFile *f, const char *path, CheckpointMeta *meta, int 
     md_hex(&m, "rng", 4, meta->rng);
     m.required = 0;
     md_double(&m, "metric_value", -1e300, 1e300, &meta->metric_value);
+    md_double(&m, "wall_seconds", 0, 1e300, &meta->wall_seconds);
     char buf[32];
     const char *state = st_metadata(f, "optim_state", buf, sizeof buf);
     if (resume && (!state || (strcmp(state, "m") && strcmp(state, "m,v"))))
@@ -270,6 +271,8 @@ int checkpoint_check_resume(const CheckpointMeta *m, const CheckpointLimits *lim
         return out_of_range(path, err, errlen, "tokens", m->tokens, 0, tokens_max, " (steps x batch x length)");
     const double century = 100 * 365.25 * 86400;
     if (m->elapsed > century) return out_of_range(path, err, errlen, "elapsed", m->elapsed, 0, century, " seconds");
+    if (m->wall_seconds > century)
+        return out_of_range(path, err, errlen, "wall_seconds", m->wall_seconds, 0, century, " seconds");
     if (m->has_v != lim->has_v) {
         snprintf(err, errlen, "%s: metadata 'optim_state' is '%s', but this run's optimizer keeps %s", path,
                  m->has_v ? "m,v" : "m", lim->has_v ? "m,v" : "m");

@@ -72,6 +72,7 @@ struct Trainer {
 
     /* time and throughput */
     double elapsed_base, session_start, paused_seconds;
+    double wall_base, wall_start; /* wall clock: loading and pauses count, time between sessions does not */
     double tokens_base, session_tokens, compute_seconds;
     double rate, rate_tokens, rate_time, rate_mark;
 };
@@ -88,6 +89,8 @@ static uint64_t mix64(uint64_t a, uint64_t b) {
 static double elapsed(const Trainer *t) {
     return t->elapsed_base + (now_seconds() - t->session_start) - t->paused_seconds;
 }
+
+static double wall_seconds(const Trainer *t) { return t->wall_base + (now_seconds() - t->wall_start); }
 
 static double epoch_progress(const Trainer *t) {
     return t->steps_per_epoch ? (double)t->step / t->steps_per_epoch : 0;
@@ -154,6 +157,7 @@ static void fill_meta(Trainer *t, CheckpointMeta *m) {
     m->best_step = t->best_step;
     m->bad_evals = t->bad_evals;
     m->elapsed = elapsed(t);
+    m->wall_seconds = wall_seconds(t);
     m->tokens = t->tokens_base + t->session_tokens;
     memcpy(m->rng, t->model->dropout_rng.s, sizeof m->rng);
     snprintf(m->metric, sizeof m->metric, "%s", metric_name(t->cfg.eval_metric));
@@ -293,6 +297,7 @@ static void emit_eval(Trainer *t, const char *split, long step, double epoch, co
     json_object_set_new(o, "f1_weighted", real(m->f1_weighted));
     json_object_set_new(o, "confusion", confusion_json(m));
     json_object_set_new(o, "best", json_boolean(best));
+    json_object_set_new(o, "wall_seconds", real(wall_seconds(t)));
     emit(t, o);
 }
 
@@ -616,8 +621,9 @@ static void *worker(void *arg) {
     if (t->status == TRAIN_FAILED)
         emit(t, json_pack("{s:s, s:I, s:s}", "type", "failed", "step", (json_int_t)t->step, "reason", t->reason));
     else
-        emit(t, json_pack("{s:s, s:I, s:s, s:o}", "type", "done", "step", (json_int_t)t->step, "status",
-                          st == RUN_FINISHED ? "finished" : "stopped", "elapsed", real(elapsed(t))));
+        emit(t, json_pack("{s:s, s:I, s:s, s:o, s:o}", "type", "done", "step", (json_int_t)t->step, "status",
+                          st == RUN_FINISHED ? "finished" : "stopped", "elapsed", real(elapsed(t)),
+                          "wall_seconds", real(wall_seconds(t))));
     save_summary(t, st);
     run_log_close(&t->log);
     run_unlock(t->dir);
@@ -706,6 +712,8 @@ static int open_for_resume(Trainer *t, const char *dir, char *err, size_t errlen
     t->bad_evals = meta.bad_evals;
     t->best_epoch = t->summary.best.valid ? t->summary.best.epoch : 0;
     t->elapsed_base = meta.elapsed;
+    /* Checkpoints older than wall_seconds: compute time is the closest lower bound. */
+    t->wall_base = meta.wall_seconds > 0 ? meta.wall_seconds : meta.elapsed;
     t->tokens_base = meta.tokens;
     t->last_eval_step = -1;
     if (t->summary.best.valid && t->summary.best.step > t->step) t->summary.best.valid = 0;
@@ -745,6 +753,7 @@ Trainer *trainer_start(const Config *cfg, const char *resume_dir, char *err, siz
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    t->wall_start = now_seconds(); /* time to accuracy counts loading the data too */
     if (cfg) {
         config_copy(&t->cfg, cfg);
     } else if (resume_dir) {

@@ -70,6 +70,7 @@ typedef struct Seen {
     int start, step, eval_val, eval_test, explain, checkpoint, done, failed, paused, running;
     long last_step, resumed_from;
     double last_loss, best_val_acc, test_acc;
+    double first_wall, last_wall; /* wall_seconds of the first and last eval event */
     long stop_after; /* send STOP once this step is seen (0: never) */
     long pause_at;   /* pause, save, resume at this step */
     Trainer *t;
@@ -108,6 +109,13 @@ static void on_line(void *ctx, const char *line) {
         double acc = json_number_value(json_object_get(o, "accuracy"));
         json_t *cm = json_object_get(o, "confusion");
         assert_int_equal(json_array_size(cm), 2);
+        /* Time to accuracy: wall clock never runs backwards, across resumes too. */
+        json_t *w = json_object_get(o, "wall_seconds");
+        assert_true(json_is_number(w));
+        double wall = json_number_value(w);
+        assert_true(isfinite(wall) && wall >= s->last_wall);
+        if (s->eval_val + s->eval_test == 0) s->first_wall = wall;
+        s->last_wall = wall;
         if (!strcmp(split, "test")) {
             s->eval_test++;
             s->test_acc = acc;
@@ -276,6 +284,7 @@ static void test_resume_matches(void **state) {
     r.last_step = -1;
     assert_int_equal(follow(t, &r, dir_b, sizeof dir_b), TRAIN_FINISHED);
     assert_int_equal(r.resumed_from, stopped_at);
+    assert_true(b.last_wall > 0 && r.first_wall >= b.last_wall);
     assert_int_equal(r.last_step, a.last_step);
     print_message("uninterrupted loss %.9g, resumed %.9g (stopped at %ld)\n", a.last_loss, r.last_loss, stopped_at);
     assert_true(a.last_loss == r.last_loss);
