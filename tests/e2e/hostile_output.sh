@@ -67,6 +67,12 @@ bad = rows["20260101-000003-bag-broken"]
 assert bad["status"] == "unreadable" and bad["reason"].startswith("summary.json: "), bad
 PY
 
+# The workbench's home screen says that a folder was left out, and filters the rest.
+"$SENTUI" --dump --dir "$RUNS" --size 160x24 >"$TMP/home.txt" 2>"$TMP/err" || fail "home --dump failed: $(cat "$TMP/err")"
+no_raw_escape "$TMP/home.txt" "home screen"
+head -n1 "$TMP/home.txt" | grep -q '1 run folder left out: summary.json unreadable' \
+    || { cat "$TMP/home.txt"; fail "home screen: no word of the unreadable run folder"; }
+
 # --- compare: text, Markdown, CSV, JSON
 "$SENTUI" compare "$HOSTILE" "$GOOD" --no-charts >"$TMP/cmp.txt" 2>"$TMP/err" || fail "compare failed: $(cat "$TMP/err")"
 no_raw_escape "$TMP/cmp.txt" "compare"
