@@ -111,6 +111,12 @@ grep -qF 'x\x1b]0;pwned\x07' "$TMP/err" || fail "config error does not show the 
 "$SENTUI" train configs/synthetic/bag.yaml --set "train.runs_dir=$TMP/trained" --set data.cache=false \
     --set train.threads=1 --set train.epochs=1 >"$TMP/train.out" 2>&1 || { cat "$TMP/train.out"; fail "train failed"; }
 RUN=$(sed -n 's/^run: //p' "$TMP/train.out" | head -n1)
+# A downloaded run under a hostile folder name: eval names the folder with visible escapes.
+ODDRUN=$TMP/trained/$'run-\e]0;pwned\a'
+cp -r "$RUN" "$ODDRUN"
+"$SENTUI" eval "$ODDRUN" >"$TMP/eval.out" 2>"$TMP/err" || fail "eval of a copied run failed: $(cat "$TMP/err")"
+no_raw_escape "$TMP/eval.out" "eval"
+grep -qF 'run-\x1b]0;pwned\x07' "$TMP/eval.out" || fail "eval does not name the folder with visible escapes"
 "$PY" - "$RUN/checkpoint.safetensors" <<'PY'
 import json, struct, sys
 head = json.dumps({"__metadata__": {"format": "\x1b]0;pwned\x07\x1b[2J"}}).encode()
