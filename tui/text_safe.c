@@ -29,7 +29,8 @@ static int printable_len(const unsigned char *s, size_t n, int flags) {
 }
 
 /* Calls emit for each piece of the safe form of s[0..n); returns the bytes
- * consumed, less than n only when partial and s ends inside a sequence. */
+ * consumed: less than n when partial and s ends inside a sequence, or when
+ * emit fails. */
 typedef int (*EmitFn)(void *ctx, const char *p, size_t n);
 static size_t filter(const unsigned char *s, size_t n, int flags, int partial, EmitFn emit, void *ctx) {
     size_t i = 0;
