@@ -31,17 +31,28 @@ static int by_name(const void *a, const void *b) {
     return strcmp(((const RunUnreadable *)a)->run, ((const RunUnreadable *)b)->run);
 }
 
-int run_list_unreadable(const char *runs_dir, RunUnreadable **out) {
+static int by_string(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int run_list_unreadable(const char *runs_dir, const RunSummary *listed, int n_listed, RunUnreadable **out) {
     *out = NULL;
+    /* Names of the listed runs, sorted for bsearch. */
+    const char **names = malloc(((size_t)n_listed + 1) * sizeof *names);
+    if (!names) return 0;
+    for (int i = 0; i < n_listed; i++) names[i] = listed[i].run;
+    qsort(names, (size_t)n_listed, sizeof *names, by_string);
     DIR *d = opendir(runs_dir);
-    if (!d) return 0;
+    if (!d) {
+        free(names);
+        return 0;
+    }
     RunUnreadable *list = NULL;
     int n = 0, cap = 0;
     struct dirent *e;
     char sub[RUN_PATH_MAX], err[512];
     while ((e = readdir(d))) {
         struct stat st;
-        if (e->d_name[0] == '.') continue;
+        const char *name = e->d_name;
+        if (name[0] == '.' || bsearch(&name, names, (size_t)n_listed, sizeof *names, by_string)) continue;
         if (snprintf(sub, sizeof sub, "%s/%s", runs_dir, e->d_name) >= (int)sizeof sub) continue;
         if (stat(sub, &st) != 0 || !S_ISDIR(st.st_mode) || !has_run_files(sub)) continue;
         RunSummary *s = malloc(sizeof *s);
@@ -60,6 +71,7 @@ int run_list_unreadable(const char *runs_dir, RunUnreadable **out) {
         n++;
     }
     closedir(d);
+    free(names);
     if (n > 1) qsort(list, (size_t)n, sizeof *list, by_name);
     if (n == 0) free(list), list = NULL;
     *out = list;

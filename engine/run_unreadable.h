@@ -14,9 +14,11 @@ typedef struct RunUnreadable {
 } RunUnreadable;
 
 /* Folders under runs_dir holding a run's files (summary.json, events.jsonl or
- * config.yaml) whose summary.json does not load, sorted by name. Returns the
- * count with the list (malloc'd) in *out; 0 when there are none or runs_dir
- * cannot be read (run_list reports that). */
-int run_list_unreadable(const char *runs_dir, RunUnreadable **out);
+ * config.yaml) whose summary.json does not load, sorted by name. `listed`
+ * (n_listed runs, as run_list returned them) are skipped without reading, so
+ * only the folders left out are read twice. Returns the count with the list
+ * (malloc'd) in *out; 0 when there are none or runs_dir cannot be read
+ * (run_list reports that). */
+int run_list_unreadable(const char *runs_dir, const RunSummary *listed, int n_listed, RunUnreadable **out);
 
 #endif

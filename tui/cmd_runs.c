@@ -94,7 +94,7 @@ int cmd_runs(int argc, char **argv) {
         return 1;
     }
     RunUnreadable *bad = NULL;
-    int nbad = run_list_unreadable(dir, &bad), rc = 0;
+    int nbad = run_list_unreadable(dir, runs, n, &bad), rc = 0;
     if (json) {
         rc = print_json(runs, n, bad, nbad);
     } else if (n + nbad == 0) {

@@ -185,7 +185,7 @@ void home_reload(App *a) {
     h->next_refresh = a->now + 2;
     /* The table shows loadable runs only; say that others were left out. */
     RunUnreadable *bad = NULL;
-    int nbad = run_list_unreadable(a->runs_dir, &bad);
+    int nbad = run_list_unreadable(a->runs_dir, h->runs, h->n_runs, &bad);
     free(bad);
     if (nbad > 0)
         app_message(a, 1, "%d run folder%s left out: summary.json unreadable (sentui runs says why)", nbad,
