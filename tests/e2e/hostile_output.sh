@@ -6,7 +6,7 @@
 # runs folder path holds '"' and '\'; an unreadable summary.json is listed with
 # its reason; output that cannot be written (/dev/full) is a failure.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 SENTUI=${SENTUI:-$PWD/build/sentui}
 PY=/usr/bin/python3
 TMP=$(mktemp -d)
@@ -24,7 +24,7 @@ sys.exit(1 if re.search(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", b) else 0)
 }
 json_ok() { "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$1" || { cat "$1" >&2; fail "$2: not valid JSON"; }; }
 
-RUNS=$TMP/we\"ird\\runs
+RUNS="$TMP/we\"ird\\runs"
 mkdir -p "$RUNS"
 HOSTILE=$RUNS/20260101-000000-lstm-evil
 GOOD=$RUNS/20260101-000001-gru-good
@@ -132,14 +132,18 @@ bad_checkpoint eval "$RUN"
 bad_checkpoint predict "$RUN" "a fine film"
 
 # --- a write error on stdout is a failure with a message
-for args in "runs --dir $RUNS" "runs --dir $RUNS --json" "compare $HOSTILE $GOOD --json" \
-    "compare $HOSTILE $GOOD --csv" "compare $HOSTILE $GOOD" "config --schema" "eval $RUN"; do
-    [ "${args%% *}" = eval ] && cp "$RUN/last.safetensors" "$RUN/checkpoint.safetensors"
-    # Word splitting is wanted: the paths have no spaces.
-    # shellcheck disable=SC2086
-    "$SENTUI" $args >/dev/full 2>"$TMP/err"
-    rc=$?
-    [ "$rc" -ne 0 ] || fail "'sentui $args > /dev/full' exited 0"
-    grep -q 'cannot write the output' "$TMP/err" || { cat "$TMP/err"; fail "'sentui $args > /dev/full': no message"; }
-done
+full_fails() {
+    "$SENTUI" "$@" >/dev/full 2>"$TMP/err"
+    local rc=$?
+    [ "$rc" -ne 0 ] || fail "'sentui $*' > /dev/full exited 0"
+    grep -q 'cannot write the output' "$TMP/err" || { cat "$TMP/err"; fail "'sentui $*' > /dev/full: no message"; }
+}
+full_fails runs --dir "$RUNS"
+full_fails runs --dir "$RUNS" --json
+full_fails compare "$HOSTILE" "$GOOD" --json
+full_fails compare "$HOSTILE" "$GOOD" --csv
+full_fails compare "$HOSTILE" "$GOOD"
+full_fails config --schema
+cp "$RUN/last.safetensors" "$RUN/checkpoint.safetensors"
+full_fails eval "$RUN"
 echo ok
