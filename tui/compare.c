@@ -173,8 +173,10 @@ void compare_print_table(FILE *f, const CompareRun *runs, int n, CompareFormat f
     static const char *head[] = {"run", "arch", "params", "best val acc", "test acc", "weighted F1", "macro F1",
                                  "train time", "tokens/s"};
     enum { NC = 9 };
-    if (fmt == CMP_JSON) return print_json(f, runs, n);
-    if (fmt == CMP_CSV) return print_csv(f, runs, n);
+    if (fmt == CMP_JSON || fmt == CMP_CSV) {
+        (fmt == CMP_JSON ? print_json : print_csv)(f, runs, n);
+        return;
+    }
     /* Names hold up to 4 bytes of escape per byte read. */
     char cell[NC][4 * 256 + 1];
     if (fmt == CMP_MARKDOWN) {
