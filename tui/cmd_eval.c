@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "predict.h"
 #include "run.h"
+#include "text_safe.h"
 
 int cmd_eval(int argc, char **argv) {
     static const char *const known[] = {"--split", "--dir", NULL};
@@ -50,8 +51,10 @@ int cmd_eval(int argc, char **argv) {
     }
     Metrics m;
     run_model_evaluate(&r, s, &m);
-    printf("run: %s\n", dir);
-    printf("checkpoint: %s (step %ld)\n", r.checkpoint, meta.step);
+    /* The folder may have been downloaded: its name is shown with visible escapes. */
+    char safe[4 * sizeof r.checkpoint + 1];
+    printf("run: %s\n", text_safe(safe, sizeof safe, dir, 0));
+    printf("checkpoint: %s (step %ld)\n", text_safe(safe, sizeof safe, r.checkpoint, 0), meta.step);
     printf("%s split: %ld reviews\n", split, m.n);
     printf("  accuracy     %.4f\n  precision    %.4f\n  recall       %.4f\n  f1           %.4f\n"
            "  f1_macro     %.4f\n  f1_weighted  %.4f\n  loss         %.4f\n",

@@ -8,6 +8,7 @@
 #include "cli_runs.h"
 #include "commands.h"
 #include "run.h"
+#include "text_safe.h"
 #include "train.h"
 #include "train_cli.h"
 
@@ -74,7 +75,8 @@ int cmd_resume(int argc, char **argv) {
         fprintf(stderr, "sentui resume: %s\n", err);
         return 1;
     }
-    printf("run: %s\n", trainer_run_dir(t));
+    char safe[4 * RUN_PATH_MAX + 1];
+    printf("run: %s\n", text_safe(safe, sizeof safe, trainer_run_dir(t), 0));
     if (trainer_notes(t)[0]) fprintf(stderr, "note: %s\n", trainer_notes(t));
     fflush(stdout);
     return train_cli_follow(t);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "chart.h"
+#include "cli_out.h"
+#include "text_safe.h"
 
 int compare_load(CompareRun *c, const char *dir, char *err, size_t errlen) {
     memset(c, 0, sizeof *c);
@@ -117,49 +119,81 @@ static void num(char *b, size_t n, double v, const char *fmt) {
     else snprintf(b, n, "-");
 }
 
+/* Run names, archs and folders come from run folders that may have been
+ * downloaded: JSON goes through jansson, CSV through the RFC 4180 quoter, and
+ * the tables through text_safe, so no escape sequence reaches the terminal. */
+static void print_json(FILE *f, const CompareRun *runs, int n) {
+    json_t *rows = json_array();
+    for (int i = 0; rows && i < n; i++) {
+        CompareRow r;
+        compare_row(&runs[i], &r);
+        json_array_append_new(
+            rows, json_pack("{s:o, s:o, s:o, s:s, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "run",
+                            cli_json_text(r.name), "dir", cli_json_text(runs[i].dir), "arch", cli_json_text(r.arch),
+                            "status", r.status, "params", (json_int_t)r.params, "epochs", r.epochs, "best_val_acc",
+                            cli_json_real(r.val_acc), "best_val_f1", cli_json_real(r.val_f1), "test_acc",
+                            cli_json_real(r.test_acc), "test_f1", cli_json_real(r.test_f1), "test_f1_weighted",
+                            cli_json_real(r.test_f1_weighted), "test_f1_macro", cli_json_real(r.test_f1_macro),
+                            "train_seconds", cli_json_real(r.seconds), "tokens_per_s", cli_json_real(r.tokens_per_s)));
+    }
+    if (rows) cli_json_print_rows(f, rows, 6);
+}
+
+static void print_csv(FILE *f, const CompareRun *runs, int n) {
+    fprintf(f, "run,arch,status,params,epochs,best_val_acc,best_val_f1,test_acc,test_f1,test_f1_weighted,test_f1_macro,"
+               "train_seconds,tokens_per_s\n");
+    for (int i = 0; i < n; i++) {
+        CompareRow r;
+        compare_row(&runs[i], &r);
+        char v[10][32];
+        double vals[8] = {r.val_acc, r.val_f1, r.test_acc, r.test_f1, r.test_f1_weighted, r.test_f1_macro,
+                          r.seconds, r.tokens_per_s};
+        snprintf(v[0], sizeof v[0], "%ld", r.params);
+        snprintf(v[1], sizeof v[1], "%d", r.epochs);
+        for (int k = 0; k < 8; k++) num(v[k + 2], sizeof v[k + 2], vals[k], "%.6g");
+        cli_csv_field(f, r.name, 0);
+        cli_csv_field(f, r.arch, 0);
+        cli_csv_field(f, r.status, 0);
+        /* An empty field is a missing figure, as before. */
+        for (int k = 0; k < 10; k++) cli_csv_field(f, strcmp(v[k], "-") ? v[k] : "", k == 9);
+    }
+}
+
+/* A Markdown cell: a '|' in a name would end the cell. */
+static void markdown_cell(FILE *f, const char *s) {
+    fputc(' ', f);
+    for (; *s; s++) {
+        if (*s == '|') fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputs(" |", f);
+}
+
 void compare_print_table(FILE *f, const CompareRun *runs, int n, CompareFormat fmt) {
     static const char *head[] = {"run", "arch", "params", "best val acc", "test acc", "weighted F1", "macro F1",
                                  "train time", "tokens/s"};
     enum { NC = 9 };
-    char cell[NC][160];
-    if (fmt == CMP_JSON) fprintf(f, "[\n");
-    if (fmt == CMP_CSV) fprintf(f, "run,arch,status,params,epochs,best_val_acc,best_val_f1,test_acc,test_f1,test_f1_weighted,test_f1_macro,train_seconds,tokens_per_s\n");
+    if (fmt == CMP_JSON || fmt == CMP_CSV) {
+        (fmt == CMP_JSON ? print_json : print_csv)(f, runs, n);
+        return;
+    }
+    /* Names hold up to 4 bytes of escape per byte read. */
+    char cell[NC][4 * 256 + 1];
     if (fmt == CMP_MARKDOWN) {
         fprintf(f, "|");
         for (int c = 0; c < NC; c++) fprintf(f, " %s |", head[c]);
         fprintf(f, "\n|");
         for (int c = 0; c < NC; c++) fprintf(f, c < 2 ? "---|" : "---:|");
         fprintf(f, "\n");
-    }
-    if (fmt == CMP_TEXT) {
+    } else {
         fprintf(f, "%-32s %-11s %8s %12s %8s %11s %8s %10s %9s\n", head[0], head[1], head[2], head[3], head[4],
                 head[5], head[6], head[7], head[8]);
     }
     for (int i = 0; i < n; i++) {
         CompareRow r;
         compare_row(&runs[i], &r);
-        if (fmt == CMP_CSV || fmt == CMP_JSON) {
-            char v[8][32];
-            double vals[8] = {r.val_acc, r.val_f1, r.test_acc, r.test_f1, r.test_f1_weighted, r.test_f1_macro,
-                              r.seconds, r.tokens_per_s};
-            for (int k = 0; k < 8; k++) {
-                if (isfinite(vals[k])) snprintf(v[k], sizeof v[k], "%.6g", vals[k]);
-                else snprintf(v[k], sizeof v[k], fmt == CMP_JSON ? "null" : "");
-            }
-            if (fmt == CMP_CSV)
-                fprintf(f, "%s,%s,%s,%ld,%d,%s,%s,%s,%s,%s,%s,%s,%s\n", r.name, r.arch, r.status, r.params, r.epochs,
-                        v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
-            else
-                fprintf(f,
-                        "  {\"run\": \"%s\", \"dir\": \"%s\", \"arch\": \"%s\", \"status\": \"%s\", \"params\": %ld, "
-                        "\"epochs\": %d, \"best_val_acc\": %s, \"best_val_f1\": %s, \"test_acc\": %s, \"test_f1\": %s, "
-                        "\"test_f1_weighted\": %s, \"test_f1_macro\": %s, \"train_seconds\": %s, \"tokens_per_s\": %s}%s\n",
-                        r.name, runs[i].dir, r.arch, r.status, r.params, r.epochs, v[0], v[1], v[2], v[3], v[4], v[5],
-                        v[6], v[7], i + 1 < n ? "," : "");
-            continue;
-        }
-        snprintf(cell[0], sizeof cell[0], "%s", r.name);
-        snprintf(cell[1], sizeof cell[1], "%s", r.arch);
+        text_safe(cell[0], sizeof cell[0], r.name, 0);
+        text_safe(cell[1], sizeof cell[1], r.arch, 0);
         format_si((double)r.params, cell[2], sizeof cell[2]);
         num(cell[3], sizeof cell[3], r.val_acc, "%.4f");
         num(cell[4], sizeof cell[4], r.test_acc, "%.4f");
@@ -169,14 +203,13 @@ void compare_print_table(FILE *f, const CompareRun *runs, int n, CompareFormat f
         format_si(r.tokens_per_s, cell[8], sizeof cell[8]);
         if (fmt == CMP_MARKDOWN) {
             fprintf(f, "|");
-            for (int c = 0; c < NC; c++) fprintf(f, " %s |", cell[c]);
+            for (int c = 0; c < NC; c++) markdown_cell(f, cell[c]);
             fprintf(f, "\n");
         } else {
             fprintf(f, "%-32s %-11s %8s %12s %8s %11s %8s %10s %9s\n", cell[0], cell[1], cell[2], cell[3], cell[4],
                     cell[5], cell[6], cell[7], cell[8]);
         }
     }
-    if (fmt == CMP_JSON) fprintf(f, "]\n");
 }
 
 /* One line per config key whose value differs between the runs. */
@@ -232,6 +265,11 @@ void compare_print_diff(FILE *f, const CompareRun *runs, int n) {
     if (!lines) return;
     int k = diff_lines(runs, n, lines, 64);
     fprintf(f, "%s\n", diff_heading(runs, n, k));
-    for (int i = 0; i < k; i++) fprintf(f, "  %s\n", lines[i]);
+    /* Values come from the runs' config.yaml files. */
+    for (int i = 0; i < k; i++) {
+        fputs("  ", f);
+        text_safe_fputs(lines[i], f, 0);
+        fputc('\n', f);
+    }
     free(lines);
 }

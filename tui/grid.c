@@ -47,7 +47,8 @@ const Cell *grid_cell(const Grid *g, int x, int y) {
 void grid_put(Grid *g, int x, int y, uint32_t ch, Style s) {
     Cell *c = grid_at(g, x, y);
     if (!c) return;
-    if (ch < 32 || ch == 127 || (ch > 127 && !g->utf8)) ch = '?';
+    /* C1 controls too: U+009B is a CSI to some terminals. */
+    if (ch < 32 || (ch >= 127 && ch < 160) || (ch > 127 && !g->utf8)) ch = '?';
     *c = (Cell){ch, s.fg, s.bg, s.attr};
 }
 

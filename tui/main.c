@@ -1,7 +1,9 @@
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "text_safe.h"
 
 /* Commands not linked into this build answer with a clear message. */
 #define WEAK_CMD(name, args, help)                                                  \
@@ -32,7 +34,7 @@ static void usage(FILE *f) {
     fprintf(f, "\nWithout a command sentui opens the workbench.\n");
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     /* Options without a command belong to the workbench (`sentui --ascii`). */
     if (argc < 2 || (argv[1][0] == '-' && argv[1][1] == '-' && strcmp(argv[1], "--help")))
         return cmd_workbench(argc - 1, argv + 1);
@@ -45,4 +47,26 @@ int main(int argc, char **argv) {
     fprintf(stderr, "sentui: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;
+}
+
+/* Output that did not reach its file (a full disk, /dev/full, a closed pipe
+ * with SIGPIPE ignored) is a failure: a script must not take a cut-off table
+ * or JSON document for the whole. Checked once here, for every command. */
+static int check_stdout(int rc) {
+    /* Flushed, not closed: the terminal's atexit handler may still write to it. */
+    errno = 0;
+    int flush_failed = fflush(stdout) != 0;
+    int saved = errno;
+    if (!flush_failed && !ferror(stdout)) return rc;
+    /* A command that already failed has said why; its status stands. */
+    if (rc == 0)
+        fprintf(stderr, "sentui: cannot write the output: %s\n", flush_failed && saved ? strerror(saved) : "write error");
+    return rc ? rc : 1;
+}
+
+int main(int argc, char **argv) {
+    /* Error messages quote run-folder files (names, tensor names, config
+     * values); the filter keeps escape sequences in them off the terminal. */
+    text_safe_guard_stderr();
+    return check_stdout(run(argc, argv));
 }

@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "chart.h"
+#include "run_unreadable.h"
 #include "table.h"
 
 typedef struct ConfigItem {
@@ -182,6 +183,13 @@ void home_reload(App *a) {
     load_configs(a, h);
     load_runs(a, h);
     h->next_refresh = a->now + 2;
+    /* The table shows loadable runs only; say that others were left out. */
+    RunUnreadable *bad = NULL;
+    int nbad = run_list_unreadable(a->runs_dir, h->runs, h->n_runs, &bad);
+    free(bad);
+    if (nbad > 0)
+        app_message(a, 1, "%d run folder%s left out: summary.json unreadable (sentui runs says why)", nbad,
+                    nbad == 1 ? "" : "s");
 }
 
 int home_open(App *a) {

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "chart.h"
+#include "run.h"
 #include "tensor.h"
+#include "text_safe.h"
 
 static volatile sig_atomic_t interrupts;
 
@@ -224,16 +226,18 @@ int train_cli_follow(Trainer *t) {
     clear_line(&f);
     char el[32];
     duration(el, sizeof el, f.elapsed);
-    const char *dir = trainer_run_dir(t);
+    /* A resumed run's folder may have come from elsewhere, and the reason may quote its files. */
+    char dir[4 * RUN_PATH_MAX + 1], why[4 * 2048 + 1];
+    text_safe(dir, sizeof dir, trainer_run_dir(t), 0);
+    text_safe(why, sizeof why, trainer_reason(t), 0);
     int code = 0;
     if (status == TRAIN_FAILED) {
-        fprintf(stderr, "sentui: training failed: %s\n", trainer_reason(t));
+        fprintf(stderr, "sentui: training failed: %s\n", why);
         code = 1;
     } else if (status == TRAIN_STOPPED) {
         printf("stopped at step %ld after %s; continue with: sentui resume %s\n", f.step, el, dir);
         code = asked ? 130 : 0;
     } else {
-        const char *why = trainer_reason(t);
         printf("finished in %s%s%s; run folder: %s\n", el, why[0] ? ": " : "", why, dir);
     }
     fflush(stdout);
