@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "data_internal.h"
+#include "safe_open.h"
 
 enum { KIND_NONE, KIND_LABELLED, KIND_UNSUP };
 
@@ -98,7 +99,13 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
     int rc = -1;
     long entries = 0;
     struct archive_entry *e;
-    int r = archive_read_open_filename(a, path, 1 << 20);
+    /* opened here, not by libarchive: a FIFO in its place must not block */
+    int fd = safe_open_read(path, 0, err, errlen);
+    if (fd < 0) {
+        archive_read_free(a);
+        return -1;
+    }
+    int r = archive_read_open_fd(a, fd, 1 << 20);
     while (r == ARCHIVE_OK && ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN)) {
         r = ARCHIVE_OK;
         entries++;
@@ -158,16 +165,18 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
     rc = check_layout(path, c, err, errlen);
 done:
     archive_read_free(a);
+    close(fd);
     return rc;
 }
 
 /* ---- folder --------------------------------------------------------------- */
 
-static int read_file_into(RawCorpus *c, const char *file, size_t *len) {
-    int fd = open(file, O_RDONLY);
+static int read_file_into(RawCorpus *c, const char *file, size_t *len, char *err, size_t errlen) {
+    int fd = safe_open_read(file, 0, err, errlen);
     if (fd < 0) return -1;
     struct stat st;
     if (fstat(fd, &st) || st.st_size < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", file, strerror(errno));
         close(fd);
         return -1;
     }
@@ -181,6 +190,7 @@ static int read_file_into(RawCorpus *c, const char *file, size_t *len) {
     }
     close(fd);
     *len = got;
+    if (!dst) snprintf(err, errlen, "%s: out of memory", file);
     return dst ? 0 : -1;
 }
 
@@ -207,9 +217,12 @@ static int read_folder_split(const char *root, int split, const char *label_dir,
         char file[8192];
         snprintf(file, sizeof file, "%s/%s", dir, ent->d_name);
         size_t len;
-        if (read_file_into(c, file, &len) ||
-            raw_corpus_commit(c, unsup ? RAW_UNSUP : split, unsup ? -1 : label, id, unsup ? 0 : rating, len)) {
-            snprintf(err, errlen, "cannot read %s: %s", file, strerror(errno));
+        if (read_file_into(c, file, &len, err, errlen)) {
+            closedir(d);
+            return -1;
+        }
+        if (raw_corpus_commit(c, unsup ? RAW_UNSUP : split, unsup ? -1 : label, id, unsup ? 0 : rating, len)) {
+            snprintf(err, errlen, "%s: out of memory", file);
             closedir(d);
             return -1;
         }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "safe_open.h"
 
 /* A header bigger than this is not a checkpoint we wrote or can trust. */
 #define ST_MAX_HEADER (100u << 20)
@@ -99,7 +100,7 @@ static int parse_header(StFile *f, const char *path, json_t *root, const char *d
 
 int st_load(StFile *f, const char *path, char *err, size_t errlen) {
     memset(f, 0, sizeof *f);
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = safe_fopen_read(path, SAFE_IN_FOLDER, NULL, 0);
     if (!fp) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
@@ -237,7 +238,7 @@ int st_save(const StFile *f, const char *path, const char *metadata_json, char *
     for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)padded >> (8 * i));
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = safe_open_write(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644, NULL, 0);
     if (fd < 0) {
         free(hdr);
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
