@@ -231,20 +231,24 @@ static int read_folder_split(const char *root, int split, const char *label_dir,
     return 0;
 }
 
-static int read_folder(const char *path, RawCorpus *c, char *err, size_t errlen) {
-    char root[4096];
+/* The aclImdb folder itself, or the aclImdb folder inside path, into base. */
+static void folder_root(const char *path, char *base, size_t n) {
+    char probe[4096];
     struct stat st;
-    /* accept the aclImdb folder itself or the folder holding it */
-    snprintf(root, sizeof root, "%s/train", path);
-    if (stat(root, &st) != 0) {
-        snprintf(root, sizeof root, "%s/aclImdb/train", path);
-        if (stat(root, &st) == 0) {
-            snprintf(root, sizeof root, "%s/aclImdb", path);
-            path = root;
+    snprintf(probe, sizeof probe, "%s/train", path);
+    if (stat(probe, &st) != 0) {
+        snprintf(probe, sizeof probe, "%s/aclImdb/train", path);
+        if (stat(probe, &st) == 0) {
+            snprintf(base, n, "%s/aclImdb", path);
+            return;
         }
     }
+    snprintf(base, n, "%s", path);
+}
+
+static int read_folder(const char *path, RawCorpus *c, char *err, size_t errlen) {
     char base[4096];
-    snprintf(base, sizeof base, "%s", path);
+    folder_root(path, base, sizeof base);
     static const char *const dirs[] = {"neg", "pos"};
     for (int s = 0; s < 2; s++)
         for (int l = 0; l < 2; l++)
@@ -260,4 +264,64 @@ int imdb_read(const char *path, RawCorpus *c, char *err, size_t errlen) {
         return -1;
     }
     return S_ISDIR(st.st_mode) ? read_folder(path, c, err, errlen) : read_archive(path, c, err, errlen);
+}
+
+/* ---- signature ------------------------------------------------------------ */
+
+static uint64_t sig_mix(uint64_t h, const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t sig_final(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static uint64_t sig_stat(uint64_t h, const struct stat *st) {
+    int64_t v[7] = {(int64_t)st->st_mode,         (int64_t)st->st_size,         (int64_t)st->st_mtim.tv_sec,
+                    (int64_t)st->st_mtim.tv_nsec, (int64_t)st->st_ctim.tv_sec, (int64_t)st->st_ctim.tv_nsec,
+                    (int64_t)st->st_ino};
+    return sig_mix(h, v, sizeof v);
+}
+
+/* Every entry of one layout folder: name, size, times and inode, summed so the
+ * order readdir gives does not matter. A review added, removed, renamed or
+ * edited in place changes it; content is not read (100k stats take ~0.1 s). */
+static uint64_t sig_folder(const char *dir) {
+    uint64_t sum = 0, count = 0;
+    DIR *d = opendir(dir);
+    if (!d) return 0x6d697373696e67ull; /* "missing" */
+    struct dirent *ent;
+    while ((ent = readdir(d))) {
+        if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..")) continue;
+        struct stat st;
+        uint64_t e = sig_mix(0xcbf29ce484222325ull, ent->d_name, strlen(ent->d_name) + 1);
+        if (fstatat(dirfd(d), ent->d_name, &st, 0) == 0) e = sig_stat(e, &st);
+        sum += sig_final(e);
+        count++;
+    }
+    closedir(d);
+    return sig_final(sum ^ sig_final(count));
+}
+
+uint64_t imdb_source_signature(const char *path) {
+    struct stat st;
+    uint64_t h = 0xcbf29ce484222325ull;
+    if (stat(path, &st) != 0) return h;
+    h = sig_stat(h, &st);
+    if (!S_ISDIR(st.st_mode)) return h; /* an archive: its size, times and inode */
+    char base[4096], dir[4200];
+    folder_root(path, base, sizeof base);
+    static const char *const dirs[] = {"train/neg", "train/pos", "train/unsup", "test/neg", "test/pos"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        snprintf(dir, sizeof dir, "%s/%s", base, dirs[i]);
+        uint64_t f = sig_folder(dir);
+        h = sig_mix(h, &f, sizeof f);
+    }
+    return h;
 }

@@ -493,8 +493,8 @@ static void test_cache(void **state) {
         assert_int_equal(file_size(path), size);
     }
     /* data_cache_load alone refuses a wrong key */
-    assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL) ^ 1, &b), -1);
-    assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL), &b), 0);
+    assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL) ^ 1, &b, NULL, 0), -1);
+    assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL), &b, NULL, 0), 0);
     dataset_free(&b);
 
     dataset_free(&a);
