@@ -99,7 +99,7 @@ uint64_t data_cache_key(const Config *c, const char *source) {
     h = mix_INT(h, &unsup);
     if (source) {
         h = mix_text(h, source);
-        uint64_t sig = imdb_source_signature(source);
+        uint64_t sig = imdb_source_signature(source, unsup);
         h = mix_bytes(h, &sig, sizeof sig);
     }
     return mix64(h);

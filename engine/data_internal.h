@@ -69,8 +69,9 @@ void raw_corpus_free(RawCorpus *c);
  * appended to c (zero-initialised by the caller, freed by the caller). */
 int imdb_read(const char *path, RawCorpus *c, char *err, size_t errlen);
 /* What identifies the data at path for the cache key: for an archive its size,
- * times and inode; for a folder every review file's name, size, times and inode. */
-uint64_t imdb_source_signature(const char *path);
+ * times and inode; for a folder every review file's name, size, times and inode
+ * (only the names of the unlabelled ones unless with_unsup: they are only counted). */
+uint64_t imdb_source_signature(const char *path, int with_unsup);
 /* The generated task, from data.synthetic_size and train.seed. */
 int synthetic_generate(const Config *cfg, RawCorpus *c);
 /* The rule that labels a synthetic text: 1 when positive cue words outnumber

@@ -465,7 +465,8 @@ static void test_cache(void **state) {
 
     /* corrupt bytes anywhere: rebuilt, and the rebuilt file serves the next load */
     long size = file_size(path);
-    long spots[] = {3, 40, 150, size / 2, size - 1};
+    /* 96..111: the header's token counts, which the checksum once left out */
+    long spots[] = {3, 40, 100, 108, 150, size / 2, size - 1};
     for (size_t s = 0; s < sizeof spots / sizeof *spots; s++) {
         FILE *f = fopen(path, "r+b");
         assert_non_null(f);
@@ -476,10 +477,13 @@ static void test_cache(void **state) {
         fclose(f);
         assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
         assert_int_equal(b.stats.from_cache, 0);
+        assert_non_null(strstr(b.stats.cache_damaged, "rebuilt")); /* and says so */
+        assert_string_equal(b.stats.cache_unsaved, "");
         assert_datasets_equal(&a, &b);
         dataset_free(&b);
         assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
         assert_int_equal(b.stats.from_cache, 1);
+        assert_string_equal(b.stats.cache_damaged, "");
         dataset_free(&b);
     }
     /* truncated, empty */
@@ -492,10 +496,22 @@ static void test_cache(void **state) {
         dataset_free(&b);
         assert_int_equal(file_size(path), size);
     }
-    /* data_cache_load alone refuses a wrong key */
+    /* data_cache_load alone refuses a wrong key; a missing file is not damage */
     assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL) ^ 1, &b, NULL, 0), -1);
     assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL), &b, NULL, 0), 0);
     dataset_free(&b);
+    assert_int_equal(data_cache_load(".cache/data-none.bin", 1, &b, NULL, 0), 1);
+
+    /* .cache is a file: built, and the reason it is not cached is kept */
+    rm_rf(".cache");
+    FILE *blocker = fopen(".cache", "w");
+    assert_non_null(blocker);
+    fclose(blocker);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 0);
+    assert_non_null(strstr(b.stats.cache_unsaved, "not a folder"));
+    dataset_free(&b);
+    unlink(".cache");
 
     dataset_free(&a);
     assert_int_equal(chdir(cwd), 0);
