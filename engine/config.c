@@ -703,8 +703,11 @@ static char *read_config_text(const char *path, ConfigErrors *errs) {
         return NULL;
     }
     buf[n] = 0;
-    if (memchr(buf, 0, n)) {
-        config_errors_add(errs, path, 0, 0, "invalid YAML: the file holds a NUL byte");
+    const char *nul = memchr(buf, 0, n);
+    if (nul) {
+        int line = 1, col = 1;
+        for (const char *p = buf; p < nul; p++) *p == '\n' ? (line++, col = 1) : col++;
+        config_errors_add(errs, path, line, col, "invalid YAML: a NUL byte");
         free(buf);
         return NULL;
     }

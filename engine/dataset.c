@@ -241,7 +241,7 @@ int dataset_load(const Config *c, Dataset *d, char *err, size_t errlen) {
         }
     }
     uint64_t key = 0;
-    char cache_path[512] = "", damaged[sizeof d->stats.cache_damaged] = "";
+    char cache_path[64] = "", damaged[sizeof d->stats.cache_damaged] = ""; /* ".cache/data-<16 hex>.bin" */
     if (c->data_cache) {
         key = data_cache_key(c, synthetic ? NULL : source);
         data_cache_path(key, cache_path, sizeof cache_path);

@@ -597,7 +597,7 @@ static int run_check_files(const char *dir, char *err, size_t errlen) {
         int fd = safe_open_read(path, SAFE_IN_FOLDER, why, sizeof why);
         if (fd >= 0) {
             close(fd);
-        } else if (errno != ENOENT) {
+        } else if (errno == EINVAL || errno == EISDIR || errno == ELOOP) { /* other errors: the reader says */
             snprintf(err, errlen, "%s (replace it with the file itself)", why);
             return -1;
         }

@@ -827,6 +827,34 @@ static void test_imdb_cache_follows_source(void **state) {
     dataset_free(&b);
     dataset_free(&a);
 
+    /* a folder: a review added under train/pos (the top folder untouched), or
+     * one edited in place with its size and mtime kept, is not served old data */
+    char folder[600], review[700];
+    snprintf(folder, sizeof folder, "%s/data", dir); /* holds aclImdb/ */
+    write_folder(folder, IMDB, N_IMDB);
+    c = imdb_config(folder);
+    c.data_cache = 1;
+    assert_int_equal(dataset_load(&c, &a, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 1);
+    dataset_free(&b);
+    snprintf(review, sizeof review, "%s/aclImdb/train/pos/77_9.txt", folder);
+    write_text(review, "A late and great addition.");
+    assert_int_equal(utimensat(AT_FDCWD, review, when, 0), 0);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 0);
+    assert_int_equal(b.train.n + b.val.n, a.train.n + a.val.n + 1);
+    dataset_free(&b);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 1);
+    dataset_free(&b);
+    write_text(review, "A late and grand addition."); /* same size, same mtime below */
+    assert_int_equal(utimensat(AT_FDCWD, review, when, 0), 0);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 0);
+    dataset_free(&b);
+    dataset_free(&a);
+
     /* old cache files are pruned: at most eight stay */
     Config s = synthetic_config(20, 8);
     s.data_cache = 1;
