@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
+
+#include "safe_open.h"
 
 #define CFG_KEY_ENTRY(sec, name, type, def, lo, hi, vals, archs, help) \
     {#sec "." #name, CFG_##type, def, lo, hi, vals, archs, help, offsetof(Config, sec##_##name)},
@@ -601,44 +604,123 @@ static int load_with_parser(Config *c, yaml_parser_t *parser, const char *name, 
     return added;
 }
 
-int config_load_string(Config *c, const char *text, const char *name, ConfigErrors *errs) {
+/* libyaml handles each nesting level in time that grows with the depth, so
+ * 100k '[' took 20 s to reject. A first pass over the events stops at the
+ * first level deeper than any config needs, before the document is built. */
+#define CONFIG_MAX_DEPTH 64
+
+static int check_depth(const char *text, size_t len, const char *name, ConfigErrors *errs) {
     yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) return config_errors_add(errs, name, 0, 0, "out of memory"), 1;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int depth = 0, bad = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) break; /* the loading pass reports it */
+        yaml_event_type_t type = ev.type;
+        if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+            if (++depth > CONFIG_MAX_DEPTH) {
+                config_errors_add(errs, name, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
+                                  "invalid YAML: nested deeper than %d levels", CONFIG_MAX_DEPTH);
+                bad = 1;
+            }
+        } else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        yaml_event_delete(&ev);
+        if (bad || type == YAML_STREAM_END_EVENT) break;
+    }
+    yaml_parser_delete(&parser);
+    return bad;
+}
+
+int config_load_string(Config *c, const char *text, const char *name, ConfigErrors *errs) {
+    ConfigErrors local = {0};
+    if (!errs) errs = &local;
     if (!name) name = "<string>";
-    if (!yaml_parser_initialize(&parser)) {
-        config_errors_add(errs, name, 0, 0, "out of memory");
+    if (!text) text = "";
+    size_t len = strlen(text);
+    if (check_depth(text, len, name, errs)) {
+        config_errors_free(&local);
         return 1;
     }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)(text ? text : ""), text ? strlen(text) : 0);
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        config_errors_add(errs, name, 0, 0, "out of memory");
+        config_errors_free(&local);
+        return 1;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     int added = load_with_parser(c, &parser, name, errs);
     yaml_parser_delete(&parser);
+    config_errors_free(&local);
     return added;
 }
 
+#define CONFIG_MAX_BYTES (16u << 20)
+
+/* The whole file, NUL-terminated; NULL with the reason added to errs. */
+static char *read_config_text(const char *path, ConfigErrors *errs) {
+    char why[1024];
+    /* a FIFO found by path is refused at once; a pipe the shell hands over (<(...), -) is read */
+    int fd = safe_open_read(path, SAFE_HANDED_OVER, why, sizeof why);
+    if (fd < 0) {
+        size_t pl = strlen(path);
+        const char *reason = strncmp(why, path, pl) || why[pl] != ':' ? why : why + pl + 2; /* path is said once */
+        config_errors_add(errs, path, 0, 0, "cannot read the config: %s", reason);
+        return NULL;
+    }
+    size_t n = 0, cap = 4096;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) break;
+        if (n + 1 >= cap) {
+            char *grown = cap >= CONFIG_MAX_BYTES ? NULL : realloc(buf, cap * 2);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+                errno = cap >= CONFIG_MAX_BYTES ? EFBIG : ENOMEM;
+                break;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + n, cap - n - 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    int e = errno;
+    close(fd);
+    if (!buf) {
+        config_errors_add(errs, path, 0, 0, "cannot read the config: %s",
+                          e == EFBIG ? "larger than 16 MB" : strerror(e));
+        return NULL;
+    }
+    buf[n] = 0;
+    const char *nul = memchr(buf, 0, n);
+    if (nul) {
+        int line = 1, col = 1;
+        for (const char *p = buf; p < nul; p++) *p == '\n' ? (line++, col = 1) : col++;
+        config_errors_add(errs, path, line, col, "invalid YAML: a NUL byte");
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 int config_load_file(Config *c, const char *path, ConfigErrors *errs) {
-    struct stat st;
-    if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
-        config_errors_add(errs, path, 0, 0, "cannot read the config: it is a directory");
-        return 1;
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        config_errors_add(errs, path, 0, 0, "cannot read the config: %s", strerror(errno));
-        return 1;
-    }
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
-        config_errors_add(errs, path, 0, 0, "out of memory");
-        return 1;
-    }
-    yaml_parser_set_input_file(&parser, f);
-    int added = load_with_parser(c, &parser, path, errs);
-    yaml_parser_delete(&parser);
-    if (ferror(f) && !added) {
-        config_errors_add(errs, path, 0, 0, "error while reading the config");
-        added = 1;
-    }
-    fclose(f);
+    ConfigErrors local = {0};
+    if (!errs) errs = &local;
+    char *text = read_config_text(path, errs);
+    int added = text ? config_load_string(c, text, path, errs) : 1;
+    free(text);
+    config_errors_free(&local);
     return added;
 }
 
@@ -804,7 +886,7 @@ int config_write_file(const Config *c, const char *path) {
         return -1;
     }
     snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
+    FILE *f = safe_fopen_write(tmp, "wb", NULL, 0);
     int rc = -1;
     if (f) {
         size_t len = strlen(text);

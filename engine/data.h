@@ -37,6 +37,8 @@ typedef struct DatasetStats {
     long test_tokens, test_unk;
     long distinct_train_words;
     char source[512];    /* path read */
+    char cache_damaged[512]; /* why an existing cache file was not used (it was rebuilt), else "" */
+    char cache_unsaved[512]; /* why the built dataset could not be cached, else "" */
 } DatasetStats;
 
 typedef struct Dataset {

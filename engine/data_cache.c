@@ -1,15 +1,18 @@
 /* The encoded dataset cached in one binary file, .cache/data-<key>.bin, so a
  * second load skips reading, tokenizing and counting. The key hashes every
  * data.* setting (except data.cache), train.seed, whether the unlabelled
- * reviews are kept, the source's path, size and mtime, and DATA_FORMAT_VERSION.
- * The file is
+ * reviews are kept, the source's path and signature (for a folder, every
+ * review file's name, size and times), and DATA_FORMAT_VERSION. The file is
  *   header: magic, version, key, payload size, checksum, counts, stats
  *   payload: vocabulary words (NUL-terminated, padded to 8 bytes), then per
  *            split train/val/test/unsup: tokens n*T, lengths, full_lengths, labels,
  *            ratings (int32, host byte order: the cache is a local file)
- * written to a temporary file, fsync'ed and renamed. A file whose size, key,
- * version or checksum does not match is ignored and rebuilt. */
+ * written to a temporary file, fsync'ed and renamed. The checksum covers the
+ * header too (with its checksum field zero), and the header's counts are
+ * checked against the payload. A file whose size, key, version, checksum or
+ * counts do not match is ignored, rebuilt, and the reason given. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "data_internal.h"
+#include "safe_open.h"
 
 #define CACHE_KEEP 8
 enum { DATA_SPLITS = 4 }; /* train, val, test, unsup */ /* data-*.bin files kept; older ones are removed */
@@ -94,12 +98,9 @@ uint64_t data_cache_key(const Config *c, const char *source) {
     h = mix_text(h, "unsup");
     h = mix_INT(h, &unsup);
     if (source) {
-        struct stat st;
         h = mix_text(h, source);
-        if (stat(source, &st) == 0) {
-            int64_t v[3] = {(int64_t)st.st_size, (int64_t)st.st_mtim.tv_sec, (int64_t)st.st_mtim.tv_nsec};
-            h = mix_bytes(h, v, sizeof v);
-        }
+        uint64_t sig = imdb_source_signature(source, unsup);
+        h = mix_bytes(h, &sig, sizeof sig);
     }
     return mix64(h);
 }
@@ -141,25 +142,67 @@ static int blocks_of(Dataset *d, Block *b) {
 
 static int read_all(FILE *f, void *p, size_t n) { return n == 0 || fread(p, 1, n, f) == n ? 0 : -1; }
 
-int data_cache_load(const char *path, uint64_t key, Dataset *d) {
+/* Checksum of the header with its own checksum field zero: the first block. */
+static uint64_t header_sum(const CacheHeader *h) {
+    CacheHeader z = *h;
+    z.checksum = 0;
+    return data_checksum(0, &z, sizeof z);
+}
+
+static int64_t sum_lengths(const Split *s) {
+    int64_t t = 0;
+    for (int i = 0; i < s->n; i++) t += s->full_lengths[i];
+    return t;
+}
+
+/* The payload's ids, lengths and the header's counts, once the checksum matched:
+ * a wrong count would print nonsense, a wrong id index past the embedding table. */
+static const char *check_contents(const CacheHeader *h, Dataset *d) {
+    for (int s = 0; s < DATA_SPLITS; s++) {
+        Split *sp = split_at(d, s);
+        for (size_t i = 0; i < (size_t)sp->n * (size_t)sp->T; i++)
+            if (sp->tokens[i] < 0 || sp->tokens[i] >= d->vocab.n) return "a token id outside the vocabulary";
+        for (int i = 0; i < sp->n; i++)
+            if (sp->lengths[i] < 1 || sp->lengths[i] > sp->T || sp->full_lengths[i] < 0) return "a review length out of range";
+    }
+    if (h->train_tokens != sum_lengths(&d->train) || h->test_tokens != sum_lengths(&d->test))
+        return "token counts that do not match the reviews";
+    if (h->train_unk < 0 || h->train_unk > h->train_tokens || h->test_unk < 0 || h->test_unk > h->test_tokens)
+        return "<UNK> counts out of range";
+    if (h->n_unsup < h->n[3] || h->distinct_train_words < h->vocab_n - 2) return "word or review counts out of range";
+    return NULL;
+}
+
+static const char *check_header(const CacheHeader *h, uint64_t key, const struct stat *st) {
+    if (memcmp(h->magic, MAGIC, 8)) return "not a sentui data cache";
+    if (h->version != DATA_FORMAT_VERSION || h->header_bytes != sizeof *h) return "written by another version of sentui";
+    if (h->key != key) return "made for other settings or data";
+    for (int s = 0; s < DATA_SPLITS; s++)
+        if (h->n[s] < 0) return "damaged (negative review count)";
+    if (h->T < 1 || h->T > 1000000 || h->vocab_n < 2 || h->vocab_bytes > (uint64_t)st->st_size)
+        return "damaged (sizes out of range)";
+    /* sizes must add up to the file exactly before anything is allocated */
+    uint64_t expect = pad8(h->vocab_bytes);
+    for (int s = 0; s < DATA_SPLITS; s++) expect += (uint64_t)h->n[s] * ((uint64_t)h->T + 4) * 4;
+    if (expect != h->payload_bytes || (uint64_t)st->st_size != sizeof *h + expect)
+        return "truncated or damaged (its size does not match its header)";
+    return NULL;
+}
+
+int data_cache_load(const char *path, uint64_t key, Dataset *d, char *why, size_t whylen) {
     memset(d, 0, sizeof *d);
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
+    char whybuf[512];
+    if (!why) why = whybuf, whylen = sizeof whybuf;
+    FILE *f = safe_fopen_read(path, 0, why, whylen);
+    if (!f) return errno == ENOENT ? 1 : -1;
     char *vbytes = NULL;
+    const char *bad = "truncated (cannot read its header)";
     struct stat st;
     CacheHeader h;
     if (fstat(fileno(f), &st) || read_all(f, &h, sizeof h)) goto fail;
-    if (memcmp(h.magic, MAGIC, 8) || h.version != DATA_FORMAT_VERSION || h.header_bytes != sizeof h || h.key != key)
-        goto fail;
-    for (int s = 0; s < DATA_SPLITS; s++)
-        if (h.n[s] < 0) goto fail;
-    if (h.T < 1 || h.T > 1000000 || h.vocab_n < 2 || h.vocab_bytes > (uint64_t)st.st_size) goto fail;
-    /* sizes must add up to the file exactly before anything is allocated */
-    uint64_t expect = pad8(h.vocab_bytes);
-    for (int s = 0; s < DATA_SPLITS; s++) expect += (uint64_t)h.n[s] * ((uint64_t)h.T + 4) * 4;
-    if (expect != h.payload_bytes || (uint64_t)st.st_size != sizeof h + expect) goto fail;
-
-    uint64_t sum = 0;
+    if ((bad = check_header(&h, key, &st))) goto fail;
+    bad = "damaged (checksum mismatch)";
+    uint64_t sum = header_sum(&h);
     vbytes = malloc(pad8(h.vocab_bytes) + 1);
     if (!vbytes || read_all(f, vbytes, pad8(h.vocab_bytes))) goto fail;
     sum = data_checksum(sum, vbytes, pad8(h.vocab_bytes));
@@ -177,6 +220,7 @@ int data_cache_load(const char *path, uint64_t key, Dataset *d) {
     }
     if (sum != h.checksum) goto fail;
     /* the vocabulary: vocab_n NUL-terminated words, ids in order */
+    bad = "damaged (vocabulary)";
     vbytes[h.vocab_bytes] = 0;
     const char *w = vbytes, *end = vbytes + h.vocab_bytes;
     for (int i = 0; i < h.vocab_n; i++) {
@@ -185,14 +229,7 @@ int data_cache_load(const char *path, uint64_t key, Dataset *d) {
         w = z + 1;
     }
     if (w != end) goto fail;
-    /* a corrupt id would index past the embedding table: check the range */
-    for (int s = 0; s < DATA_SPLITS; s++) {
-        Split *sp = split_at(d, s);
-        for (size_t i = 0; i < (size_t)sp->n * (size_t)sp->T; i++)
-            if (sp->tokens[i] < 0 || sp->tokens[i] >= d->vocab.n) goto fail;
-        for (int i = 0; i < sp->n; i++)
-            if (sp->lengths[i] < 1 || sp->lengths[i] > sp->T) goto fail;
-    }
+    if ((bad = check_contents(&h, d))) goto fail;
     free(vbytes);
     fclose(f);
     d->stats.n_unsup = h.n_unsup;
@@ -204,6 +241,7 @@ int data_cache_load(const char *path, uint64_t key, Dataset *d) {
     d->stats.from_cache = 1;
     return 0;
 fail:
+    snprintf(why, whylen, "%s", bad);
     free(vbytes);
     fclose(f);
     dataset_free(d);
@@ -252,7 +290,17 @@ void data_cache_prune(const char *prefix, int keep) {
     }
 }
 
-int data_cache_save(const char *path, uint64_t key, const Dataset *dc) {
+/* Where the cache cannot go, in words; NULL when CACHE_DIR is (now) a folder. */
+static const char *cache_dir_problem(void) {
+    struct stat st;
+    if (mkdir(CACHE_DIR, 0777) != 0 && errno != EEXIST) return strerror(errno);
+    if (stat(CACHE_DIR, &st) != 0) return strerror(errno);
+    return S_ISDIR(st.st_mode) ? NULL : "it exists and is not a folder";
+}
+
+int data_cache_save(const char *path, uint64_t key, const Dataset *dc, char *why, size_t whylen) {
+    char whybuf[512];
+    if (!why) why = whybuf, whylen = sizeof whybuf;
     Dataset *d = (Dataset *)dc; /* blocks_of hands out field pointers; nothing is written through them here */
     CacheHeader h;
     memset(&h, 0, sizeof h);
@@ -271,10 +319,12 @@ int data_cache_save(const char *path, uint64_t key, const Dataset *dc) {
     h.test_unk = d->stats.test_unk;
     h.distinct_train_words = d->stats.distinct_train_words;
     for (int s = 0; s < DATA_SPLITS; s++)
-        if (split_at(d, s)->n && split_at(d, s)->T != h.T) return -1;
+        if (split_at(d, s)->n && split_at(d, s)->T != h.T) return snprintf(why, whylen, "splits of unequal lengths"), -1;
 
+    const char *dir_problem = cache_dir_problem();
+    if (dir_problem) return snprintf(why, whylen, "cannot use %s/: %s", CACHE_DIR, dir_problem), -1;
     char *vbytes = calloc(1, pad8(h.vocab_bytes) + 1);
-    if (!vbytes) return -1;
+    if (!vbytes) return snprintf(why, whylen, "out of memory"), -1;
     size_t at = 0;
     for (int i = 0; i < d->vocab.n; i++) {
         size_t len = strlen(d->vocab.words[i]) + 1;
@@ -284,16 +334,14 @@ int data_cache_save(const char *path, uint64_t key, const Dataset *dc) {
     Block b[5 * DATA_SPLITS];
     int nb = blocks_of(d, b);
     h.payload_bytes = pad8(h.vocab_bytes);
-    h.checksum = data_checksum(0, vbytes, pad8(h.vocab_bytes));
-    for (int k = 0; k < nb; k++) {
-        h.payload_bytes += b[k].bytes;
-        h.checksum = data_checksum(h.checksum, *b[k].field, b[k].bytes);
-    }
+    h.checksum = 0;
+    for (int k = 0; k < nb; k++) h.payload_bytes += b[k].bytes;
+    h.checksum = data_checksum(header_sum(&h), vbytes, pad8(h.vocab_bytes));
+    for (int k = 0; k < nb; k++) h.checksum = data_checksum(h.checksum, *b[k].field, b[k].bytes);
 
-    mkdir(CACHE_DIR, 0777);
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
+    FILE *f = safe_fopen_write(tmp, "wb", why, whylen);
     if (!f) {
         free(vbytes);
         return -1;
@@ -306,6 +354,7 @@ int data_cache_save(const char *path, uint64_t key, const Dataset *dc) {
     bad |= fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path)) {
+        snprintf(why, whylen, "cannot write %s: %s", path, strerror(errno));
         unlink(tmp);
         return -1;
     }

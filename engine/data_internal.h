@@ -17,7 +17,7 @@
 
 /* Bump whenever tokenizer, vocabulary, split or encoding rules change: cached
  * datasets built by older rules are then rebuilt instead of trusted. */
-#define DATA_FORMAT_VERSION 2
+#define DATA_FORMAT_VERSION 3
 
 /* Unlabelled reviews (train/unsup) are kept only when word2vec needs them. */
 enum { RAW_TRAIN = 0, RAW_TEST = 1, RAW_UNSUP = 2 };
@@ -68,6 +68,10 @@ void raw_corpus_free(RawCorpus *c);
 /* aclImdb folder (or its parent) or archive (.tar.gz, any libarchive format),
  * appended to c (zero-initialised by the caller, freed by the caller). */
 int imdb_read(const char *path, RawCorpus *c, char *err, size_t errlen);
+/* What identifies the data at path for the cache key: for an archive its size,
+ * times and inode; for a folder every review file's name, size, times and inode
+ * (only the names of the unlabelled ones unless with_unsup: they are only counted). */
+uint64_t imdb_source_signature(const char *path, int with_unsup);
 /* The generated task, from data.synthetic_size and train.seed. */
 int synthetic_generate(const Config *cfg, RawCorpus *c);
 /* The rule that labels a synthetic text: 1 when positive cue words outnumber
@@ -173,12 +177,14 @@ void split_shuffle(int32_t *idx, int n, uint64_t seed);
 int dataset_wants_unsup(const Config *c);
 
 /* Cache of a built Dataset, keyed by every data.* setting, train.seed, the
- * source file's size and mtime and DATA_FORMAT_VERSION. */
+ * source's imdb_source_signature and DATA_FORMAT_VERSION. */
 uint64_t data_cache_key(const Config *c, const char *source);
 void data_cache_path(uint64_t key, char *buf, size_t n);
-/* 0 on success; -1 when absent, stale, truncated or corrupt (d is left empty). */
-int data_cache_load(const char *path, uint64_t key, Dataset *d);
-int data_cache_save(const char *path, uint64_t key, const Dataset *d);
+/* 0 on success; 1 when there is no such file; -1 when it is stale, truncated
+ * or damaged, with the reason in why (may be NULL). d is left empty unless 0. */
+int data_cache_load(const char *path, uint64_t key, Dataset *d, char *why, size_t whylen);
+/* 0 on success; -1 with the reason in why (may be NULL). */
+int data_cache_save(const char *path, uint64_t key, const Dataset *d, char *why, size_t whylen);
 /* Where cached files live, relative to the working directory. */
 #define CACHE_DIR ".cache"
 /* Keeps the `keep` most recently written CACHE_DIR/<prefix>*.bin files. */

@@ -241,15 +241,18 @@ int dataset_load(const Config *c, Dataset *d, char *err, size_t errlen) {
         }
     }
     uint64_t key = 0;
-    char cache_path[512] = "";
+    char cache_path[64] = "", damaged[sizeof d->stats.cache_damaged] = ""; /* ".cache/data-<16 hex>.bin" */
     if (c->data_cache) {
         key = data_cache_key(c, synthetic ? NULL : source);
         data_cache_path(key, cache_path, sizeof cache_path);
-        if (data_cache_load(cache_path, key, d) == 0) {
+        char why[400];
+        int got = data_cache_load(cache_path, key, d, why, sizeof why);
+        if (got == 0) {
             snprintf(d->stats.source, sizeof d->stats.source, "%s", source);
             d->stats.load_seconds = now_seconds() - t0;
             return 0;
         }
+        if (got < 0) snprintf(damaged, sizeof damaged, "%s: %s; rebuilt", cache_path, why);
     }
     RawCorpus rc;
     TokCorpus tc;
@@ -267,7 +270,9 @@ int dataset_load(const Config *c, Dataset *d, char *err, size_t errlen) {
         return -1;
     }
     snprintf(d->stats.source, sizeof d->stats.source, "%s", source);
-    if (c->data_cache) data_cache_save(cache_path, key, d); /* a cache that cannot be written only costs time */
+    snprintf(d->stats.cache_damaged, sizeof d->stats.cache_damaged, "%s", damaged);
+    /* a cache that cannot be written only costs time, but the user is told why */
+    if (c->data_cache) data_cache_save(cache_path, key, d, d->stats.cache_unsaved, sizeof d->stats.cache_unsaved);
     d->stats.load_seconds = now_seconds() - t0;
     return 0;
 }

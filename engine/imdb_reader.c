@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "data_internal.h"
+#include "safe_open.h"
 
 enum { KIND_NONE, KIND_LABELLED, KIND_UNSUP };
 
@@ -98,7 +99,13 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
     int rc = -1;
     long entries = 0;
     struct archive_entry *e;
-    int r = archive_read_open_filename(a, path, 1 << 20);
+    /* opened here, not by libarchive: a FIFO in its place must not block */
+    int fd = safe_open_read(path, 0, err, errlen);
+    if (fd < 0) {
+        archive_read_free(a);
+        return -1;
+    }
+    int r = archive_read_open_fd(a, fd, 1 << 20);
     while (r == ARCHIVE_OK && ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN)) {
         r = ARCHIVE_OK;
         entries++;
@@ -158,16 +165,18 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
     rc = check_layout(path, c, err, errlen);
 done:
     archive_read_free(a);
+    close(fd);
     return rc;
 }
 
 /* ---- folder --------------------------------------------------------------- */
 
-static int read_file_into(RawCorpus *c, const char *file, size_t *len) {
-    int fd = open(file, O_RDONLY);
+static int read_file_into(RawCorpus *c, const char *file, size_t *len, char *err, size_t errlen) {
+    int fd = safe_open_read(file, 0, err, errlen);
     if (fd < 0) return -1;
     struct stat st;
     if (fstat(fd, &st) || st.st_size < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", file, strerror(errno));
         close(fd);
         return -1;
     }
@@ -181,6 +190,7 @@ static int read_file_into(RawCorpus *c, const char *file, size_t *len) {
     }
     close(fd);
     *len = got;
+    if (!dst) snprintf(err, errlen, "%s: out of memory", file);
     return dst ? 0 : -1;
 }
 
@@ -207,9 +217,12 @@ static int read_folder_split(const char *root, int split, const char *label_dir,
         char file[8192];
         snprintf(file, sizeof file, "%s/%s", dir, ent->d_name);
         size_t len;
-        if (read_file_into(c, file, &len) ||
-            raw_corpus_commit(c, unsup ? RAW_UNSUP : split, unsup ? -1 : label, id, unsup ? 0 : rating, len)) {
-            snprintf(err, errlen, "cannot read %s: %s", file, strerror(errno));
+        if (read_file_into(c, file, &len, err, errlen)) {
+            closedir(d);
+            return -1;
+        }
+        if (raw_corpus_commit(c, unsup ? RAW_UNSUP : split, unsup ? -1 : label, id, unsup ? 0 : rating, len)) {
+            snprintf(err, errlen, "%s: out of memory", file);
             closedir(d);
             return -1;
         }
@@ -218,20 +231,24 @@ static int read_folder_split(const char *root, int split, const char *label_dir,
     return 0;
 }
 
-static int read_folder(const char *path, RawCorpus *c, char *err, size_t errlen) {
-    char root[4096];
+/* The aclImdb folder itself, or the aclImdb folder inside path, into base. */
+static void folder_root(const char *path, char *base, size_t n) {
+    char probe[4096];
     struct stat st;
-    /* accept the aclImdb folder itself or the folder holding it */
-    snprintf(root, sizeof root, "%s/train", path);
-    if (stat(root, &st) != 0) {
-        snprintf(root, sizeof root, "%s/aclImdb/train", path);
-        if (stat(root, &st) == 0) {
-            snprintf(root, sizeof root, "%s/aclImdb", path);
-            path = root;
+    snprintf(probe, sizeof probe, "%s/train", path);
+    if (stat(probe, &st) != 0) {
+        snprintf(probe, sizeof probe, "%s/aclImdb/train", path);
+        if (stat(probe, &st) == 0) {
+            snprintf(base, n, "%s/aclImdb", path);
+            return;
         }
     }
+    snprintf(base, n, "%s", path);
+}
+
+static int read_folder(const char *path, RawCorpus *c, char *err, size_t errlen) {
     char base[4096];
-    snprintf(base, sizeof base, "%s", path);
+    folder_root(path, base, sizeof base);
     static const char *const dirs[] = {"neg", "pos"};
     for (int s = 0; s < 2; s++)
         for (int l = 0; l < 2; l++)
@@ -247,4 +264,65 @@ int imdb_read(const char *path, RawCorpus *c, char *err, size_t errlen) {
         return -1;
     }
     return S_ISDIR(st.st_mode) ? read_folder(path, c, err, errlen) : read_archive(path, c, err, errlen);
+}
+
+/* ---- signature ------------------------------------------------------------ */
+
+static uint64_t sig_mix(uint64_t h, const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t sig_final(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static uint64_t sig_stat(uint64_t h, const struct stat *st) {
+    int64_t v[7] = {(int64_t)st->st_mode,         (int64_t)st->st_size,         (int64_t)st->st_mtim.tv_sec,
+                    (int64_t)st->st_mtim.tv_nsec, (int64_t)st->st_ctim.tv_sec, (int64_t)st->st_ctim.tv_nsec,
+                    (int64_t)st->st_ino};
+    return sig_mix(h, v, sizeof v);
+}
+
+/* Every entry of one layout folder: name, size, times and inode, summed so the
+ * order readdir gives does not matter. A review added, removed, renamed or
+ * edited in place changes it; content is not read (100k stats take ~0.15 s).
+ * names_only skips the stats (the unlabelled reviews, when only counted). */
+static uint64_t sig_folder(const char *dir, int names_only) {
+    uint64_t sum = 0, count = 0;
+    DIR *d = opendir(dir);
+    if (!d) return 0x6d697373696e67ull; /* "missing" */
+    struct dirent *ent;
+    while ((ent = readdir(d))) {
+        if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..")) continue;
+        struct stat st;
+        uint64_t e = sig_mix(0xcbf29ce484222325ull, ent->d_name, strlen(ent->d_name) + 1);
+        if (!names_only && fstatat(dirfd(d), ent->d_name, &st, 0) == 0) e = sig_stat(e, &st);
+        sum += sig_final(e);
+        count++;
+    }
+    closedir(d);
+    return sig_final(sum ^ sig_final(count));
+}
+
+uint64_t imdb_source_signature(const char *path, int with_unsup) {
+    struct stat st;
+    uint64_t h = 0xcbf29ce484222325ull;
+    if (stat(path, &st) != 0) return h;
+    h = sig_stat(h, &st);
+    if (!S_ISDIR(st.st_mode)) return h; /* an archive: its size, times and inode */
+    char base[4096], dir[4200];
+    folder_root(path, base, sizeof base);
+    static const char *const dirs[] = {"train/neg", "train/pos", "train/unsup", "test/neg", "test/pos"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        snprintf(dir, sizeof dir, "%s/%s", base, dirs[i]);
+        uint64_t f = sig_folder(dir, !with_unsup && strstr(dirs[i], "unsup"));
+        h = sig_mix(h, &f, sizeof f);
+    }
+    return h;
 }

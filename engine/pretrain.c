@@ -14,6 +14,7 @@
 #include "run.h"
 #include "tensor.h"
 #include "word2vec.h"
+#include "safe_open.h"
 
 #define W2V_FORMAT 1
 #define W2V_KEEP 8 /* w2v-*.bin files kept in the cache */
@@ -39,7 +40,7 @@ static uint64_t vectors_key(const Config *c, const Dataset *d, const W2vOptions 
 }
 
 static int load_vectors(const char *path, uint64_t key, int vocab_n, int dim, float *out) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = safe_fopen_read(path, 0, NULL, 0);
     if (!f) return -1;
     W2vHeader h;
     size_t n = (size_t)vocab_n * dim;

@@ -1,4 +1,5 @@
 #include "run.h"
+#include "safe_open.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -40,7 +41,7 @@ int write_file_atomic(const char *path, const void *data, size_t n, char *err, s
     static atomic_uint counter;
     char tmp[RUN_PATH_MAX + 64];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&counter, 1));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = safe_open_write(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644, NULL, 0);
     if (fd < 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         return -1;
@@ -74,7 +75,7 @@ int write_file_atomic(const char *path, const void *data, size_t n, char *err, s
 }
 
 char *read_file_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = safe_fopen_read(path, 0, NULL, 0);
     if (!f) return NULL;
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
@@ -350,7 +351,7 @@ int run_clean_stale_tmp(const char *dir) {
 /* ---- events.jsonl ----------------------------------------------------- */
 
 long events_repair_tail(const char *path) {
-    int fd = open(path, O_RDWR | O_CLOEXEC);
+    int fd = safe_open_write(path, O_RDWR, 0, NULL, 0);
     if (fd < 0) return errno == ENOENT ? 0 : -1;
     struct stat st;
     if (fstat(fd, &st) != 0) {
@@ -386,17 +387,21 @@ long events_repair_tail(const char *path) {
 int run_log_open(RunLog *log, const char *dir, long *torn_bytes, char *err, size_t errlen) {
     memset(log, 0, sizeof *log);
     snprintf(log->path, sizeof log->path, "%s/events.jsonl", dir);
+    /* never through a link or into a FIFO: opened first, refused with the reason */
+    char why[RUN_PATH_MAX + 64];
+    log->f = safe_fopen_write(log->path, "ab", why, sizeof why);
+    if (!log->f) {
+        snprintf(err, errlen, "cannot append to %s", why);
+        return -1;
+    }
     long torn = events_repair_tail(log->path);
     if (torn < 0) {
         snprintf(err, errlen, "cannot repair %s: %s", log->path, strerror(errno));
+        fclose(log->f);
+        log->f = NULL;
         return -1;
     }
     if (torn_bytes) *torn_bytes = torn;
-    log->f = fopen(log->path, "ae");
-    if (!log->f) {
-        snprintf(err, errlen, "cannot open %s: %s", log->path, strerror(errno));
-        return -1;
-    }
     return 0;
 }
 
@@ -518,10 +523,15 @@ int run_summary_load(const char *dir, RunSummary *s, char *err, size_t errlen) {
     char path[RUN_PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/summary.json", dir);
     json_error_t je;
-    json_t *o = json_load_file(path, 0, &je);
+    char why[RUN_PATH_MAX + 64];
+    FILE *f = safe_fopen_read(path, SAFE_IN_FOLDER, why, sizeof why);
+    json_t *o = f ? json_loadf(f, 0, &je) : NULL;
+    if (f) fclose(f);
     if (!o) {
-        if (access(path, F_OK) != 0)
+        if (!f && errno == ENOENT)
             snprintf(err, errlen, "%s: no summary.json (not a run folder?)", dir);
+        else if (!f)
+            snprintf(err, errlen, "%s", why);
         else
             snprintf(err, errlen, "%s: line %d: %s", path, je.line, je.text);
         return -1;
@@ -626,7 +636,7 @@ static int looks_like_run(const char *p) {
     return 0;
 }
 
-int run_resolve(const char *arg, const char *runs_dir, char *out, size_t n, char *err, size_t errlen) {
+static int resolve_arg(const char *arg, const char *runs_dir, char *out, size_t n, char *err, size_t errlen) {
     if (!arg || !*arg) {
         snprintf(err, errlen, "no run given");
         return -1;
@@ -690,4 +700,28 @@ int run_resolve(const char *arg, const char *runs_dir, char *out, size_t n, char
     else
         snprintf(err, errlen, "no run '%s' (not a folder, and no run in %s starts with it)", path, runs_dir);
     return -1;
+}
+
+/* A downloaded run folder may hold links out of it (events.jsonl -> ~/.bashrc)
+ * or FIFOs: say so before any command reads or appends to them. */
+static int run_check_files(const char *dir, char *err, size_t errlen) {
+    static const char *const files[] = {"config.yaml",     "events.jsonl", "summary.json", "vocab.txt",
+                                        "checkpoint.safetensors", "last.safetensors", "lock"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[RUN_PATH_MAX + 32], why[RUN_PATH_MAX + 128];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        int fd = safe_open_read(path, SAFE_IN_FOLDER, why, sizeof why);
+        if (fd >= 0) {
+            close(fd);
+        } else if (errno == EINVAL || errno == EISDIR || errno == ELOOP) { /* other errors: the reader says */
+            snprintf(err, errlen, "%s (replace it with the file itself)", why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int run_resolve(const char *arg, const char *runs_dir, char *out, size_t n, char *err, size_t errlen) {
+    if (resolve_arg(arg, runs_dir, out, n, err, errlen) != 0) return -1;
+    return run_check_files(out, err, errlen);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include "safe_open.h"
 
 void runstate_init(RunState *s) {
     memset(s, 0, sizeof *s);
@@ -295,7 +296,7 @@ int runstate_apply_line(RunState *s, const char *line, size_t len) {
 }
 
 long runstate_follow_file(RunState *s, const char *path, long offset) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = safe_fopen_read(path, SAFE_IN_FOLDER, NULL, 0);
     if (!f) return -1;
     if (offset > 0 && fseek(f, offset, SEEK_SET)) {
         fclose(f);

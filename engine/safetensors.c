@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "safe_open.h"
 
 #include "units.h"
 
@@ -209,12 +210,9 @@ static int load_header(StFile *f, int fd, const char *path, uint64_t size, uint6
 
 int st_load_limited(StFile *f, const char *path, uint64_t max_data, char *err, size_t errlen) {
     memset(f, 0, sizeof *f);
-    /* Non-blocking open: a FIFO in place of the file must not hang us. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
+    /* Regular files only, opened without blocking: a FIFO in place of the file must not hang us. */
+    int fd = safe_open_read(path, SAFE_IN_FOLDER, err, errlen);
+    if (fd < 0) return -1;
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         close(fd);
@@ -358,7 +356,7 @@ int st_save(const StFile *f, const char *path, const char *metadata_json, char *
     for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)padded >> (8 * i));
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = safe_open_write(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644, NULL, 0);
     if (fd < 0) {
         free(hdr);
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));

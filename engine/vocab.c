@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "data_internal.h"
+#include "safe_open.h"
 
 static const char *const PAD_WORD = "<PAD>", *const UNK_WORD = "<UNK>";
 
@@ -105,7 +106,7 @@ fail:
 int vocab_save(const Vocab *v, const char *path) {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
+    FILE *f = safe_fopen_write(tmp, "wb", NULL, 0);
     if (!f) return -1;
     for (int i = 0; i < v->n; i++) fprintf(f, "%s\n", v->words[i]);
     int bad = ferror(f) != 0;
@@ -119,9 +120,10 @@ int vocab_save(const Vocab *v, const char *path) {
 
 int vocab_load(Vocab *v, const char *path, char *err, size_t errlen) {
     memset(v, 0, sizeof *v);
-    FILE *f = fopen(path, "rb");
+    char why[512];
+    FILE *f = safe_fopen_read(path, SAFE_IN_FOLDER, why, sizeof why);
     if (!f) {
-        snprintf(err, errlen, "cannot open vocabulary %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot open vocabulary %s", why);
         return -1;
     }
     char *line = NULL;

@@ -465,7 +465,8 @@ static void test_cache(void **state) {
 
     /* corrupt bytes anywhere: rebuilt, and the rebuilt file serves the next load */
     long size = file_size(path);
-    long spots[] = {3, 40, 150, size / 2, size - 1};
+    /* 96..111: the header's token counts, which the checksum once left out */
+    long spots[] = {3, 40, 100, 108, 150, size / 2, size - 1};
     for (size_t s = 0; s < sizeof spots / sizeof *spots; s++) {
         FILE *f = fopen(path, "r+b");
         assert_non_null(f);
@@ -476,10 +477,13 @@ static void test_cache(void **state) {
         fclose(f);
         assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
         assert_int_equal(b.stats.from_cache, 0);
+        assert_non_null(strstr(b.stats.cache_damaged, "rebuilt")); /* and says so */
+        assert_string_equal(b.stats.cache_unsaved, "");
         assert_datasets_equal(&a, &b);
         dataset_free(&b);
         assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
         assert_int_equal(b.stats.from_cache, 1);
+        assert_string_equal(b.stats.cache_damaged, "");
         dataset_free(&b);
     }
     /* truncated, empty */
@@ -492,10 +496,22 @@ static void test_cache(void **state) {
         dataset_free(&b);
         assert_int_equal(file_size(path), size);
     }
-    /* data_cache_load alone refuses a wrong key */
-    assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL) ^ 1, &b), -1);
-    assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL), &b), 0);
+    /* data_cache_load alone refuses a wrong key; a missing file is not damage */
+    assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL) ^ 1, &b, NULL, 0), -1);
+    assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL), &b, NULL, 0), 0);
     dataset_free(&b);
+    assert_int_equal(data_cache_load(".cache/data-none.bin", 1, &b, NULL, 0), 1);
+
+    /* .cache is a file: built, and the reason it is not cached is kept */
+    rm_rf(".cache");
+    FILE *blocker = fopen(".cache", "w");
+    assert_non_null(blocker);
+    fclose(blocker);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 0);
+    assert_non_null(strstr(b.stats.cache_unsaved, "not a folder"));
+    dataset_free(&b);
+    unlink(".cache");
 
     dataset_free(&a);
     assert_int_equal(chdir(cwd), 0);
@@ -808,6 +824,34 @@ static void test_imdb_cache_follows_source(void **state) {
     assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
     assert_int_equal(b.stats.from_cache, 0);
     assert_int_equal(b.test.n, a.test.n - 1);
+    dataset_free(&b);
+    dataset_free(&a);
+
+    /* a folder: a review added under train/pos (the top folder untouched), or
+     * one edited in place with its size and mtime kept, is not served old data */
+    char folder[600], review[700];
+    snprintf(folder, sizeof folder, "%s/data", dir); /* holds aclImdb/ */
+    write_folder(folder, IMDB, N_IMDB);
+    c = imdb_config(folder);
+    c.data_cache = 1;
+    assert_int_equal(dataset_load(&c, &a, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 1);
+    dataset_free(&b);
+    snprintf(review, sizeof review, "%s/aclImdb/train/pos/77_9.txt", folder);
+    write_text(review, "A late and great addition.");
+    assert_int_equal(utimensat(AT_FDCWD, review, when, 0), 0);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 0);
+    assert_int_equal(b.train.n + b.val.n, a.train.n + a.val.n + 1);
+    dataset_free(&b);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 1);
+    dataset_free(&b);
+    write_text(review, "A late and grand addition."); /* same size, same mtime below */
+    assert_int_equal(utimensat(AT_FDCWD, review, when, 0), 0);
+    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(b.stats.from_cache, 0);
     dataset_free(&b);
     dataset_free(&a);
 

@@ -104,8 +104,13 @@ static void print_text(const Config *c, const Dataset *d, SplitFigures *f, int n
         printf("dataset     %s: %s\n", kind, st->source);
     else
         printf("dataset     %s\n", st->source);
-    printf("loaded in   %.2f s (%s)\n\n", st->load_seconds,
-           st->from_cache ? "from the cache" : c->data_cache ? "built, now cached in .cache/" : "built, cache off");
+    if (st->cache_damaged[0]) printf("note        the cache %s\n", st->cache_damaged);
+    if (st->from_cache || !c->data_cache)
+        printf("loaded in   %.2f s (%s)\n\n", st->load_seconds, st->from_cache ? "from the cache" : "built, cache off");
+    else if (st->cache_unsaved[0])
+        printf("loaded in   %.2f s (built, not cached: %s)\n\n", st->load_seconds, st->cache_unsaved);
+    else
+        printf("loaded in   %.2f s (built, now cached in .cache/)\n\n", st->load_seconds);
     printf("%-12s %8s %8s %8s\n", "split", "reviews", "neg", "pos");
     for (int k = 0; k < nf; k++) printf("%-12s %8d %8d %8d\n", f[k].name, f[k].s->n, f[k].neg, f[k].pos);
     printf("%-12s %8d %8d %8d\n", "train+val", f[0].s->n + f[1].s->n, f[0].neg + f[1].neg, f[0].pos + f[1].pos);
@@ -144,6 +149,9 @@ static int print_json(const Config *c, const Dataset *d, SplitFigures *f, int nf
     json_object_set_new(root, "source", json_string(st->source));
     json_object_set_new(root, "load_seconds", json_real(st->load_seconds));
     json_object_set_new(root, "from_cache", json_boolean(st->from_cache));
+    json_object_set_new(root, "cached", json_boolean(st->from_cache || (c->data_cache && !st->cache_unsaved[0])));
+    if (st->cache_unsaved[0]) json_object_set_new(root, "cache_error", json_string(st->cache_unsaved));
+    if (st->cache_damaged[0]) json_object_set_new(root, "cache_rebuilt", json_string(st->cache_damaged));
     for (int k = 0; k < nf; k++) {
         json_t *s = json_object(), *len = json_object();
         json_object_set_new(s, "reviews", json_integer(f[k].s->n));

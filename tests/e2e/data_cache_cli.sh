@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The encoded-data cache is never used stale or damaged without a word:
+# reviews added to an aclImdb folder invalidate it, a cache damaged anywhere
+# (its header too) is rebuilt and `sentui data` says so, and a cache that
+# cannot be written is reported as such, not as "now cached".
+set -u
+cd "$(dirname "$0")/../.."
+SENTUI=${SENTUI:-build/sentui}
+[[ "$SENTUI" = /* ]] || SENTUI=$PWD/$SENTUI
+tmp=$(mktemp -d)
+trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; [ -n "${KEEP_GOING:-}" ] || exit 1; }
+
+ds=$tmp/aclImdb
+review() { echo "review $2 is $1: a $1 $1 film, $3 and more $1 words here" >"$ds/$4/$1/${2}_7.txt"; }
+for s in train test; do for l in pos neg; do
+    mkdir -p "$ds/$s/$l"
+    for i in $(seq 1 20); do review "$l" "$i" "plain" "$s"; done
+done; done
+touch -d '2020-01-01' "$ds"
+ARGS=(--set data.dataset=imdb --set "data.path=$ds" --set data.vocab_size=100 --set data.val_fraction=0.1)
+mkdir "$tmp/work" && cd "$tmp/work" || exit 1
+data() { timeout 60 "$SENTUI" data "${ARGS[@]}" "$@" >out 2>err; }
+trainval_pos() { awk '$1 == "train+val" {print $4}' out; }
+
+data || { cat err; fail "first load"; }
+grep -q "built, now cached" out || { cat out; fail "first load: not 'built, now cached'"; }
+data && grep -q "from the cache" out || fail "second load not from the cache"
+[ "$(trainval_pos)" = 20 ] || fail "expected 20 positive train+val reviews, got $(trainval_pos)"
+
+# 40 new reviews under train/pos (the top folder's date is left as it was)
+for i in $(seq 21 60); do review pos "$i" "fresh" train; done
+touch -d '2020-01-01' "$ds"
+data || { cat err; fail "load after adding reviews"; }
+grep -q "from the cache" out && fail "40 reviews added to train/pos, yet loaded from the cache"
+[ "$(trainval_pos)" = 60 ] || fail "after adding 40: expected 60 positive train+val reviews, got $(trainval_pos)"
+# a review edited in place (same name) also invalidates it
+data && grep -q "from the cache" out || fail "unchanged data not from the cache"
+echo "review 3 is now neg: dull" >"$ds/train/pos/3_7.txt"
+data && ! grep -q "from the cache" out || fail "a review edited in place, yet loaded from the cache"
+
+# damage the header's counts (test_tokens, bytes 96..103), outside the old checksum
+data && grep -q "from the cache" out || fail "not cached before damaging"
+good_cov=$(grep '^coverage' out)
+cache=$(ls .cache/data-*.bin)
+[ "$(echo "$cache" | wc -l)" -ge 1 ] || fail "no cache file"
+for f in $cache; do printf '\x55' | dd of="$f" bs=1 seek=101 conv=notrunc status=none; done
+data || { cat err; fail "load of a damaged cache"; }
+grep -q "from the cache" out && fail "a cache with a damaged header was used"
+grep -qE "^note +the cache .*damaged.*rebuilt" out || { cat out; fail "a damaged cache was rebuilt silently"; }
+[ "$(grep '^coverage' out)" = "$good_cov" ] || fail "coverage changed: $(grep '^coverage' out) vs $good_cov"
+data && grep -q "from the cache" out || fail "the rebuilt cache does not serve the next load"
+
+# .cache is a file: built, and said to be not cached
+rm -rf .cache && echo x >.cache
+data || { cat err; fail "load with .cache a file"; }
+grep -q "now cached" out && fail ".cache is a file, yet 'now cached'"
+grep -qE "not cached: .*\.cache.*not a folder" out || { cat out; fail "no reason given for not caching"; }
+data --json && grep -q '"cached": false' out || fail "--json does not say cached: false"
+rm -f .cache
+
+# a read-only working folder (root writes anyway: then there is nothing to test)
+if [ "$(id -u)" != 0 ]; then
+    mkdir "$tmp/ro" && cd "$tmp/ro" && chmod a-w . || exit 1
+    data || { cat err; fail "load in a read-only folder"; }
+    grep -q "now cached" out 2>/dev/null && fail "read-only folder, yet 'now cached'"
+fi
+echo "ok"
