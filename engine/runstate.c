@@ -5,6 +5,7 @@
 #include "runstate.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,9 +71,12 @@ static float num(const json_t *o, const char *key) {
     return json_is_number(v) ? (float)json_number_value(v) : NAN;
 }
 
+/* A number no long holds (1e30) reads as def: casting it would be undefined. */
+static long to_long(double d, long def) { return d >= (double)LONG_MIN && d < (double)LONG_MAX ? (long)d : def; }
+
 static long lnum(const json_t *o, const char *key, long def) {
     const json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? (long)json_number_value(v) : def;
+    return json_is_number(v) ? to_long(json_number_value(v), def) : def;
 }
 
 static void copy_str(char *dst, size_t n, const json_t *o, const char *key) {
@@ -138,7 +142,7 @@ static int read_confusion(const json_t *o, long c[2][2]) {
         for (int j = 0; j < 2; j++) {
             const json_t *v = json_array_get(row, (size_t)j);
             if (!json_is_number(v)) return -1;
-            c[i][j] = (long)json_number_value(v);
+            c[i][j] = to_long(json_number_value(v), 0);
         }
     }
     return 0;
@@ -203,8 +207,11 @@ static int read_sample(ExplainSample *x, const json_t *o) {
     x->heads = (int)lnum(o, "heads", 0);
     const json_t *a = json_object_get(o, "attn");
     if (json_is_array(a) && x->layers > 0 && x->heads > 0 && n > 0) {
-        size_t need = (size_t)x->layers * (size_t)x->heads * (size_t)n * (size_t)n;
-        if (json_array_size(a) != need) return -1;
+        size_t need;
+        /* Huge layers x heads could wrap around to the array's size and pass. */
+        if (__builtin_mul_overflow((size_t)x->layers * (size_t)x->heads, (size_t)n * (size_t)n, &need) ||
+            json_array_size(a) != need)
+            return -1;
         x->attn = malloc(need * sizeof *x->attn);
         if (!x->attn) return -1;
         for (size_t i = 0; i < need; i++) {
