@@ -17,13 +17,16 @@ for reader in "$@"; do
     log=$build/fuzz/$reader.log
     echo "fuzz $reader: ${seconds}s"
     # -close_fd_mask=1: the readers' own stdout (progress lines) only slows the fuzzer.
-    if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -close_fd_mask=1 -print_final_stats=1 \
+    # Scratch files go to a folder removed afterwards (libFuzzer exits without cleaning up).
+    scratch=$(mktemp -d /dev/shm/sentui-fuzz-run.XXXXXX 2>/dev/null || mktemp -d)
+    if TMPDIR=$scratch "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -close_fd_mask=1 -print_final_stats=1 \
         -artifact_prefix="$crashes/" "${dict[@]}" "$work" "${seeds[@]}" >"$log" 2>&1; then
         grep -E '^stat::number_of_executed_units|^Done ' "$log" | sed 's/^/    /'
     else
         failed+=("$reader")
         tail -n 60 "$log" | sed 's/^/    | /'
     fi
+    rm -rf "$scratch"
 done
 [ ${#failed[@]} -eq 0 ] || { echo "fuzz: crashes in ${failed[*]} (inputs in $build/fuzz/crashes/)"; exit 1; }
 echo "fuzz: ${#@} targets, no crash"

@@ -33,9 +33,11 @@ static inline void fuzz_dir_remove(void) {
 /* The scratch folder, made on first use; aborts when none can be made. */
 static inline const char *fuzz_dir(void) {
     if (fuzz_dir_path[0]) return fuzz_dir_path;
+    /* TMPDIR first: libFuzzer ends without running atexit, so scripts/fuzz.sh
+     * points TMPDIR at a folder it removes afterwards. */
     const char *tmp = getenv("TMPDIR");
-    const char *bases[] = {"/dev/shm", tmp && tmp[0] ? tmp : "/tmp"};
-    for (int i = 0; i < 2; i++) {
+    const char *bases[] = {tmp && tmp[0] ? tmp : "/dev/shm", "/dev/shm", "/tmp"};
+    for (int i = 0; i < 3; i++) {
         snprintf(fuzz_dir_path, sizeof fuzz_dir_path, "%s/sentui-fuzz-XXXXXX", bases[i]);
         if (mkdtemp(fuzz_dir_path)) {
             atexit(fuzz_dir_remove);
