@@ -257,8 +257,8 @@ static int apply_object(RunState *s, const json_t *o) {
     if (!strcmp(type, "pretrain")) {
         double done = num(o, "done"), total = num(o, "total");
         if (!isfinite(done) || !isfinite(total) || total < 0) return -1;
-        s->pretrain_done = (long)done;
-        s->pretrain_total = (long)total;
+        s->pretrain_done = to_long(done, 0);
+        s->pretrain_total = to_long(total, 0);
         if (json_object_get(o, "loss")) s->pretrain_loss = num(o, "loss");
         if (json_object_get(o, "elapsed")) s->pretrain_elapsed = num(o, "elapsed");
         s->pretrain_final = json_is_true(json_object_get(o, "final"));
