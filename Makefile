@@ -101,7 +101,7 @@ check: all
 # Address and undefined-behaviour sanitizers over the whole suite.
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -march=native -fno-omit-frame-pointer" \
-	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
+	  SANITIZE="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow" all
 
 test-asan: asan
 	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
