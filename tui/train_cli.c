@@ -62,7 +62,8 @@ static void human(char *buf, size_t n, double v) {
 }
 
 static void duration(char *buf, size_t n, double s) {
-    if (!isfinite(s) || s < 0) snprintf(buf, n, "?");
+    /* Past 30 years the value is bogus, and (int)s would be undefined. */
+    if (!isfinite(s) || s < 0 || s > 1e9) snprintf(buf, n, "?");
     else if (s < 60) snprintf(buf, n, "%.0fs", s);
     else if (s < 3600) snprintf(buf, n, "%dm%02ds", (int)s / 60, (int)s % 60);
     else snprintf(buf, n, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
