@@ -6,8 +6,8 @@
 #ifndef SENTUI_FUZZ_FILE_H
 #define SENTUI_FUZZ_FILE_H
 
-#include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,19 +16,14 @@
 
 static char fuzz_dir_path[512];
 
-static inline void fuzz_dir_remove(void) {
-    DIR *d = opendir(fuzz_dir_path);
-    if (!d) return;
-    struct dirent *e;
-    char p[1024];
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.' || (e->d_name[1] && (e->d_name[1] != '.' || e->d_name[2]))) {
-            snprintf(p, sizeof p, "%s/%s", fuzz_dir_path, e->d_name);
-            unlink(p);
-        }
-    closedir(d);
-    rmdir(fuzz_dir_path);
+static int fuzz_remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    remove(path); /* keep going: remove what can be removed */
+    return 0;
 }
+
+/* The whole folder, with the run folders some targets make inside it. */
+static inline void fuzz_dir_remove(void) { nftw(fuzz_dir_path, fuzz_remove_one, 16, FTW_DEPTH | FTW_PHYS); }
 
 /* The scratch folder, made on first use; aborts when none can be made. */
 static inline const char *fuzz_dir(void) {
