@@ -29,9 +29,18 @@ MAIN_OBJ := $(BUILD)/tui/main.o
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT))
 
-.PHONY: all run test check asan test-asan deps data bench bench-ref clean fixtures
+.PHONY: all run test check asan test-asan deps data bench bench-ref clean fixtures fuzz fuzz-build
 
-all: $(BUILD)/sentui $(TEST_BIN)
+# Fuzz targets (tests/fuzz/fuzz_<reader>.c): `make test` replays their seed
+# corpora and regression inputs through build/tests/test_fuzz_<reader>;
+# `make fuzz` builds them with clang's libFuzzer and runs each FUZZ_SECONDS.
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/test_fuzz_%,$(FUZZ_NAMES))
+FUZZ_SECONDS ?= 20
+FUZZ_OBJ    := $(patsubst %,$(BUILD)/tests/fuzz/fuzz_%.o,$(FUZZ_NAMES)) $(BUILD)/tests/fuzz/replay_main.o
+.SECONDARY: $(FUZZ_OBJ)
+
+all: $(BUILD)/sentui $(TEST_BIN) $(FUZZ_REPLAY)
 
 # V=1 shows full command lines.
 Q := $(if $(V),,@)
@@ -49,6 +58,26 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(CMOCKA_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/test_fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+# Only the engine: the one tui file a target reads (train_cli.c) is included by it.
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC))
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+# The engine built by clang with libFuzzer's coverage hooks and ASan/UBSan, in build-fuzz/.
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT="-O1 -g -march=native -fno-omit-frame-pointer -Wno-unknown-warning-option" \
+	  SANITIZE="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+	  $(patsubst %,build-fuzz/fuzz/fuzz_%,$(FUZZ_NAMES))
+
+fuzz: fuzz-build
+	@scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 deps:
 	@scripts/deps.sh
@@ -72,7 +101,7 @@ check: all
 # Address and undefined-behaviour sanitizers over the whole suite.
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -march=native -fno-omit-frame-pointer" \
-	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
+	  SANITIZE="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow" all
 
 test-asan: asan
 	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -89,6 +118,6 @@ fixtures:
 	for f in scripts/fixtures/recurrent.py scripts/fixtures/transformer.py; do /usr/bin/python3 $$f tests/fixtures || exit 1; done
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -122,18 +122,20 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
         /* the header gives the size; without one, read until the data ends */
         int sized = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0;
         size_t want = sized ? (size_t)archive_entry_size(e) : 4096, got = 0;
-        if (!raw_corpus_reserve(c, want, 0)) {
+        /* Room grows with the data really read: a header claiming a petabyte costs nothing. */
+        size_t room = want < (1u << 20) ? want : (1u << 20);
+        if (!raw_corpus_reserve(c, room, 0)) {
             snprintf(err, errlen, "%s: out of memory reading %s", path, name);
             goto done;
         }
         while (!sized || got < want) {
-            if (got == want) want *= 2;
-            char *dst = raw_corpus_reserve(c, want, got);
+            if (got == room) room = sized && want - room < room ? want : room * 2;
+            char *dst = raw_corpus_reserve(c, room, got);
             if (!dst) {
                 snprintf(err, errlen, "%s: out of memory reading %s", path, name);
                 goto done;
             }
-            la_ssize_t k = archive_read_data(a, dst + got, want - got);
+            la_ssize_t k = archive_read_data(a, dst + got, room - got);
             if (k < 0) {
                 snprintf(err, errlen, "%s: damaged or truncated archive at %s (%s)", path, name,
                          archive_error_string(a));

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -505,11 +506,22 @@ static double get_num(json_t *o, const char *key) {
     return json_is_number(v) ? json_number_value(v) : 0;
 }
 
+/* A count no long (or int) holds, such as 1e30, reads as 0: casting it would be undefined. */
+static long get_long(json_t *o, const char *key) {
+    double v = get_num(o, key);
+    return v >= (double)LONG_MIN && v < (double)LONG_MAX ? (long)v : 0;
+}
+
+static int get_int(json_t *o, const char *key) {
+    long v = get_long(o, key);
+    return v >= INT_MIN && v <= INT_MAX ? (int)v : 0;
+}
+
 static void get_score(json_t *o, RunScore *s) {
     memset(s, 0, sizeof *s);
     if (!json_is_object(o)) return;
     s->valid = 1;
-    s->step = (long)get_num(o, "step");
+    s->step = get_long(o, "step");
     s->epoch = get_num(o, "epoch");
     s->accuracy = get_num(o, "accuracy");
     s->f1 = get_num(o, "f1");
@@ -552,16 +564,16 @@ int run_summary_load(const char *dir, RunSummary *s, char *err, size_t errlen) {
     char status[32];
     get_str(o, "status", status, sizeof status);
     s->status = status_from_text(status);
-    s->params = (long)get_num(o, "params");
-    s->epochs = (int)get_num(o, "epochs");
+    s->params = get_long(o, "params");
+    s->epochs = get_int(o, "epochs");
     s->epoch = get_num(o, "epoch");
-    s->step = (long)get_num(o, "step");
-    s->total_steps = (long)get_num(o, "total_steps");
+    s->step = get_long(o, "step");
+    s->total_steps = get_long(o, "total_steps");
     get_score(json_object_get(o, "best"), &s->best);
     get_score(json_object_get(o, "test"), &s->test);
     s->train_seconds = get_num(o, "train_seconds");
     s->tokens_per_s = get_num(o, "tokens_per_s");
-    s->pid = (long)get_num(o, "pid");
+    s->pid = get_long(o, "pid");
     json_decref(o);
     if (!s->run[0]) {
         const char *base = strrchr(dir, '/');

@@ -5,6 +5,7 @@
 #include "runstate.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,9 +72,12 @@ static float num(const json_t *o, const char *key) {
     return json_is_number(v) ? (float)json_number_value(v) : NAN;
 }
 
+/* A number no long holds (1e30) reads as def: casting it would be undefined. */
+static long to_long(double d, long def) { return d >= (double)LONG_MIN && d < (double)LONG_MAX ? (long)d : def; }
+
 static long lnum(const json_t *o, const char *key, long def) {
     const json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? (long)json_number_value(v) : def;
+    return json_is_number(v) ? to_long(json_number_value(v), def) : def;
 }
 
 static void copy_str(char *dst, size_t n, const json_t *o, const char *key) {
@@ -139,7 +143,7 @@ static int read_confusion(const json_t *o, long c[2][2]) {
         for (int j = 0; j < 2; j++) {
             const json_t *v = json_array_get(row, (size_t)j);
             if (!json_is_number(v)) return -1;
-            c[i][j] = (long)json_number_value(v);
+            c[i][j] = to_long(json_number_value(v), 0);
         }
     }
     return 0;
@@ -204,8 +208,11 @@ static int read_sample(ExplainSample *x, const json_t *o) {
     x->heads = (int)lnum(o, "heads", 0);
     const json_t *a = json_object_get(o, "attn");
     if (json_is_array(a) && x->layers > 0 && x->heads > 0 && n > 0) {
-        size_t need = (size_t)x->layers * (size_t)x->heads * (size_t)n * (size_t)n;
-        if (json_array_size(a) != need) return -1;
+        size_t need;
+        /* Huge layers x heads could wrap around to the array's size and pass. */
+        if (__builtin_mul_overflow((size_t)x->layers * (size_t)x->heads, (size_t)n * (size_t)n, &need) ||
+            json_array_size(a) != need)
+            return -1;
         x->attn = malloc(need * sizeof *x->attn);
         if (!x->attn) return -1;
         for (size_t i = 0; i < need; i++) {
@@ -251,8 +258,8 @@ static int apply_object(RunState *s, const json_t *o) {
     if (!strcmp(type, "pretrain")) {
         double done = num(o, "done"), total = num(o, "total");
         if (!isfinite(done) || !isfinite(total) || total < 0) return -1;
-        s->pretrain_done = (long)done;
-        s->pretrain_total = (long)total;
+        s->pretrain_done = to_long(done, 0);
+        s->pretrain_total = to_long(total, 0);
         if (json_object_get(o, "loss")) s->pretrain_loss = num(o, "loss");
         if (json_object_get(o, "elapsed")) s->pretrain_elapsed = num(o, "elapsed");
         s->pretrain_final = json_is_true(json_object_get(o, "final"));

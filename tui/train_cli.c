@@ -1,6 +1,7 @@
 #include "train_cli.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +45,18 @@ static double num(json_t *o, const char *k) {
     return json_is_number(v) ? json_number_value(v) : 0;
 }
 
+/* Counts are clamped to [0, 2^40]: no value in a line can then be cast out of
+ * range or overflow the step arithmetic below. */
+static long count(json_t *o, const char *k) {
+    double v = num(o, k);
+    return v > 0 ? (v < 0x1p40 ? (long)v : 1L << 40) : 0;
+}
+
+static int icount(json_t *o, const char *k) {
+    long v = count(o, k);
+    return v > INT_MAX ? INT_MAX : (int)v;
+}
+
 static void human(char *buf, size_t n, double v) {
     if (!isfinite(v) || v >= 1e9 || v < 0) format_si(v, buf, n); /* G and beyond, and corrupt values */
     else if (v >= 1e6) snprintf(buf, n, "%.1fM", v / 1e6);
@@ -69,9 +82,10 @@ static void clear_line(Follow *f) {
 
 static int epoch_number(const Follow *f) {
     /* Step k of an epoch (1-based) belongs to it even at its last step. */
-    int e = f->steps_per_epoch ? (int)((f->step - 1) / f->steps_per_epoch) + 1 : 1;
+    long e = f->steps_per_epoch ? (f->step - 1) / f->steps_per_epoch + 1 : 1;
     if (e < 1) e = 1;
-    return e > f->epochs && f->epochs ? f->epochs : e;
+    if (f->epochs && e > f->epochs) e = f->epochs;
+    return e > INT_MAX ? INT_MAX : (int)e;
 }
 
 static void progress_text(Follow *f, char *buf, size_t n, int with_eta) {
@@ -92,7 +106,7 @@ static void progress_text(Follow *f, char *buf, size_t n, int with_eta) {
 }
 
 static void on_step(Follow *f, json_t *o) {
-    f->step = (long)num(o, "step");
+    f->step = count(o, "step");
     f->loss = num(o, "loss");
     f->tokens_per_s = num(o, "tokens_per_s");
     f->elapsed = num(o, "elapsed");
@@ -154,7 +168,7 @@ static void on_eval(Follow *f, json_t *o) {
                    json_integer_value(json_array_get(json_array_get(c, 1), 0)),
                    json_integer_value(json_array_get(json_array_get(c, 1), 1)));
     } else {
-        printf("val   step %ld  epoch %.2f  acc %.4f  f1 %.4f  f1_macro %.4f  loss %.4f%s\n", (long)num(o, "step"),
+        printf("val   step %ld  epoch %.2f  acc %.4f  f1 %.4f  f1_macro %.4f  loss %.4f%s\n", count(o, "step"),
                num(o, "epoch"), num(o, "accuracy"), num(o, "f1"), num(o, "f1_macro"), num(o, "loss"),
                json_is_true(json_object_get(o, "best")) ? "  (best)" : "");
     }
@@ -168,19 +182,20 @@ static void on_line(void *ctx, const char *line) {
     const char *type = json_string_value(json_object_get(o, "type"));
     if (!type) type = "";
     if (!strcmp(type, "start")) {
-        f->epochs = (int)num(o, "epochs");
-        f->steps_per_epoch = (int)num(o, "steps_per_epoch");
-        f->total_steps = (long)num(o, "total_steps");
-        f->first_step = f->step = (long)num(o, "resumed_from_step");
+        f->epochs = icount(o, "epochs");
+        f->steps_per_epoch = icount(o, "steps_per_epoch");
+        f->total_steps = count(o, "total_steps");
+        f->first_step = f->step = count(o, "resumed_from_step");
         f->session_start = now_seconds();
         char p[32];
         human(p, sizeof p, num(o, "params"));
+        const char *arch = json_string_value(json_object_get(o, "arch"));
         printf("%s, %s parameters; %d epochs of %d steps; %ld train / %ld val / %ld test reviews\n",
-               json_string_value(json_object_get(o, "arch")), p, f->epochs, f->steps_per_epoch,
-               (long)num(o, "train_size"), (long)num(o, "val_size"), (long)num(o, "test_size"));
+               arch ? arch : "?", p, f->epochs, f->steps_per_epoch, count(o, "train_size"), count(o, "val_size"),
+               count(o, "test_size"));
         if (json_object_get(o, "resumed_from_step"))
-            printf("resuming at step %ld (epoch %d)\n", f->step,
-                   f->steps_per_epoch ? (int)(f->step / f->steps_per_epoch) + 1 : 1);
+            printf("resuming at step %ld (epoch %ld)\n", f->step,
+                   f->steps_per_epoch ? f->step / f->steps_per_epoch + 1 : 1);
         fflush(stdout);
     } else if (!strcmp(type, "pretrain")) {
         on_pretrain(f, o);
