@@ -1,6 +1,7 @@
 #include "train.h"
 
 #include <jansson.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -616,6 +617,10 @@ static void *worker(void *arg) {
     }
     save_summary(t, RUN_RUNNING);
     if (t->status == TRAIN_RUNNING) pretrain(t);
+    /* The unlabelled reviews feed word2vec only: their tokens, and the heap
+     * word2vec worked in, go back to the system before the first step. */
+    split_free(&t->data.unsup);
+    malloc_trim(0);
     if (t->status == TRAIN_RUNNING) train_loop(t);
     RunStatus st = t->status == TRAIN_FINISHED ? RUN_FINISHED : t->status == TRAIN_STOPPED ? RUN_STOPPED : RUN_FAILED;
     if (t->status == TRAIN_FAILED)
