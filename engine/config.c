@@ -808,7 +808,8 @@ int config_validate(const Config *c, ConfigErrors *errs) {
         config_errors_add(errs, "", 0, 0, "train.runs_dir must not be empty");
     int bad_name = 0;
     for (const unsigned char *p = (const unsigned char *)(c->train_name ? c->train_name : ""); *p; p++)
-        bad_name |= *p == '/' || *p == '\\' || *p < 0x20 || *p == 0x7f;
+        bad_name |= *p == '/' || *p == '\\' || *p < 0x20 || *p == 0x7f ||
+                    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f); /* C1 controls, U+0080-U+009F */
     if (bad_name)
         config_errors_add(errs, "", 0, 0, "train.name '%s' becomes part of a folder name: no '/', '\\' or control characters",
                           c->train_name);

@@ -315,6 +315,14 @@ static void test_validate(void **state) {
     assert_int_equal(config_set(&c, "train.name=a/b", NULL), 0);
     assert_int_equal(config_validate(&c, NULL), 1);
     config_free(&c);
+
+    /* C1 controls (U+0080-U+009F; U+009B is a one-byte CSI to some terminals) are control characters too. */
+    config_defaults(&c);
+    assert_int_equal(config_set(&c, "train.name=run\xc2\x9b" "2J", NULL), 0);
+    assert_int_equal(config_validate(&c, NULL), 1);
+    assert_int_equal(config_set(&c, "train.name=caf\xc3\xa9", NULL), 0);
+    assert_int_equal(config_validate(&c, NULL), 0);
+    config_free(&c);
 }
 
 static void test_round_trip(void **state) {
