@@ -18,21 +18,6 @@
 #include "metrics.h"
 #include "run.h"
 
-static char *tmp;
-
-static int setup(void **state) {
-    (void)state;
-    tmp = make_temp_dir("sentui-ckpt");
-    return tmp ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    rm_rf(tmp);
-    free(tmp);
-    return 0;
-}
-
 /* A model is only its parameter block here: checkpoints never look further. */
 static Model *fake_model(int arch, int hidden, int extra) {
     Model *m = calloc(1, sizeof *m);
@@ -81,7 +66,7 @@ static CheckpointMeta sample_meta(void) {
     return meta;
 }
 
-static void path_of(char *out, size_t n, const char *name) { snprintf(out, n, "%s/%s", tmp, name); }
+static void path_of(char *out, size_t n, const char *name) { snprintf(out, n, "%s/%s", test_tmp, name); }
 
 static void test_round_trip(void **state) {
     (void)state;
@@ -466,5 +451,5 @@ int main(void) {
         cmocka_unit_test(test_check_resume),
         cmocka_unit_test(test_oversized_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_tmp_setup, test_tmp_teardown);
 }

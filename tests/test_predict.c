@@ -19,30 +19,6 @@
 #include "predict.h"
 #include "train.h"
 
-static char *tmp;
-
-static int setup(void **state) {
-    (void)state;
-    tmp = make_temp_dir("sentui-predict");
-    return tmp ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    rm_rf(tmp);
-    free(tmp);
-    return 0;
-}
-
-static void set(Config *c, const char *assignment) {
-    ConfigErrors e = {0};
-    if (config_set(c, assignment, &e) != 0) {
-        config_errors_print(&e, stderr);
-        fail_msg("cannot set %s", assignment);
-    }
-    config_errors_free(&e);
-}
-
 static void ignore_line(void *ctx, const char *line) { (void)ctx, (void)line; }
 
 /* A one-epoch run of configs/synthetic/<arch>.yaml; its folder goes to dir. */
@@ -58,16 +34,16 @@ static void train_small(const char *arch, const char *extra, char *dir, size_t n
         fail_msg("cannot load %s", path);
     }
     config_errors_free(&e);
-    snprintf(kv, sizeof kv, "train.runs_dir=%s/%s", tmp, arch);
-    set(&c, kv);
-    set(&c, "data.cache=false");
-    set(&c, "train.threads=1");
-    set(&c, "train.epochs=1");
-    set(&c, "data.synthetic_size=300");
-    set(&c, "data.max_len=40");
-    set(&c, "eval.test=false");
-    set(&c, "eval.explain_samples=0");
-    if (extra) set(&c, extra);
+    snprintf(kv, sizeof kv, "train.runs_dir=%s/%s", test_tmp, arch);
+    config_set_or_fail(&c, kv);
+    config_set_or_fail(&c, "data.cache=false");
+    config_set_or_fail(&c, "train.threads=1");
+    config_set_or_fail(&c, "train.epochs=1");
+    config_set_or_fail(&c, "data.synthetic_size=300");
+    config_set_or_fail(&c, "data.max_len=40");
+    config_set_or_fail(&c, "eval.test=false");
+    config_set_or_fail(&c, "eval.explain_samples=0");
+    if (extra) config_set_or_fail(&c, extra);
     Trainer *t = trainer_start(&c, NULL, err, sizeof err);
     if (!t) fail_msg("trainer_start(%s): %s", arch, err);
     snprintf(dir, n, "%s", trainer_run_dir(t));
@@ -213,5 +189,5 @@ int main(void) {
         cmocka_unit_test(test_lab_compat),  cmocka_unit_test(test_transformer), cmocka_unit_test(test_bag),
         cmocka_unit_test(test_long_texts),  cmocka_unit_test(test_nul_and_empty),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_tmp_setup, test_tmp_teardown);
 }

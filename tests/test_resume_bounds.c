@@ -22,27 +22,6 @@
 #include "run.h"
 #include "train.h"
 
-static char *tmp;
-
-static int setup(void **state) {
-    (void)state;
-    tmp = make_temp_dir("sentui-resume");
-    return tmp ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    rm_rf(tmp);
-    free(tmp);
-    return 0;
-}
-
-static void set(Config *c, const char *assignment) {
-    ConfigErrors e = {0};
-    if (config_set(c, assignment, &e) != 0) fail_msg("cannot set %s", assignment);
-    config_errors_free(&e);
-}
-
 static void load_config(Config *c) {
     const char *root = getenv("SENTUI_TEST_ROOT");
     char path[1024], kv[1200];
@@ -51,12 +30,12 @@ static void load_config(Config *c) {
     config_defaults(c);
     if (config_load_file(c, path, &e) != 0) fail_msg("cannot load %s", path);
     config_errors_free(&e);
-    snprintf(kv, sizeof kv, "train.runs_dir=%s", tmp);
-    set(c, kv);
-    set(c, "data.cache=false");
-    set(c, "train.threads=1");
-    set(c, "eval.explain_samples=2");
-    set(c, "model.bigram_buckets=512");
+    snprintf(kv, sizeof kv, "train.runs_dir=%s", test_tmp);
+    config_set_or_fail(c, kv);
+    config_set_or_fail(c, "data.cache=false");
+    config_set_or_fail(c, "train.threads=1");
+    config_set_or_fail(c, "eval.explain_samples=2");
+    config_set_or_fail(c, "model.bigram_buckets=512");
 }
 
 typedef struct {
@@ -177,5 +156,5 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_positions_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_tmp_setup, test_tmp_teardown);
 }

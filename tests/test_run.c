@@ -16,21 +16,6 @@
 #include "config.h"
 #include "run.h"
 
-static char *tmp;
-
-static int setup(void **state) {
-    (void)state;
-    tmp = make_temp_dir("sentui-run");
-    return tmp ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    rm_rf(tmp);
-    free(tmp);
-    return 0;
-}
-
 static void put(const char *path, const char *text) {
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -56,7 +41,7 @@ static long dead_pid(void) {
 static void test_atomic_write(void **state) {
     (void)state;
     char dir[512], path[600], err[256];
-    snprintf(dir, sizeof dir, "%s/atomic", tmp);
+    snprintf(dir, sizeof dir, "%s/atomic", test_tmp);
     assert_int_equal(make_dirs(dir, err, sizeof err), 0);
     snprintf(path, sizeof path, "%s/f.txt", dir);
     assert_int_equal(write_file_atomic(path, "first", 5, err, sizeof err), 0);
@@ -78,7 +63,7 @@ static void test_create_dir_unique(void **state) {
     Config c;
     config_defaults(&c);
     char root[512], a[RUN_PATH_MAX], b[RUN_PATH_MAX], err[256];
-    snprintf(root, sizeof root, "%s/runs-create/nested", tmp);
+    snprintf(root, sizeof root, "%s/runs-create/nested", test_tmp);
     free(c.train_runs_dir);
     c.train_runs_dir = strdup(root);
     free(c.train_name);
@@ -127,7 +112,7 @@ static void make_run(const char *dir, const RunSummary *s) {
 static void test_summary_round_trip(void **state) {
     (void)state;
     char dir[512], err[256];
-    snprintf(dir, sizeof dir, "%s/rt/20240101-000000-lstm", tmp);
+    snprintf(dir, sizeof dir, "%s/rt/20240101-000000-lstm", test_tmp);
     RunSummary s = sample_summary("20240101-000000-lstm", "2024-01-01T00:00:00Z");
     snprintf(s.reason, sizeof s.reason, "early stop");
     make_run(dir, &s);
@@ -159,7 +144,7 @@ static void test_summary_round_trip(void **state) {
     dir[strlen(dir) - strlen("/summary.json")] = 0;
     assert_int_equal(run_summary_load(dir, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "summary.json"));
-    snprintf(dir, sizeof dir, "%s/rt/none", tmp);
+    snprintf(dir, sizeof dir, "%s/rt/none", test_tmp);
     assert_int_equal(run_summary_load(dir, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "no summary.json"));
 }
@@ -167,7 +152,7 @@ static void test_summary_round_trip(void **state) {
 static void test_crashed_detection(void **state) {
     (void)state;
     char dir[512], err[256], lock[600];
-    snprintf(dir, sizeof dir, "%s/crash/run", tmp);
+    snprintf(dir, sizeof dir, "%s/crash/run", test_tmp);
     RunSummary s = sample_summary("run", "2024-01-01T00:00:00Z"), r;
     s.status = RUN_RUNNING;
     make_run(dir, &s);
@@ -197,7 +182,7 @@ static void test_crashed_detection(void **state) {
 static void test_lock(void **state) {
     (void)state;
     char dir[512], err[256], lock[600], text[32];
-    snprintf(dir, sizeof dir, "%s/lock/run", tmp);
+    snprintf(dir, sizeof dir, "%s/lock/run", test_tmp);
     assert_int_equal(make_dirs(dir, err, sizeof err), 0);
     snprintf(lock, sizeof lock, "%s/lock", dir);
     /* Held by a live process (our parent): refused, naming the pid. */
@@ -227,7 +212,7 @@ static void host_name(char *out, size_t n) {
 static void test_lock_pid_reused(void **state) {
     (void)state;
     char dir[512], err[512], lock[600], text[400], host[256];
-    snprintf(dir, sizeof dir, "%s/reused/run", tmp);
+    snprintf(dir, sizeof dir, "%s/reused/run", test_tmp);
     RunSummary s = sample_summary("run", "2024-01-01T00:00:00Z"), r;
     s.status = RUN_RUNNING;
     make_run(dir, &s);
@@ -249,7 +234,7 @@ static void test_lock_pid_reused(void **state) {
 static void test_lock_other_host(void **state) {
     (void)state;
     char dir[512], err[1024], lock[600], text[400];
-    snprintf(dir, sizeof dir, "%s/remote/run", tmp);
+    snprintf(dir, sizeof dir, "%s/remote/run", test_tmp);
     RunSummary s = sample_summary("run", "2024-01-01T00:00:00Z"), r;
     s.status = RUN_RUNNING;
     make_run(dir, &s);
@@ -269,7 +254,7 @@ static void test_lock_other_host(void **state) {
 static void test_stale_tmp_cleaned(void **state) {
     (void)state;
     char dir[512], err[256], path[700];
-    snprintf(dir, sizeof dir, "%s/tmpfiles/run", tmp);
+    snprintf(dir, sizeof dir, "%s/tmpfiles/run", test_tmp);
     assert_int_equal(make_dirs(dir, err, sizeof err), 0);
     long dead = dead_pid(), live = (long)getppid();
     const char *dead_names[] = {"last.safetensors.tmp.%ld", "summary.json.tmp.%ld.3", ".lock.%ld"};
@@ -303,7 +288,7 @@ static void test_stale_tmp_cleaned(void **state) {
 static void test_events_log(void **state) {
     (void)state;
     char dir[512], err[256], path[600];
-    snprintf(dir, sizeof dir, "%s/events", tmp);
+    snprintf(dir, sizeof dir, "%s/events", test_tmp);
     assert_int_equal(make_dirs(dir, err, sizeof err), 0);
     snprintf(path, sizeof path, "%s/events.jsonl", dir);
     RunLog log;
@@ -338,7 +323,7 @@ static void test_events_log(void **state) {
 static void test_list_and_resolve(void **state) {
     (void)state;
     char root[512], dir[700], out[RUN_PATH_MAX], err[512];
-    snprintf(root, sizeof root, "%s/list", tmp);
+    snprintf(root, sizeof root, "%s/list", test_tmp);
     RunSummary *list = NULL;
     assert_int_equal(run_list(root, &list, err, sizeof err), 0); /* missing: empty */
     assert_null(list);
@@ -380,7 +365,7 @@ static void test_list_and_resolve(void **state) {
     assert_int_equal(run_resolve("2025", root, out, sizeof out, err, sizeof err), -1);
     assert_non_null(strstr(err, "no run '2025'"));
     assert_int_equal(run_resolve("not-a-run", root, out, sizeof out, err, sizeof err), -1);
-    snprintf(dir, sizeof dir, "%s/empty", tmp);
+    snprintf(dir, sizeof dir, "%s/empty", test_tmp);
     assert_int_equal(make_dirs(dir, err, sizeof err), 0);
     assert_int_equal(run_resolve("last", dir, out, sizeof out, err, sizeof err), -1);
     assert_non_null(strstr(err, "no runs"));
@@ -394,5 +379,5 @@ int main(void) {
         cmocka_unit_test(test_list_and_resolve), cmocka_unit_test(test_lock_pid_reused),
         cmocka_unit_test(test_lock_other_host),  cmocka_unit_test(test_stale_tmp_cleaned),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_tmp_setup, test_tmp_teardown);
 }

@@ -23,31 +23,7 @@
 #include "run.h"
 #include "train.h"
 
-static char *tmp;
-
-static int setup(void **state) {
-    (void)state;
-    tmp = make_temp_dir("sentui-train");
-    return tmp ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    rm_rf(tmp);
-    free(tmp);
-    return 0;
-}
-
-static void set(Config *c, const char *assignment) {
-    ConfigErrors e = {0};
-    if (config_set(c, assignment, &e) != 0) {
-        config_errors_print(&e, stderr);
-        fail_msg("cannot set %s", assignment);
-    }
-    config_errors_free(&e);
-}
-
-/* configs/synthetic/<arch>.yaml, shrunk, writing under tmp/<sub>. */
+/* configs/synthetic/<arch>.yaml, shrunk, writing under test_tmp/<sub>. */
 static void load_config(Config *c, const char *arch, const char *sub) {
     const char *root = getenv("SENTUI_TEST_ROOT");
     char path[1024], kv[1200];
@@ -59,11 +35,11 @@ static void load_config(Config *c, const char *arch, const char *sub) {
         fail_msg("cannot load %s", path);
     }
     config_errors_free(&e);
-    snprintf(kv, sizeof kv, "train.runs_dir=%s/%s", tmp, sub);
-    set(c, kv);
-    set(c, "data.cache=false");
-    set(c, "train.threads=1");
-    set(c, "eval.explain_samples=2");
+    snprintf(kv, sizeof kv, "train.runs_dir=%s/%s", test_tmp, sub);
+    config_set_or_fail(c, kv);
+    config_set_or_fail(c, "data.cache=false");
+    config_set_or_fail(c, "train.threads=1");
+    config_set_or_fail(c, "eval.explain_samples=2");
 }
 
 typedef struct Seen {
@@ -178,11 +154,11 @@ static void file_exists(const char *dir, const char *name) {
 static void learns(const char *arch, const char *const *sets) {
     Config c;
     load_config(&c, arch, arch);
-    set(&c, "data.max_len=96");
-    set(&c, "data.synthetic_size=4000");
-    set(&c, "data.val_fraction=0.2"); /* 800 validation reviews: a steadier figure */
-    set(&c, "train.lr=6e-3");
-    for (; *sets; sets++) set(&c, *sets);
+    config_set_or_fail(&c, "data.max_len=96");
+    config_set_or_fail(&c, "data.synthetic_size=4000");
+    config_set_or_fail(&c, "data.val_fraction=0.2"); /* 800 validation reviews: a steadier figure */
+    config_set_or_fail(&c, "train.lr=6e-3");
+    for (; *sets; sets++) config_set_or_fail(&c, *sets);
     char err[2048], dir[1100];
     Trainer *t = trainer_start(&c, NULL, err, sizeof err);
     if (!t) fail_msg("trainer_start(%s): %s", arch, err);
@@ -253,9 +229,9 @@ static void test_resume_matches(void **state) {
     (void)state;
     Config c;
     load_config(&c, "gru", "resume");
-    set(&c, "train.epochs=2");
-    set(&c, "eval.every_steps=25");
-    set(&c, "eval.test=false");
+    config_set_or_fail(&c, "train.epochs=2");
+    config_set_or_fail(&c, "eval.every_steps=25");
+    config_set_or_fail(&c, "eval.test=false");
     char err[2048], dir_a[1100], dir_b[1100];
 
     Trainer *t = trainer_start(&c, NULL, err, sizeof err);
@@ -307,7 +283,7 @@ static void test_pause_save_and_stop(void **state) {
     (void)state;
     Config c;
     load_config(&c, "bag", "pause");
-    set(&c, "train.epochs=1");
+    config_set_or_fail(&c, "train.epochs=1");
     char err[2048], dir[1100];
     Trainer *t = trainer_start(&c, NULL, err, sizeof err);
     assert_non_null(t);
@@ -337,7 +313,7 @@ static void test_nan_fails_cleanly(void **state) {
     (void)state;
     Config c;
     load_config(&c, "bag", "nan");
-    set(&c, "model.bigram_buckets=512");
+    config_set_or_fail(&c, "model.bigram_buckets=512");
     char err[2048], dir[1100], path[1200];
     Trainer *t = trainer_start(&c, NULL, err, sizeof err);
     assert_non_null(t);
@@ -394,7 +370,7 @@ static void test_bad_start(void **state) {
     char err[2048];
     assert_null(trainer_start(NULL, NULL, err, sizeof err));
     char missing[1100];
-    snprintf(missing, sizeof missing, "%s/no-such-run", tmp);
+    snprintf(missing, sizeof missing, "%s/no-such-run", test_tmp);
     assert_null(trainer_start(NULL, missing, err, sizeof err));
     assert_true(strlen(err) > 0);
     config_free(&c);
@@ -408,5 +384,5 @@ int main(void) {
         cmocka_unit_test(test_pause_save_and_stop), cmocka_unit_test(test_nan_fails_cleanly),
         cmocka_unit_test(test_bad_start),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_tmp_setup, test_tmp_teardown);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "tensor.h"
 
 void assert_allclose_(const float *a, const float *b, size_t n, double rtol, double atol, const char *what,
@@ -83,4 +84,29 @@ void rm_rf(const char *path) {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", path);
+}
+
+char *test_tmp;
+
+int test_tmp_setup(void **state) {
+    (void)state;
+    test_tmp = make_temp_dir("sentui-test");
+    return test_tmp ? 0 : -1;
+}
+
+int test_tmp_teardown(void **state) {
+    (void)state;
+    rm_rf(test_tmp);
+    free(test_tmp);
+    test_tmp = NULL;
+    return 0;
+}
+
+void config_set_or_fail(Config *c, const char *assignment) {
+    ConfigErrors e = {0};
+    if (config_set(c, assignment, &e) != 0) {
+        config_errors_print(&e, stderr);
+        fail_msg("cannot set %s", assignment);
+    }
+    config_errors_free(&e);
 }

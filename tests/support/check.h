@@ -27,4 +27,13 @@ void fill_uniform(float *x, size_t n, unsigned seed, float lo, float hi);
 char *make_temp_dir(const char *prefix);
 void rm_rf(const char *path);
 
+/* cmocka setup/teardown pair giving each test (or group) a fresh folder in test_tmp. */
+extern char *test_tmp;
+int test_tmp_setup(void **state);
+int test_tmp_teardown(void **state);
+
+/* config_set that fails the test, printing the config errors, when the assignment is refused. */
+struct Config;
+void config_set_or_fail(struct Config *c, const char *assignment);
+
 #endif
