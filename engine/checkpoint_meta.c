@@ -56,14 +56,6 @@ static uint64_t checksum_v1(const StFile *f) {
     return got;
 }
 
-/* A value from the file, fit to quote in a one-line error. */
-static const char *quoted(const char *s, char *buf, size_t n) {
-    size_t i = 0;
-    for (; *s && i + 4 < n; s++) buf[i++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
-    if (*s) buf[i++] = '.', buf[i++] = '.', buf[i++] = '.';
-    buf[i] = 0;
-    return buf;
-}
 
 typedef struct {
     const StFile *f;
@@ -79,7 +71,7 @@ static int md_fail(Md *m, const char *key, const char *value, const char *expect
     char q[64];
     if (value)
         snprintf(m->err, m->errlen, "%s: metadata '%s' is '%s', expected %s", m->path, key,
-                 quoted(value, q, sizeof q), expected);
+                 st_printable(value, q, sizeof q), expected);
     else snprintf(m->err, m->errlen, "%s: metadata '%s' is missing (expected %s)", m->path, key, expected);
     m->failed = 1;
     return -1;
@@ -171,7 +163,7 @@ static int read_format(Md *m, CheckpointMeta *meta) {
     if (meta->format < 0) {
         char q[64];
         snprintf(m->err, m->errlen, "%s: unknown checkpoint format '%s' (expected %s)", m->path,
-                 quoted(format, q, sizeof q), CHECKPOINT_FORMAT);
+                 st_printable(format, q, sizeof q), CHECKPOINT_FORMAT);
         return -1;
     }
     if (meta->format == 0) return 0; /* not written by sentui: structure only */
@@ -260,7 +252,7 @@ int checkpoint_check_resume(const CheckpointMeta *m, const CheckpointLimits *lim
     if (strcmp(m->metric, metric) != 0) {
         char q[64];
         snprintf(err, errlen, "%s: metadata 'metric' is '%s', but this run's eval.metric is %s", path,
-                 quoted(m->metric, q, sizeof q), metric);
+                 st_printable(m->metric, q, sizeof q), metric);
         return -1;
     }
     double hi = lim->metric == METRIC_LOSS ? 1e30 : 1;

@@ -52,18 +52,17 @@ static int fail(char *err, size_t n, const char *path, const char *fmt, const ch
     return -1;
 }
 
-/* Names and dtypes from a file reach error messages: printable ASCII only,
- * so a crafted header cannot send escape sequences to the terminal. */
-static const char *printable(const char *s, char *buf, size_t n) {
+const char *st_printable(const char *s, char *buf, size_t n) {
     size_t i = 0;
-    for (; *s && i + 1 < n; s++) buf[i++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+    for (; *s && i + 4 < n; s++) buf[i++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+    if (*s) buf[i++] = '.', buf[i++] = '.', buf[i++] = '.';
     buf[i] = 0;
     return buf;
 }
 
 static int fail_name(char *err, size_t n, const char *path, const char *fmt, const char *name) {
     char clean[80];
-    return fail(err, n, path, fmt, printable(name, clean, sizeof clean));
+    return fail(err, n, path, fmt, st_printable(name, clean, sizeof clean));
 }
 
 static int valid_name(const char *s) {
@@ -200,7 +199,7 @@ static int load_header(StFile *f, int fd, const char *path, uint64_t size, uint6
         json_decref(root);
         char clean[160];
         return fail(err, errlen, path, "corrupt header: %s",
-                    jerr.text[0] && !root ? printable(jerr.text, clean, sizeof clean) : "not a JSON object");
+                    jerr.text[0] && !root ? st_printable(jerr.text, clean, sizeof clean) : "not a JSON object");
     }
     int rc = parse_header(f, path, root, size - 8 - hlen, err, errlen);
     json_decref(root);

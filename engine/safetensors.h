@@ -37,6 +37,9 @@ typedef struct StFile {
  * order (by offset). st_load_limited also refuses, before reading it, a data
  * section bigger than max_data bytes (what the caller's model can need). */
 #define ST_MAX_HEADER (100u << 20)
+/* Text from a file, fit to quote in a one-line error: printable ASCII only (so a
+ * crafted header cannot send escape sequences to the terminal), cut with "..." to fit n. */
+const char *st_printable(const char *s, char *buf, size_t n);
 int st_load(StFile *f, const char *path, char *err, size_t errlen);
 int st_load_limited(StFile *f, const char *path, uint64_t max_data, char *err, size_t errlen);
 /* The header as JSON text: tensors (by their begin offsets) and metadata.
