@@ -46,7 +46,7 @@ int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t er
         run_model_close(r);
         return -1;
     }
-    if (checkpoint_load(r->checkpoint, r->model, NULL, NULL, NULL, err, errlen) != 0) {
+    if (checkpoint_load(r->checkpoint, r->model, &r->meta, NULL, NULL, err, errlen) != 0) {
         run_model_close(r);
         return -1;
     }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "checkpoint.h"
 #include "config.h"
 #include "data.h"
 #include "metrics.h"
@@ -17,6 +18,7 @@ typedef struct RunModel {
     Vocab vocab;
     Model *model;
     char checkpoint[1100]; /* the file the weights came from */
+    CheckpointMeta meta;   /* its metadata (step, metric, ...) */
     int32_t *tok, *len, *lab, *pred; /* batch buffers [max_B * max_len] */
     int max_B;
 } RunModel;

@@ -34,8 +34,6 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "sentui eval: %s\n", err);
         return 1;
     }
-    CheckpointMeta meta;
-    checkpoint_read_meta(r.checkpoint, &meta, err, sizeof err);
     Dataset d;
     if (run_model_dataset(&r, &d, err, sizeof err) != 0) {
         fprintf(stderr, "sentui eval: %s\n", err);
@@ -54,7 +52,7 @@ int cmd_eval(int argc, char **argv) {
     /* The folder may have been downloaded: its name is shown with visible escapes. */
     char safe[4 * sizeof r.checkpoint + 1];
     printf("run: %s\n", text_safe(safe, sizeof safe, dir, 0));
-    printf("checkpoint: %s (step %ld)\n", text_safe(safe, sizeof safe, r.checkpoint, 0), meta.step);
+    printf("checkpoint: %s (step %ld)\n", text_safe(safe, sizeof safe, r.checkpoint, 0), r.meta.step);
     printf("%s split: %ld reviews\n", split, m.n);
     printf("  accuracy     %.4f\n  precision    %.4f\n  recall       %.4f\n  f1           %.4f\n"
            "  f1_macro     %.4f\n  f1_weighted  %.4f\n  loss         %.4f\n",
