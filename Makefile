@@ -19,8 +19,8 @@ IMDB_TARBALL ?=
 DATA_DIR := data
 IMDB_URL := https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz
 
-ENGINE_SRC := $(sort $(wildcard engine/*.c engine/nn/*.c engine/models/*.c))
-TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c)))
+ENGINE_SRC := $(sort $(wildcard engine/*.c engine/*/*.c))
+TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c tui/*/*.c)))
 TEST_SRC   := $(sort $(wildcard tests/test_*.c))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 

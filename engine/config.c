@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "safe_open.h"
+#include "common/safe_open.h"
 
 #define CFG_KEY_ENTRY(sec, name, type, def, lo, hi, vals, archs, help) \
     {#sec "." #name, CFG_##type, def, lo, hi, vals, archs, help, offsetof(Config, sec##_##name)},

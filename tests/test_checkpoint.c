@@ -12,11 +12,11 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "checkpoint.h"
-#include "checkpoint_internal.h"
-#include "safetensors.h"
-#include "metrics.h"
-#include "run.h"
+#include "run/checkpoint.h"
+#include "run/checkpoint_internal.h"
+#include "run/safetensors.h"
+#include "run/metrics.h"
+#include "run/run.h"
 
 /* A model is only its parameter block here: checkpoints never look further. */
 static Model *fake_model(int arch, int hidden, int extra) {

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "cli_args.h"
-#include "commands.h"
+#include "cli/cli_args.h"
+#include "cli/commands.h"
 #include "config.h"
 
 /* Loads text over the defaults; the caller frees c and errs. */

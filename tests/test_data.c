@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "data.h"
-#include "data_internal.h"
-#include "tensor.h"
+#include "data/data.h"
+#include "data/data_internal.h"
+#include "kernels/tensor.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event_queue.h"
+#include "run/event_queue.h"
 
 static void expect_pop(EventQueue *q, const char *want) {
     char *got = evq_pop(q, 0);

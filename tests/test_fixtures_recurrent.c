@@ -15,9 +15,9 @@
 
 #include "check.h"
 #include "config.h"
-#include "model.h"
-#include "optim.h"
-#include "safetensors.h"
+#include "models/model.h"
+#include "nn/optim.h"
+#include "run/safetensors.h"
 
 typedef struct Case {
     const char *file;

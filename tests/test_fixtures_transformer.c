@@ -16,9 +16,9 @@
 
 #include "check.h"
 #include "config.h"
-#include "model.h"
-#include "optim.h"
-#include "safetensors.h"
+#include "models/model.h"
+#include "nn/optim.h"
+#include "run/safetensors.h"
 
 static const char *const cases[] = {"transformer", "transformer_pre", "transformer_lab"};
 

@@ -22,7 +22,7 @@
 #include "nn/linear.h"
 #include "nn/pooling.h"
 #include "nn/recurrent.h"
-#include "tensor.h"
+#include "kernels/tensor.h"
 
 #define H_STEP 1e-2
 #define GRAD_TOL 1e-2

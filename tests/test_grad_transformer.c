@@ -23,7 +23,7 @@
 
 #include "check.h"
 #include "config.h"
-#include "model.h"
+#include "models/model.h"
 #include "nn/attention.h"
 #include "nn/feedforward.h"
 #include "nn/layernorm.h"

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chart.h"
+#include "widgets/chart.h"
 #include "config.h"
-#include "model.h"
-#include "units.h"
+#include "models/model.h"
+#include "common/units.h"
 
 static void test_si_and_durations(void **state) {
     (void)state;

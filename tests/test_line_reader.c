@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "line_reader.h"
+#include "cli/line_reader.h"
 
 static void put(int fd, const char *bytes, size_t n) { assert_int_equal(write(fd, bytes, n), (ssize_t)n); }
 

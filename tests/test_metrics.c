@@ -7,7 +7,7 @@
 #include <math.h>
 
 #include "config.h"
-#include "metrics.h"
+#include "run/metrics.h"
 
 #define NEAR(a, b) assert_true(fabs((a) - (b)) < 1e-9)
 

@@ -16,9 +16,9 @@
 
 #include "check.h"
 #include "config.h"
-#include "model.h"
-#include "optim.h"
-#include "tensor.h"
+#include "models/model.h"
+#include "nn/optim.h"
+#include "kernels/tensor.h"
 
 static const int archs[3] = {ARCH_RNN, ARCH_LSTM, ARCH_GRU};
 static const char *arch_names[3] = {"rnn", "lstm", "gru"};

@@ -16,8 +16,8 @@
 
 #include "check.h"
 #include "config.h"
-#include "model.h"
-#include "optim.h"
+#include "models/model.h"
+#include "nn/optim.h"
 
 static Config tiny_config(int arch) {
     Config c;

@@ -13,9 +13,9 @@
 
 #include "check.h"
 #include "config.h"
-#include "optim.h"
-#include "params.h"
-#include "tensor.h"
+#include "nn/optim.h"
+#include "nn/params.h"
+#include "kernels/tensor.h"
 
 /* "w" [3] takes weight decay, "b" [2] is no_decay (its view starts 16-aligned,
  * so the block has a gap the optimizer must leave alone). */

@@ -16,8 +16,8 @@
 
 #include "check.h"
 #include "config.h"
-#include "predict.h"
-#include "train.h"
+#include "run/predict.h"
+#include "run/train.h"
 
 static void ignore_line(void *ctx, const char *line) { (void)ctx, (void)line; }
 

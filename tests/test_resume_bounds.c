@@ -15,12 +15,12 @@
 #include <string.h>
 
 #include "check.h"
-#include "checkpoint.h"
+#include "run/checkpoint.h"
 #include "config.h"
-#include "data.h"
-#include "model.h"
-#include "run.h"
-#include "train.h"
+#include "data/data.h"
+#include "models/model.h"
+#include "run/run.h"
+#include "run/train.h"
 
 static void load_config(Config *c) {
     const char *root = getenv("SENTUI_TEST_ROOT");

@@ -14,7 +14,7 @@
 
 #include "check.h"
 #include "config.h"
-#include "run.h"
+#include "run/run.h"
 
 static void put(const char *path, const char *text) {
     FILE *f = fopen(path, "w");

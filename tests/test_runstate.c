@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "runstate.h"
+#include "run/runstate.h"
 
 static int apply(RunState *s, const char *line) { return runstate_apply_line(s, line, strlen(line)); }
 

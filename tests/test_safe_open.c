@@ -18,8 +18,8 @@
 
 #include "check.h"
 #include "config.h"
-#include "run.h"
-#include "safe_open.h"
+#include "run/run.h"
+#include "common/safe_open.h"
 
 static char *tmp;
 

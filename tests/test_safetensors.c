@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "safetensors.h"
+#include "run/safetensors.h"
 
 static char dir[512];
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "tensor.h"
+#include "kernels/tensor.h"
 
 typedef struct { int *hits; int n; } HitCtx;
 

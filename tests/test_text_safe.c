@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "cli_out.h"
-#include "text_safe.h"
+#include "cli/cli_out.h"
+#include "cli/text_safe.h"
 
 static void expect_safe(const char *in, int flags, const char *want) {
     char out[256];

@@ -22,13 +22,13 @@
 
 #include "check.h"
 #include "config.h"
-#include "model.h"
+#include "models/model.h"
 #include "nn/attention.h"
-#include "nn/linear_rows.h"
-#include "nn/mask_hash.h"
-#include "nn/panel_pack.h"
-#include "nn/vexp8.h"
-#include "tensor.h"
+#include "kernels/linear_rows.h"
+#include "kernels/mask_hash.h"
+#include "kernels/panel_pack.h"
+#include "kernels/vexp8.h"
+#include "kernels/tensor.h"
 
 /* ---- vector exp ---------------------------------------------------------------- */
 

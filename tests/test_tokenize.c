@@ -1,4 +1,4 @@
-/* The tokenizer's rules (engine/tokenize.c), one tricky case at a time. The
+/* The tokenizer's rules (engine/data/tokenize.c), one tricky case at a time. The
  * expected outputs are what the lab's pipeline (lower-case, NLTK word_tokenize,
  * strip string.punctuation, keep isalpha tokens) gives for the same text. */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "data.h"
+#include "data/data.h"
 
 typedef struct {
     char out[4096];

@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "checkpoint.h"
-#include "data.h"
-#include "model.h"
+#include "run/checkpoint.h"
+#include "data/data.h"
+#include "models/model.h"
 #include "config.h"
-#include "run.h"
-#include "train.h"
+#include "run/run.h"
+#include "run/train.h"
 
 /* configs/synthetic/<arch>.yaml, shrunk, writing under test_tmp/<sub>. */
 static void load_config(Config *c, const char *arch, const char *sub) {

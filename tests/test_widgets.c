@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chart.h"
-#include "grid.h"
-#include "heatmap.h"
-#include "matrix.h"
-#include "progress.h"
-#include "table.h"
+#include "widgets/chart.h"
+#include "widgets/grid.h"
+#include "widgets/heatmap.h"
+#include "widgets/matrix.h"
+#include "widgets/progress.h"
+#include "widgets/table.h"
 
 static int row_has(const Grid *g, int y, const char *needle) {
     char buf[4096];

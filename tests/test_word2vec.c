@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "data.h"
-#include "pretrain.h"
-#include "tensor.h"
-#include "word2vec.h"
+#include "data/data.h"
+#include "models/pretrain.h"
+#include "kernels/tensor.h"
+#include "models/word2vec.h"
 
 enum { GROUP = 10, VOCAB = 2 + 2 * GROUP, DOCS = 300, LEN = 40, DIM = 16 };
 

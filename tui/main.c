@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
-#include "text_safe.h"
+#include "cli/commands.h"
+#include "cli/text_safe.h"
 
 /* Commands not linked into this build answer with a clear message. */
 #define WEAK_CMD(name, args, help)                                                  \

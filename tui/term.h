@@ -5,7 +5,7 @@
 #ifndef SENTUI_TERM_H
 #define SENTUI_TERM_H
 
-#include "grid.h"
+#include "widgets/grid.h"
 
 /* Keys: Unicode code points for text, these above them for the rest. */
 enum {

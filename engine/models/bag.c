@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "models/model.h"
 #include "nn/dropout.h"
 #include "nn/linear.h"
 

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data.h"
-#include "model.h"
+#include "data/data.h"
+#include "models/model.h"
 #include "nn/dropout.h"
 #include "nn/embedding.h"
 #include "nn/linear.h"

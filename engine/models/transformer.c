@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "models/model.h"
 #include "nn/activations.h"
 #include "nn/attention.h"
 #include "nn/dropout.h"
@@ -24,8 +24,8 @@
 #include "nn/feedforward.h"
 #include "nn/layernorm.h"
 #include "nn/linear.h"
-#include "nn/linear_rows.h"
-#include "nn/mask_hash.h"
+#include "kernels/linear_rows.h"
+#include "kernels/mask_hash.h"
 #include "nn/pooling.h"
 #include "nn/position.h"
 

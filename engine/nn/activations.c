@@ -1,6 +1,6 @@
-#include "activations.h"
+#include "nn/activations.h"
 
-#include "vecmath.h"
+#include "kernels/vecmath.h"
 
 #include <math.h>
 #include <stdint.h>

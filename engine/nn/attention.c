@@ -1,14 +1,14 @@
-#include "attention.h"
+#include "nn/attention.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "gemm_small.h"
-#include "linear_rows.h"
-#include "mask_hash.h"
-#include "panel_pack.h"
-#include "tensor.h"
-#include "vexp8.h"
+#include "kernels/gemm_small.h"
+#include "kernels/linear_rows.h"
+#include "kernels/mask_hash.h"
+#include "kernels/panel_pack.h"
+#include "kernels/tensor.h"
+#include "kernels/vexp8.h"
 
 int seqpack_build(SeqPack *s, int nseq, const int32_t *len, int32_t *off, size_t *poff, int H) {
     int rows = 0;

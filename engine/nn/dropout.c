@@ -1,4 +1,4 @@
-#include "dropout.h"
+#include "nn/dropout.h"
 
 void dropout_mask(Rng *rng, float p, float *mask, size_t n) {
     if (p <= 0.0f) {

@@ -5,7 +5,7 @@
 #define SENTUI_NN_DROPOUT_H
 
 #include <stddef.h>
-#include "tensor.h"
+#include "kernels/tensor.h"
 
 /* Draws mask[0..n) from rng: 0 with probability p, else 1/(1-p). p <= 0 fills 1. */
 void dropout_mask(Rng *rng, float p, float *mask, size_t n);

@@ -1,8 +1,8 @@
-#include "embedding.h"
+#include "nn/embedding.h"
 
 #include <string.h>
 
-#include "tensor.h"
+#include "kernels/tensor.h"
 
 void embedding_forward(const float *W, int E, const int32_t *tokens, int N, float *out) {
     for (int n = 0; n < N; n++) memcpy(out + (size_t)n * E, W + (size_t)tokens[n] * E, (size_t)E * sizeof(float));

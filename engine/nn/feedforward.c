@@ -1,13 +1,13 @@
-#include "feedforward.h"
+#include "nn/feedforward.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "activations.h"
+#include "nn/activations.h"
 #include "config.h"
-#include "linear_rows.h"
-#include "tensor.h"
+#include "kernels/linear_rows.h"
+#include "kernels/tensor.h"
 
 /* The row loops use 8-float vectors (GCC/Clang vector extensions): at -O2
  * plain loops over a runtime length stay scalar. */

@@ -1,10 +1,10 @@
-#include "layernorm.h"
+#include "nn/layernorm.h"
 
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "tensor.h"
+#include "kernels/tensor.h"
 
 /* Rows are processed 8 floats at a time with GCC/Clang vector extensions
  * (AVX when enabled, SSE pairs otherwise): at -O2 the compiler leaves plain

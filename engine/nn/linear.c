@@ -1,8 +1,8 @@
-#include "linear.h"
+#include "nn/linear.h"
 
 #include <string.h>
 
-#include "tensor.h"
+#include "kernels/tensor.h"
 
 void linear_forward(const float *x, int N, int in, const float *W, const float *b, int out, float *y) {
     if (b) {

@@ -1,4 +1,4 @@
-#include "pooling.h"
+#include "nn/pooling.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,9 +1,9 @@
-#include "position.h"
+#include "nn/position.h"
 
 #include <math.h>
 #include <stddef.h>
 
-#include "tensor.h"
+#include "kernels/tensor.h"
 
 void position_sinusoidal(float *P, int T, int E) {
     for (int t = 0; t < T; t++)

@@ -1,11 +1,11 @@
-#include "recurrent.h"
+#include "nn/recurrent.h"
 
 #include <string.h>
 
-#include "activations.h"
-#include "dropout.h"
-#include "gemm_small.h"
-#include "vecmath.h"
+#include "nn/activations.h"
+#include "nn/dropout.h"
+#include "kernels/gemm_small.h"
+#include "kernels/vecmath.h"
 
 
 int cell_gates(int cell) { return cell == CELL_LSTM ? 4 : cell == CELL_GRU ? 3 : 1; }

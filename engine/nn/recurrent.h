@@ -29,7 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "tensor.h"
+#include "kernels/tensor.h"
 
 typedef enum { CELL_RNN, CELL_LSTM, CELL_GRU } CellKind;
 

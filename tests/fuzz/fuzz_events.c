@@ -1,19 +1,19 @@
 /* events.jsonl: the run-state decoder behind the dashboard, `watch` and
  * `replay` (whole file, torn last line included), the progress printer of
- * `sentui train` (tui/train_cli.c, fed line by line as the trainer's queue
+ * `sentui train` (tui/cli/train_cli.c, fed line by line as the trainer's queue
  * feeds it), and the torn-tail repair that `resume` runs before appending. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "run.h"
-#include "runstate.h"
+#include "run/run.h"
+#include "run/runstate.h"
 #include "fuzz_file.h"
 
 /* The line handler is private to train_cli.c; include it whole, renaming its
  * one public function so it cannot clash with the library's copy. */
 #define train_cli_follow fuzz_train_cli_follow
-#include "tui/train_cli.c"
+#include "tui/cli/train_cli.c"
 #undef train_cli_follow
 
 static void follow_lines(const char *text) {

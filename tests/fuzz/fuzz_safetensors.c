@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
-#include "safetensors.h"
+#include "run/checkpoint.h"
+#include "run/safetensors.h"
 #include "fuzz_file.h"
 
 static Model *seed_model(void) {

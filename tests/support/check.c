@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "tensor.h"
+#include "kernels/tensor.h"
 
 void assert_allclose_(const float *a, const float *b, size_t n, double rtol, double atol, const char *what,
                       const char *file, int line) {

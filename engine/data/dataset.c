@@ -1,0 +1,278 @@
+/* dataset_load: from the config to encoded train/val/test splits. Reads IMDb or
+ * generates the synthetic task, tokenizes every review once (in parallel),
+ * carves a stratified validation split out of train, optionally subsamples
+ * train, builds the vocabulary from the remaining training reviews only, and
+ * encodes all three splits. The result is cached (data_cache.c). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "data/data_internal.h"
+#include "kernels/tensor.h"
+
+#define DEFAULT_IMDB_PATH "data/aclImdb_v1.tar.gz"
+#define TEST_ORDER_SEED 0x7e57u /* test order is the same for every run */
+
+const char *dataset_imdb_path(const Config *c, char *buf, size_t n) {
+    const char *p = c->data_path && *c->data_path ? c->data_path : NULL;
+    if (!p) {
+        const char *env = getenv("IMDB_TARBALL");
+        p = env && *env ? env : DEFAULT_IMDB_PATH;
+    }
+    snprintf(buf, n, "%s", p);
+    return buf;
+}
+
+void split_free(Split *s) {
+    free(s->tokens);
+    free(s->lengths);
+    free(s->full_lengths);
+    free(s->labels);
+    free(s->ratings);
+    memset(s, 0, sizeof *s);
+}
+
+void dataset_free(Dataset *d) {
+    vocab_free(&d->vocab);
+    split_free(&d->train);
+    split_free(&d->val);
+    split_free(&d->test);
+    split_free(&d->unsup);
+}
+
+/* Only word2vec reads the unlabelled reviews: other runs skip their 50k texts. */
+int dataset_wants_unsup(const Config *c) { return c->model_pretrain != PRETRAIN_NONE; }
+
+static int split_alloc(Split *s, int n, int T) {
+    memset(s, 0, sizeof *s);
+    s->n = n;
+    s->T = T;
+    size_t m = (size_t)(n > 0 ? n : 1);
+    s->tokens = malloc(sizeof *s->tokens * m * (size_t)T);
+    s->lengths = malloc(sizeof(int32_t) * m);
+    s->full_lengths = malloc(sizeof(int32_t) * m);
+    s->labels = malloc(sizeof(int32_t) * m);
+    s->ratings = malloc(sizeof(int32_t) * m);
+    return s->tokens && s->lengths && s->full_lengths && s->labels && s->ratings ? 0 : -1;
+}
+
+typedef struct {
+    const RawCorpus *rc;
+    const TokCorpus *tc;
+    const int32_t *map, *idx;
+    Split *s;
+    int truncate;
+    int32_t *unk; /* per row: tokens of the whole review that map to <UNK> */
+} FillJob;
+
+static void fill_rows(void *ctx, int begin, int end) {
+    FillJob *j = ctx;
+    Split *s = j->s;
+    for (int i = begin; i < end; i++) {
+        int d = j->idx[i], n = j->tc->len[d], u = 0;
+        const int32_t *ids = j->tc->ids[d];
+        s->full_lengths[i] = n;
+        s->lengths[i] = encode_ids(ids, n, j->map, s->T, j->truncate, s->tokens + (size_t)i * s->T);
+        s->labels[i] = j->rc->docs[d].label;
+        s->ratings[i] = j->rc->docs[d].rating;
+        for (int k = 0; k < n; k++) u += j->map[ids[k]] == TOK_UNK;
+        j->unk[i] = u;
+    }
+}
+
+/* Encodes the reviews idx[0..n); *tokens and *unk count them before truncation. */
+static int fill_split(Split *s, const RawCorpus *rc, const TokCorpus *tc, const int32_t *map, const int32_t *idx, int n,
+                      int T, int truncate, long *tokens, long *unk) {
+    int32_t *row_unk = malloc(sizeof *row_unk * (size_t)(n + 1));
+    if (!row_unk || split_alloc(s, n, T)) {
+        free(row_unk);
+        return -1;
+    }
+    FillJob job = {rc, tc, map, idx, s, truncate, row_unk};
+    parallel_for(n, fill_rows, &job);
+    *tokens = *unk = 0;
+    for (int i = 0; i < n; i++) *tokens += s->full_lengths[i], *unk += row_unk[i];
+    free(row_unk);
+    return 0;
+}
+
+/* Vocabulary and encoded splits from the sorted, tokenized reviews. */
+static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tc, Dataset *d, char *err, size_t errlen) {
+    int n = rc->n, rcode = -1;
+    int32_t *labels = malloc(sizeof(int32_t) * (size_t)(n + 1));
+    int32_t *all = malloc(sizeof(int32_t) * (size_t)(n + 1));
+    int32_t *kept = malloc(sizeof(int32_t) * (size_t)(n + 1));
+    int32_t *held = malloc(sizeof(int32_t) * (size_t)(n + 1));
+    int64_t *counts = calloc((size_t)tc->words.n + 1, sizeof *counts);
+    int32_t *map = malloc(sizeof(int32_t) * (size_t)(tc->words.n + 1));
+    if (!labels || !all || !kept || !held || !counts || !map) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    int n_train = 0, n_test = 0, n_unsup = 0;
+    for (int i = 0; i < n; i++) {
+        labels[i] = rc->docs[i].label;
+        if (rc->docs[i].split == RAW_TRAIN) all[n_train++] = i;
+    }
+    int n_held, n_kept;
+    split_holdout(labels, all, n_train, c->data_val_fraction, (uint64_t)c->train_seed, held, &n_held, kept, &n_kept);
+    n_kept = split_limit(labels, kept, n_kept, c->data_limit_train);
+    for (int i = 0; i < n; i++)
+        if (rc->docs[i].split == RAW_TEST) all[n_test++] = i;
+    split_shuffle(all, n_test, TEST_ORDER_SEED);
+
+    /* the vocabulary sees the training reviews only */
+    for (int i = 0; i < n_kept; i++) {
+        int doc = kept[i];
+        for (int k = 0; k < tc->len[doc]; k++) counts[tc->ids[doc][k]]++;
+    }
+    long distinct = 0;
+    for (int w = 0; w < tc->words.n; w++) distinct += counts[w] > 0;
+    if (vocab_build(&d->vocab, &tc->words, counts, c->data_vocab_size, c->data_min_freq)) {
+        snprintf(err, errlen, "out of memory building the vocabulary");
+        goto done;
+    }
+    for (int w = 0; w < tc->words.n; w++)
+        map[w] = vocab_lookup(&d->vocab, word_table_word(&tc->words, w), tc->words.len[w]);
+
+    int T = c->data_max_len;
+    DatasetStats *st = &d->stats;
+    long val_tokens, val_unk;
+    if (fill_split(&d->train, rc, tc, map, kept, n_kept, T, c->data_truncate, &st->train_tokens, &st->train_unk) ||
+        fill_split(&d->val, rc, tc, map, held, n_held, T, c->data_truncate, &val_tokens, &val_unk) ||
+        fill_split(&d->test, rc, tc, map, all, n_test, T, c->data_truncate, &st->test_tokens, &st->test_unk)) {
+        snprintf(err, errlen, "out of memory encoding the splits");
+        goto done;
+    }
+    for (int i = 0; i < n; i++)
+        if (rc->docs[i].split == RAW_UNSUP) all[n_unsup++] = i;
+    long unsup_tokens, unsup_unk;
+    if (n_unsup && fill_split(&d->unsup, rc, tc, map, all, n_unsup, T, c->data_truncate, &unsup_tokens, &unsup_unk)) {
+        snprintf(err, errlen, "out of memory encoding the unlabelled reviews");
+        goto done;
+    }
+    st->n_unsup = rc->n_unsup;
+    st->distinct_train_words = distinct;
+    rcode = 0;
+done:
+    free(labels);
+    free(all);
+    free(kept);
+    free(held);
+    free(counts);
+    free(map);
+    return rcode;
+}
+
+typedef struct {
+    RawCorpus *rc;
+    const char *path;
+    char err[512];
+    int status;
+} Reader;
+
+static void *reader_main(void *arg) {
+    Reader *r = arg;
+    r->status = imdb_read(r->path, r->rc, r->err, sizeof r->err);
+    raw_corpus_finish(r->rc);
+    return NULL;
+}
+
+/* IMDb is read on its own thread (gzip keeps one core busy) while this one
+ * tokenizes what has arrived; the synthetic task is generated, then tokenized. */
+static int read_and_tokenize(const Config *c, const char *imdb, RawCorpus *rc, TokCorpus *tc, char *err,
+                             size_t errlen) {
+    memset(rc, 0, sizeof *rc);
+    rc->keep_unsup = dataset_wants_unsup(c);
+    if (!imdb) {
+        if (synthetic_generate(c, rc) || corpus_tokenize(rc, tc))
+            return snprintf(err, errlen, "out of memory generating the synthetic dataset"), -1;
+        return 0;
+    }
+    CorpusStream stream;
+    pthread_mutex_init(&stream.mu, NULL);
+    pthread_cond_init(&stream.grew, NULL);
+    stream.finished = 0;
+    rc->stream = &stream;
+    Reader r = {rc, imdb, "", 0};
+    pthread_t tid;
+    int threaded = pthread_create(&tid, NULL, reader_main, &r) == 0;
+    if (!threaded) reader_main(&r);
+    int tok = corpus_tokenize(rc, tc);
+    if (threaded) pthread_join(tid, NULL);
+    rc->stream = NULL;
+    pthread_cond_destroy(&stream.grew);
+    pthread_mutex_destroy(&stream.mu);
+    if (r.status) return snprintf(err, errlen, "%s", r.err), -1;
+    if (tok) return snprintf(err, errlen, "out of memory while tokenizing %d reviews", rc->n), -1;
+    return 0;
+}
+
+static int check_settings(const Config *c, char *err, size_t errlen) {
+    if (c->data_max_len < 1) return snprintf(err, errlen, "data.max_len must be at least 1"), -1;
+    if (c->data_vocab_size < 3) return snprintf(err, errlen, "data.vocab_size must be at least 3"), -1;
+    if (!(c->data_val_fraction > 0 && c->data_val_fraction < 1))
+        return snprintf(err, errlen, "data.val_fraction must be between 0 and 1"), -1;
+    if (c->data_limit_train < 0) return snprintf(err, errlen, "data.limit_train must not be negative"), -1;
+    return 0;
+}
+
+int dataset_load(const Config *c, Dataset *d, char *err, size_t errlen) {
+    double t0 = now_seconds();
+    memset(d, 0, sizeof *d);
+    if (check_settings(c, err, errlen)) return -1;
+    int synthetic = c->data_dataset == DATASET_SYNTHETIC;
+    char source[512];
+    if (synthetic) {
+        snprintf(source, sizeof source, "synthetic (seed %d, %d reviews per split)", c->train_seed,
+                 c->data_synthetic_size);
+    } else {
+        struct stat st;
+        dataset_imdb_path(c, source, sizeof source);
+        if (stat(source, &st) != 0) {
+            snprintf(err, errlen,
+                     "IMDb data not found at %s (%s): run `make data`, or point IMDB_TARBALL (or data.path) at "
+                     "aclImdb_v1.tar.gz or the aclImdb folder, or use data.dataset=synthetic",
+                     source, strerror(errno));
+            return -1;
+        }
+    }
+    uint64_t key = 0;
+    char cache_path[64] = "", damaged[sizeof d->stats.cache_damaged] = ""; /* ".cache/data-<16 hex>.bin" */
+    if (c->data_cache) {
+        key = data_cache_key(c, synthetic ? NULL : source);
+        data_cache_path(key, cache_path, sizeof cache_path);
+        char why[400];
+        int got = data_cache_load(cache_path, key, d, why, sizeof why);
+        if (got == 0) {
+            snprintf(d->stats.source, sizeof d->stats.source, "%s", source);
+            d->stats.load_seconds = now_seconds() - t0;
+            return 0;
+        }
+        if (got < 0) snprintf(damaged, sizeof damaged, "%s: %s; rebuilt", cache_path, why);
+    }
+    RawCorpus rc;
+    TokCorpus tc;
+    memset(&tc, 0, sizeof tc);
+    int rcode = read_and_tokenize(c, synthetic ? NULL : source, &rc, &tc, err, errlen);
+    if (rcode == 0 && corpus_sort(&rc, &tc)) {
+        snprintf(err, errlen, "out of memory sorting the reviews");
+        rcode = -1;
+    }
+    if (rcode == 0) rcode = build(c, &rc, &tc, d, err, errlen);
+    tok_corpus_free(&tc);
+    raw_corpus_free(&rc);
+    if (rcode) {
+        dataset_free(d);
+        return -1;
+    }
+    snprintf(d->stats.source, sizeof d->stats.source, "%s", source);
+    snprintf(d->stats.cache_damaged, sizeof d->stats.cache_damaged, "%s", damaged);
+    /* a cache that cannot be written only costs time, but the user is told why */
+    if (c->data_cache) data_cache_save(cache_path, key, d, d->stats.cache_unsaved, sizeof d->stats.cache_unsaved);
+    d->stats.load_seconds = now_seconds() - t0;
+    return 0;
+}

@@ -1,0 +1,239 @@
+#include "run/predict.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run/checkpoint.h"
+
+int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t errlen) {
+    memset(r, 0, sizeof *r);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/config.yaml", dir);
+    ConfigErrors ce = {0};
+    config_defaults(&r->cfg);
+    if (config_load_file(&r->cfg, path, &ce) != 0 || config_validate(&r->cfg, &ce) != 0) {
+        if (ce.n)
+            snprintf(err, errlen, "%s:%d: %s", ce.items[0].file, ce.items[0].line, ce.items[0].msg);
+        else
+            snprintf(err, errlen, "%s: cannot read the run's config", path);
+        config_errors_free(&ce);
+        config_free(&r->cfg);
+        return -1;
+    }
+    config_errors_free(&ce);
+    snprintf(path, sizeof path, "%s/vocab.txt", dir);
+    char verr[512] = "";
+    if (vocab_load(&r->vocab, path, verr, sizeof verr) != 0) {
+        snprintf(err, errlen, "%s", verr[0] ? verr : path);
+        run_model_close(r);
+        return -1;
+    }
+    if (max_B < 1) max_B = r->cfg.eval_batch_size;
+    if (max_B < 1) max_B = 1;
+    int T = r->cfg.data_max_len;
+    r->max_B = max_B;
+    r->model = model_create(&r->cfg, r->vocab.n, max_B, T, err, errlen);
+    if (!r->model) {
+        run_model_close(r);
+        return -1;
+    }
+    snprintf(r->checkpoint, sizeof r->checkpoint, "%s/checkpoint.safetensors", dir);
+    if (access(r->checkpoint, F_OK) != 0) snprintf(r->checkpoint, sizeof r->checkpoint, "%s/last.safetensors", dir);
+    if (access(r->checkpoint, F_OK) != 0) {
+        snprintf(err, errlen, "%s has no checkpoint.safetensors or last.safetensors yet", dir);
+        run_model_close(r);
+        return -1;
+    }
+    if (checkpoint_load(r->checkpoint, r->model, &r->meta, NULL, NULL, err, errlen) != 0) {
+        run_model_close(r);
+        return -1;
+    }
+    r->tok = malloc((size_t)max_B * T * sizeof *r->tok);
+    r->len = malloc((size_t)max_B * sizeof *r->len);
+    r->lab = malloc((size_t)max_B * sizeof *r->lab);
+    r->pred = malloc((size_t)max_B * sizeof *r->pred);
+    if (!r->tok || !r->len || !r->lab || !r->pred) {
+        snprintf(err, errlen, "out of memory");
+        run_model_close(r);
+        return -1;
+    }
+    return 0;
+}
+
+void run_model_close(RunModel *r) {
+    model_free(r->model);
+    vocab_free(&r->vocab);
+    config_free(&r->cfg);
+    free(r->tok);
+    free(r->len);
+    free(r->lab);
+    free(r->pred);
+    memset(r, 0, sizeof *r);
+}
+
+static void saw_word(void *ctx, const char *word, size_t len) {
+    (void)word, (void)len;
+    *(int *)ctx = 1;
+}
+
+/* Encodes one text into p->tokens; a text without a single word is marked
+ * empty rather than read as one <UNK>. */
+static int encode_one(RunModel *r, const char *text, size_t n, Prediction *p) {
+    memset(p, 0, sizeof *p);
+    int T = r->cfg.data_max_len;
+    p->tokens = malloc((size_t)T * sizeof *p->tokens);
+    if (!p->tokens) return -1;
+    p->len = encode_text(&r->vocab, text, n, T, r->cfg.data_truncate, p->tokens);
+    if (p->len == 1 && p->tokens[0] == TOK_UNK) {
+        int any = 0;
+        tokenize(text, n, saw_word, &any);
+        if (!any) p->empty = 1, p->len = 0, p->label = -1;
+    }
+    /* Keep only what was read: a block of short texts stays small. */
+    int32_t *fit = realloc(p->tokens, (size_t)(p->len ? p->len : 1) * sizeof *fit);
+    if (fit) p->tokens = fit;
+    return 0;
+}
+
+static int by_tokens(const void *a, const void *b, void *ctx) {
+    const Prediction *p = ctx;
+    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
+    if (p[i].len != p[j].len) return p[i].len < p[j].len ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
+/* Tokens per batch beyond which long texts go in smaller batches: the
+ * activations touched stay small, and a batch of long texts still fills the
+ * GEMMs. */
+#define BATCH_TOKENS 32768
+
+/* order[0..n) indexes non-empty predictions, shortest first. */
+static void forward_in_batches(RunModel *r, Prediction *out, const int32_t *order, int n) {
+    int lab = r->cfg.model_lab_compat;
+    for (int at = 0, B; at < n; at += B) {
+        B = 1;
+        while (at + B < n && B < r->max_B &&
+               (size_t)(B + 1) * (size_t)(lab ? r->cfg.data_max_len : out[order[at + B]].len) <= BATCH_TOKENS)
+            B++;
+        /* The lab's setup reads the state after the padding: feed the full width. */
+        int T = lab ? r->cfg.data_max_len : out[order[at + B - 1]].len;
+        memset(r->tok, 0, (size_t)B * T * sizeof *r->tok);
+        for (int i = 0; i < B; i++) {
+            const Prediction *p = &out[order[at + i]];
+            memcpy(r->tok + (size_t)i * T, p->tokens, (size_t)p->len * sizeof *r->tok);
+            r->len[i] = p->len;
+        }
+        Batch b = {r->tok, r->len, NULL, B, T};
+        model_forward(r->model, &b, 0);
+        for (int i = 0; i < B; i++) {
+            const float *pr = r->model->probs + (size_t)i * NUM_CLASSES;
+            Prediction *p = &out[order[at + i]];
+            p->prob = pr[1];
+            p->label = pr[1] > pr[0];
+        }
+    }
+}
+
+static void explain_one(RunModel *r, Prediction *p) {
+    Explanation ex;
+    if (model_explain(r->model, p->tokens, p->len, &ex) == 0 && ex.token_weight) {
+        p->weight = ex.token_weight;
+        ex.token_weight = NULL;
+        snprintf(p->method, sizeof p->method, "%s", ex.method);
+    }
+    explanation_free(&ex);
+}
+
+int run_model_predict_batch(RunModel *r, const char *const *text, const size_t *len, int n, Prediction *out,
+                            int explain, char *err, size_t errlen) {
+    int32_t *order = malloc(((size_t)n + 1) * sizeof *order);
+    int m = 0, failed = !order;
+    for (int i = 0; i < n; i++) {
+        if (failed || encode_one(r, text[i], len[i], &out[i]) != 0) {
+            memset(&out[i], 0, sizeof out[i]);
+            failed = 1;
+        } else if (!out[i].empty) {
+            order[m++] = i;
+        }
+    }
+    if (failed) {
+        for (int i = 0; i < n; i++) prediction_free(&out[i]);
+        free(order);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    qsort_r(order, (size_t)m, sizeof *order, by_tokens, out);
+    forward_in_batches(r, out, order, m);
+    for (int i = 0; explain && i < m; i++) explain_one(r, &out[order[i]]);
+    free(order);
+    return 0;
+}
+
+int run_model_predict(RunModel *r, const char *text, Prediction *p, char *err, size_t errlen) {
+    size_t n = strlen(text);
+    return run_model_predict_batch(r, &text, &n, 1, p, 1, err, errlen);
+}
+
+void prediction_free(Prediction *p) {
+    free(p->tokens);
+    free(p->weight);
+    memset(p, 0, sizeof *p);
+}
+
+int run_model_dataset(RunModel *r, Dataset *d, char *err, size_t errlen) {
+    char derr[512] = "";
+    memset(d, 0, sizeof *d);
+    if (dataset_load(&r->cfg, d, derr, sizeof derr) != 0) {
+        snprintf(err, errlen, "cannot load the dataset: %s", derr[0] ? derr : "unknown error");
+        return -1;
+    }
+    int same = d->vocab.n == r->vocab.n;
+    for (int i = 0; same && i < r->vocab.n; i++) same = !strcmp(d->vocab.words[i], r->vocab.words[i]);
+    if (!same) {
+        snprintf(err, errlen, "the dataset now builds a different vocabulary than the run's vocab.txt "
+                              "(did the data change?)");
+        dataset_free(d);
+        return -1;
+    }
+    return 0;
+}
+
+static int by_length(const void *a, const void *b, void *ctx) {
+    const int32_t *len = ctx;
+    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
+    if (len[i] != len[j]) return len[i] < len[j] ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
+void run_model_evaluate(RunModel *r, const Split *s, Metrics *m) {
+    metrics_clear(m);
+    double loss = 0;
+    int bs = r->max_B;
+    /* Batches of similar lengths compute over less padding; metrics do not
+     * depend on the order. */
+    int32_t *order = malloc(((size_t)s->n + 1) * sizeof *order);
+    if (!order) return;
+    for (int i = 0; i < s->n; i++) order[i] = i;
+    qsort_r(order, (size_t)s->n, sizeof *order, by_length, s->lengths);
+    for (int at = 0; at < s->n; at += bs) {
+        int B = s->n - at < bs ? s->n - at : bs, T = 1;
+        for (int i = 0; i < B; i++)
+            if (s->lengths[order[at + i]] > T) T = s->lengths[order[at + i]];
+        if (T > s->T || r->cfg.model_lab_compat) T = s->T;
+        for (int i = 0; i < B; i++) {
+            int k = order[at + i];
+            memcpy(r->tok + (size_t)i * T, s->tokens + (size_t)k * s->T, (size_t)T * sizeof *r->tok);
+            r->len[i] = s->lengths[k] < T ? s->lengths[k] : T;
+            r->lab[i] = s->labels[k];
+        }
+        Batch b = {r->tok, r->len, r->lab, B, T};
+        loss += (double)model_forward(r->model, &b, 0) * B;
+        for (int i = 0; i < B; i++) r->pred[i] = r->model->probs[i * NUM_CLASSES + 1] > r->model->probs[i * NUM_CLASSES];
+        metrics_add(m, r->lab, r->pred, B);
+    }
+    free(order);
+    metrics_finish(m);
+    m->loss = s->n ? loss / s->n : 0;
+}

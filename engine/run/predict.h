@@ -1,0 +1,63 @@
+/* Using a finished (or stopped) run: its resolved config, vocabulary and best
+ * checkpoint, for `sentui predict` and `sentui eval` and whichever screen
+ * wants a label for a text. */
+#ifndef SENTUI_PREDICT_H
+#define SENTUI_PREDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "run/checkpoint.h"
+#include "config.h"
+#include "data/data.h"
+#include "run/metrics.h"
+#include "models/model.h"
+
+typedef struct RunModel {
+    Config cfg;
+    Vocab vocab;
+    Model *model;
+    char checkpoint[1100]; /* the file the weights came from */
+    CheckpointMeta meta;   /* its metadata (step, metric, ...) */
+    int32_t *tok, *len, *lab, *pred; /* batch buffers [max_B * max_len] */
+    int max_B;
+} RunModel;
+
+/* Reads dir/config.yaml, dir/vocab.txt and the weights of
+ * dir/checkpoint.safetensors (the best), or dir/last.safetensors when no best
+ * exists yet. max_B: largest batch the caller will evaluate (0: the run's
+ * eval.batch_size). */
+int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t errlen);
+void run_model_close(RunModel *r);
+
+typedef struct Prediction {
+    int empty;          /* the text held no word: no label, no probability */
+    int label;          /* 0 negative, 1 positive; -1 when empty */
+    float prob;         /* probability of the positive class */
+    int len;            /* tokens read (after truncation); 0 when empty */
+    int32_t *tokens;    /* [len] ids */
+    float *weight;      /* [len] per-token weight (model_explain), or NULL */
+    char method[96];
+} Prediction;
+
+/* One text (NUL-terminated) with its per-token weights, for the Try screen and
+ * single predictions. */
+int run_model_predict(RunModel *r, const char *text, Prediction *p, char *err, size_t errlen);
+
+/* n texts at once: text[i] holds len[i] bytes (NUL bytes break words like the
+ * other control bytes). Texts go through the model in batches of up to
+ * r->max_B sorted by length, each batch only as wide as its longest text, so
+ * short texts do not pay for data.max_len steps; out[i] answers text[i].
+ * With explain, every non-empty text also gets its per-token weights, at the
+ * price of one more forward and backward pass of its own. */
+int run_model_predict_batch(RunModel *r, const char *const *text, const size_t *len, int n, Prediction *out,
+                            int explain, char *err, size_t errlen);
+void prediction_free(Prediction *p);
+
+/* Loads the dataset the run's config describes and checks it still encodes
+ * with the run's vocabulary. */
+int run_model_dataset(RunModel *r, Dataset *d, char *err, size_t errlen);
+/* Metrics (and mean loss) of the model over a split. */
+void run_model_evaluate(RunModel *r, const Split *s, Metrics *m);
+
+#endif

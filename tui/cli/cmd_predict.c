@@ -1,0 +1,234 @@
+/* sentui predict RUN [TEXT...] [--dir RUNS_DIR] [--explain] [--json]: one
+ * line per text (stdin lines when no TEXT), in input order: label and the
+ * probability of that label; with --explain also the tokens that weighed most.
+ * Stdin is read in blocks that go through the model in length-sorted batches;
+ * a block is answered as soon as no more input is ready, so a person typing
+ * lines gets each answer at once. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli/cli_args.h"
+#include "cli/cli_runs.h"
+#include "cli/commands.h"
+#include "cli/line_reader.h"
+#include "run/predict.h"
+#include "run/run.h"
+
+#define TOP_TOKENS 5
+#define BLOCK_LINES 1024 /* lines sorted together: more means less padding */
+#define BATCH 256        /* texts per forward pass */
+#define EMPTY_TEXT "(empty input)"
+
+typedef struct Opts {
+    int json, explain;
+} Opts;
+
+/* A vocabulary comes from a run folder, which may come from anyone: its words
+ * reach the terminal without control characters (C0, DEL, C1 as UTF-8). */
+static void put_word(const char *w) {
+    for (const unsigned char *s = (const unsigned char *)w; *s; s++) {
+        if (*s == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0)
+            fputc('?', stdout), s++;
+        else
+            fputc(*s < 0x20 || *s == 0x7f ? '?' : *s, stdout);
+    }
+}
+
+static const char *word_of(const RunModel *r, int id) {
+    return id >= 0 && id < r->vocab.n ? r->vocab.words[id] : "?";
+}
+
+static void print_top_tokens(const RunModel *r, const Prediction *p) {
+    /* Highest weights first; each word once. */
+    char *used = calloc((size_t)p->len, 1);
+    if (!used) return;
+    fputc('\t', stdout);
+    for (int shown = 0; shown < TOP_TOKENS; shown++) {
+        int best = -1;
+        for (int i = 0; i < p->len; i++)
+            if (!used[i] && (best < 0 || p->weight[i] > p->weight[best])) best = i;
+        if (best < 0) break;
+        for (int i = 0; i < p->len; i++)
+            if (p->tokens[i] == p->tokens[best]) used[i] = 1;
+        if (shown) fputs(", ", stdout);
+        put_word(word_of(r, p->tokens[best]));
+        printf(" %.3f", (double)p->weight[best]);
+    }
+    free(used);
+}
+
+static void print_text(const RunModel *r, const Prediction *p) {
+    if (p->empty) {
+        puts(EMPTY_TEXT);
+        return;
+    }
+    double prob = p->label ? p->prob : 1.0 - p->prob;
+    printf("%s\t%.4f", p->label ? "positive" : "negative", prob);
+    if (p->weight) print_top_tokens(r, p);
+    fputc('\n', stdout);
+}
+
+static json_t *weights_json(const RunModel *r, const Prediction *p) {
+    json_t *a = json_array();
+    for (int i = 0; i < p->len; i++) {
+        json_t *w = json_string(word_of(r, p->tokens[i]));
+        json_array_append_new(a, json_pack("{s:o,s:f}", "token", w ? w : json_string("?"), "weight",
+                                           (double)p->weight[i]));
+    }
+    return a;
+}
+
+static void print_json(const RunModel *r, const Prediction *p) {
+    json_t *o = json_object();
+    if (p->empty) {
+        json_object_set_new(o, "label", json_null());
+        json_object_set_new(o, "probability", json_null());
+        json_object_set_new(o, "p_positive", json_null());
+    } else {
+        json_object_set_new(o, "label", json_string(p->label ? "positive" : "negative"));
+        json_object_set_new(o, "probability", json_real(p->label ? p->prob : 1.0 - p->prob));
+        json_object_set_new(o, "p_positive", json_real(p->prob));
+    }
+    json_object_set_new(o, "tokens", json_integer(p->len));
+    json_object_set_new(o, "empty", json_boolean(p->empty));
+    if (p->weight) {
+        json_object_set_new(o, "weights", weights_json(r, p));
+        json_object_set_new(o, "method", json_string(p->method));
+    }
+    json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7));
+    fputc('\n', stdout);
+    json_decref(o);
+}
+
+/* Flushes stdout; on a write error (disk full, closed pipe) says so. */
+static int output_ok(void) {
+    int e = fflush(stdout) != 0 ? errno : 0;
+    if (!e && ferror(stdout)) e = EIO;
+    if (!e) return 1;
+    fprintf(stderr, "sentui predict: cannot write the output: %s\n", strerror(e));
+    return 0;
+}
+
+/* Predicts and prints n texts; 0, or 1 on an error already reported. */
+static int answer(RunModel *r, const Opts *o, const char *const *text, const size_t *len, int n) {
+    Prediction *p = calloc((size_t)n + 1, sizeof *p);
+    char err[512];
+    if (!p || run_model_predict_batch(r, text, len, n, p, o->explain, err, sizeof err) != 0) {
+        fprintf(stderr, "sentui predict: %s\n", p ? err : "out of memory");
+        free(p);
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (o->json)
+            print_json(r, &p[i]);
+        else
+            print_text(r, &p[i]);
+        prediction_free(&p[i]);
+    }
+    free(p);
+    return output_ok() ? 0 : 1;
+}
+
+typedef struct Block {
+    char *text[BLOCK_LINES];
+    size_t len[BLOCK_LINES];
+    int n;
+} Block;
+
+static void block_clear(Block *b) {
+    for (int i = 0; i < b->n; i++) free(b->text[i]);
+    b->n = 0;
+}
+
+static int answer_block(RunModel *r, const Opts *o, Block *b) {
+    int rc = b->n ? answer(r, o, (const char *const *)b->text, b->len, b->n) : 0;
+    block_clear(b);
+    return rc;
+}
+
+static int predict_stdin(RunModel *r, const Opts *o) {
+    LineReader lr;
+    line_reader_init(&lr, STDIN_FILENO);
+    Block *b = calloc(1, sizeof *b);
+    int rc = b ? 0 : 1;
+    while (rc == 0) {
+        const char *line;
+        size_t len;
+        /* Block only when nothing waits for an answer. */
+        int got = line_reader_next(&lr, b->n == 0, &line, &len);
+        if (got == LINE_OK) {
+            char *copy = malloc(len + 1);
+            if (!copy) {
+                fprintf(stderr, "sentui predict: out of memory\n");
+                rc = 1;
+                break;
+            }
+            memcpy(copy, line, len);
+            copy[len] = 0;
+            b->text[b->n] = copy, b->len[b->n++] = len;
+            if (b->n == BLOCK_LINES) rc = answer_block(r, o, b);
+        } else if (got == LINE_NOT_READY) {
+            rc = answer_block(r, o, b);
+        } else {
+            if (got == LINE_ERROR) fprintf(stderr, "sentui predict: cannot read the input: %s\n", strerror(errno));
+            int last = answer_block(r, o, b);
+            rc = got == LINE_ERROR ? 1 : last;
+            break;
+        }
+    }
+    if (b) block_clear(b); /* what an error left unanswered */
+    free(b);
+    line_reader_free(&lr);
+    return rc;
+}
+
+static int predict_args(RunModel *r, const Opts *o, int argc, char **argv, int n) {
+    const char **text = calloc((size_t)n, sizeof *text);
+    size_t *len = calloc((size_t)n, sizeof *len);
+    int rc = 1;
+    if (text && len) {
+        for (int i = 0; i < n; i++) {
+            cli_positional(argc, argv, i + 1, &text[i]);
+            len[i] = strlen(text[i]);
+        }
+        rc = answer(r, o, text, len, n);
+    } else {
+        fprintf(stderr, "sentui predict: out of memory\n");
+    }
+    free(text);
+    free(len);
+    return rc;
+}
+
+int cmd_predict(int argc, char **argv) {
+    static const char *const known[] = {"--dir", "--explain", "--json", NULL};
+    const char *bad = cli_unknown_flag(argc, argv, known);
+    const char *arg = NULL;
+    if (bad || !cli_positional(argc, argv, 0, &arg)) {
+        if (bad) fprintf(stderr, "sentui predict: unknown option %s\n", bad);
+        fprintf(stderr, "usage: sentui predict RUN [TEXT...] [--dir RUNS_DIR] [--explain] [--json]"
+                        "   (reads lines from stdin without TEXT)\n");
+        return 2;
+    }
+    Opts o = {cli_has_flag(argc, argv, "--json"), cli_has_flag(argc, argv, "--explain")};
+    const char *runs_dir = cli_flag_value(argc, argv, "--dir");
+    char dir[RUN_PATH_MAX], err[2048];
+    if (cli_resolve_run(arg, runs_dir, dir, sizeof dir, err, sizeof err) != 0) {
+        fprintf(stderr, "sentui predict: %s\n", err);
+        return 2;
+    }
+    RunModel r;
+    if (run_model_open(&r, dir, BATCH, err, sizeof err) != 0) {
+        fprintf(stderr, "sentui predict: %s\n", err);
+        return 1;
+    }
+    int n = cli_positional_count(argc, argv) - 1;
+    int rc = n > 0 ? predict_args(&r, &o, argc, argv, n) : predict_stdin(&r, &o);
+    run_model_close(&r);
+    return rc;
+}

@@ -1,0 +1,263 @@
+#include "cli/train_cli.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "widgets/chart.h"
+#include "run/run.h"
+#include "kernels/tensor.h"
+#include "cli/text_safe.h"
+
+static volatile sig_atomic_t interrupts;
+
+static void on_interrupt(int sig) {
+    (void)sig;
+    interrupts++;
+    if (interrupts >= 2) {
+        static const char msg[] = "\nsentui: aborted\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)w;
+        _exit(130);
+    }
+}
+
+typedef struct Follow {
+    int tty;
+    int epochs, steps_per_epoch;
+    long total_steps, first_step;
+    long step;
+    double epoch, loss, tokens_per_s, elapsed;
+    double loss_sum;
+    int loss_n;
+    double session_start, last_draw;
+    int line_open;  /* a \r progress line is on screen */
+    int done, failed, stopped;
+    char reason[512];
+} Follow;
+
+static double num(json_t *o, const char *k) {
+    json_t *v = json_object_get(o, k);
+    return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/* Counts are clamped to [0, 2^40]: no value in a line can then be cast out of
+ * range or overflow the step arithmetic below. */
+static long count(json_t *o, const char *k) {
+    double v = num(o, k);
+    return v > 0 ? (v < 0x1p40 ? (long)v : 1L << 40) : 0;
+}
+
+static int icount(json_t *o, const char *k) {
+    long v = count(o, k);
+    return v > INT_MAX ? INT_MAX : (int)v;
+}
+
+static void human(char *buf, size_t n, double v) {
+    if (!isfinite(v) || v >= 1e9 || v < 0) format_si(v, buf, n); /* G and beyond, and corrupt values */
+    else if (v >= 1e6) snprintf(buf, n, "%.1fM", v / 1e6);
+    else if (v >= 1e4) snprintf(buf, n, "%.0fk", v / 1e3);
+    else if (v >= 1e3) snprintf(buf, n, "%.1fk", v / 1e3);
+    else snprintf(buf, n, "%.0f", v);
+}
+
+static void duration(char *buf, size_t n, double s) {
+    if (!isfinite(s) || s < 0) snprintf(buf, n, "?");
+    else if (s >= 3600.0 * 100000) format_duration(s, buf, n); /* (int)s would overflow */
+    else if (s < 60) snprintf(buf, n, "%.0fs", s);
+    else if (s < 3600) snprintf(buf, n, "%dm%02ds", (int)s / 60, (int)s % 60);
+    else snprintf(buf, n, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+}
+
+static void clear_line(Follow *f) {
+    if (f->line_open) {
+        fputs("\r\033[K", stdout);
+        f->line_open = 0;
+    }
+}
+
+static int epoch_number(const Follow *f) {
+    /* Step k of an epoch (1-based) belongs to it even at its last step. */
+    long e = f->steps_per_epoch ? (f->step - 1) / f->steps_per_epoch + 1 : 1;
+    if (e < 1) e = 1;
+    if (f->epochs && e > f->epochs) e = f->epochs;
+    return e > INT_MAX ? INT_MAX : (int)e;
+}
+
+static void progress_text(Follow *f, char *buf, size_t n, int with_eta) {
+    char tps[32], eta[64] = "", el[32];
+    human(tps, sizeof tps, f->tokens_per_s);
+    duration(el, sizeof el, f->elapsed);
+    double now = now_seconds();
+    long done = f->step - f->first_step;
+    if (with_eta && done > 0) {
+        double per_step = (now - f->session_start) / (double)done;
+        char d[32];
+        duration(d, sizeof d, per_step * (double)(f->total_steps - f->step));
+        snprintf(eta, sizeof eta, "  ETA %s", d);
+    }
+    double loss = f->loss_n ? f->loss_sum / f->loss_n : f->loss;
+    snprintf(buf, n, "epoch %d/%d  step %ld/%ld  loss %.4f  %s tok/s  %s%s", epoch_number(f), f->epochs, f->step,
+             f->total_steps, loss, tps, el, eta);
+}
+
+static void on_step(Follow *f, json_t *o) {
+    f->step = count(o, "step");
+    f->loss = num(o, "loss");
+    f->tokens_per_s = num(o, "tokens_per_s");
+    f->elapsed = num(o, "elapsed");
+    f->loss_sum += f->loss;
+    f->loss_n++;
+    int epoch_end = f->steps_per_epoch && f->step % f->steps_per_epoch == 0;
+    char text[256];
+    if (f->tty) {
+        double now = now_seconds();
+        if (now - f->last_draw < 0.1 && !epoch_end) return;
+        f->last_draw = now;
+        progress_text(f, text, sizeof text, 1);
+        printf("\r\033[K%s", text);
+        f->line_open = 1;
+        fflush(stdout);
+    } else if (epoch_end) {
+        progress_text(f, text, sizeof text, 0);
+        printf("%s\n", text);
+        fflush(stdout);
+    }
+    if (epoch_end) f->loss_sum = 0, f->loss_n = 0;
+}
+
+static void on_pretrain(Follow *f, json_t *o) {
+    double done = num(o, "done"), total = num(o, "total");
+    char el[32];
+    if (json_is_true(json_object_get(o, "final"))) {
+        clear_line(f);
+        duration(el, sizeof el, num(o, "seconds"));
+        if (json_is_true(json_object_get(o, "cached")))
+            printf("word vectors: word2vec vectors loaded from .cache/ (%s)\n", el);
+        else
+            printf("word vectors: word2vec learnt in %s (cached for later runs)\n", el);
+        fflush(stdout);
+        return;
+    }
+    double now = now_seconds();
+    if (!f->tty || now - f->last_draw < 0.2) return;
+    f->last_draw = now;
+    duration(el, sizeof el, num(o, "elapsed"));
+    printf("\r\033[Kword2vec %3.0f%%  loss %.3f  %s", total > 0 ? 100 * done / total : 0, num(o, "loss"), el);
+    f->line_open = 1;
+    fflush(stdout);
+}
+
+static void on_eval(Follow *f, json_t *o) {
+    const char *split = json_string_value(json_object_get(o, "split"));
+    int test = split && !strcmp(split, "test");
+    clear_line(f);
+    if (test) {
+        json_t *c = json_object_get(o, "confusion");
+        printf("test  acc %.4f  precision %.4f  recall %.4f  f1 %.4f  f1_macro %.4f  f1_weighted %.4f  loss %.4f\n",
+               num(o, "accuracy"), num(o, "precision"), num(o, "recall"), num(o, "f1"), num(o, "f1_macro"),
+               num(o, "f1_weighted"), num(o, "loss"));
+        if (json_is_array(c))
+            printf("      confusion [true][pred]: neg %lld/%lld  pos %lld/%lld\n",
+                   json_integer_value(json_array_get(json_array_get(c, 0), 0)),
+                   json_integer_value(json_array_get(json_array_get(c, 0), 1)),
+                   json_integer_value(json_array_get(json_array_get(c, 1), 0)),
+                   json_integer_value(json_array_get(json_array_get(c, 1), 1)));
+    } else {
+        printf("val   step %ld  epoch %.2f  acc %.4f  f1 %.4f  f1_macro %.4f  loss %.4f%s\n", count(o, "step"),
+               num(o, "epoch"), num(o, "accuracy"), num(o, "f1"), num(o, "f1_macro"), num(o, "loss"),
+               json_is_true(json_object_get(o, "best")) ? "  (best)" : "");
+    }
+    fflush(stdout);
+}
+
+static void on_line(void *ctx, const char *line) {
+    Follow *f = ctx;
+    json_t *o = json_loads(line, 0, NULL);
+    if (!o) return;
+    const char *type = json_string_value(json_object_get(o, "type"));
+    if (!type) type = "";
+    if (!strcmp(type, "start")) {
+        f->epochs = icount(o, "epochs");
+        f->steps_per_epoch = icount(o, "steps_per_epoch");
+        f->total_steps = count(o, "total_steps");
+        f->first_step = f->step = count(o, "resumed_from_step");
+        f->session_start = now_seconds();
+        char p[32];
+        human(p, sizeof p, num(o, "params"));
+        const char *arch = json_string_value(json_object_get(o, "arch"));
+        printf("%s, %s parameters; %d epochs of %d steps; %ld train / %ld val / %ld test reviews\n",
+               arch ? arch : "?", p, f->epochs, f->steps_per_epoch, count(o, "train_size"), count(o, "val_size"),
+               count(o, "test_size"));
+        if (json_object_get(o, "resumed_from_step"))
+            printf("resuming at step %ld (epoch %ld)\n", f->step,
+                   f->steps_per_epoch ? f->step / f->steps_per_epoch + 1 : 1);
+        fflush(stdout);
+    } else if (!strcmp(type, "pretrain")) {
+        on_pretrain(f, o);
+    } else if (!strcmp(type, "step")) {
+        on_step(f, o);
+    } else if (!strcmp(type, "eval")) {
+        on_eval(f, o);
+    } else if (!strcmp(type, "done")) {
+        const char *st = json_string_value(json_object_get(o, "status"));
+        f->stopped = st && !strcmp(st, "stopped");
+        f->done = 1;
+        f->elapsed = num(o, "elapsed");
+    } else if (!strcmp(type, "failed")) {
+        const char *r = json_string_value(json_object_get(o, "reason"));
+        snprintf(f->reason, sizeof f->reason, "%s", r ? r : "unknown reason");
+        f->failed = 1;
+    }
+    json_decref(o);
+}
+
+int train_cli_follow(Trainer *t) {
+    Follow f;
+    memset(&f, 0, sizeof f);
+    f.tty = isatty(STDOUT_FILENO);
+    f.session_start = now_seconds();
+    interrupts = 0;
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    int asked = 0;
+    while (trainer_poll(t, 0.1, on_line, &f) >= 0) {
+        if (interrupts && !asked) {
+            asked = 1;
+            clear_line(&f);
+            fprintf(stderr, "stopping: saving the run (Ctrl-C again to abort)\n");
+            trainer_command(t, TRAIN_CMD_STOP);
+        }
+    }
+    int status = trainer_join(t);
+    clear_line(&f);
+    char el[32];
+    duration(el, sizeof el, f.elapsed);
+    /* A resumed run's folder may have come from elsewhere, and the reason may quote its files. */
+    char dir[4 * RUN_PATH_MAX + 1], why[4 * 2048 + 1];
+    text_safe(dir, sizeof dir, trainer_run_dir(t), 0);
+    text_safe(why, sizeof why, trainer_reason(t), 0);
+    int code = 0;
+    if (status == TRAIN_FAILED) {
+        fprintf(stderr, "sentui: training failed: %s\n", why);
+        code = 1;
+    } else if (status == TRAIN_STOPPED) {
+        printf("stopped at step %ld after %s; continue with: sentui resume %s\n", f.step, el, dir);
+        code = asked ? 130 : 0;
+    } else {
+        printf("finished in %s%s%s; run folder: %s\n", el, why[0] ? ": " : "", why, dir);
+    }
+    fflush(stdout);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    trainer_free(t);
+    return code;
+}

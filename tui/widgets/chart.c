@@ -1,0 +1,336 @@
+#include "widgets/chart.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void chart_opts_default(ChartOpts *o) {
+    memset(o, 0, sizeof *o);
+    o->xmin = o->xmax = o->ymin = o->ymax = NAN;
+    o->cursor_x = NAN;
+    o->legend = 1;
+}
+
+double chart_nice_step(double span, int want) {
+    if (!(span > 0) || !isfinite(span)) return 1.0;
+    if (want < 1) want = 1;
+    double raw = span / want, p = pow(10.0, floor(log10(raw))), f = raw / p;
+    double nice = f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10;
+    return nice * p;
+}
+
+void chart_format_tick(double v, double step, char *buf, size_t n) {
+    double s = fabs(step), a = fabs(v);
+    if (a < s * 1e-6) v = 0, a = 0; /* no "-0.00" */
+
+    double big = fmax(a, s);
+    if (big >= 1e15 || (s < 1e-4 && s > 0)) {
+        snprintf(buf, n, "%.1e", v);
+        return;
+    }
+    static const char suffix[] = " kMGT";
+    int k = 0;
+    double scale = 1;
+    while (big / scale >= 1e3 && k < 4) scale *= 1e3, k++;
+    int dec = (int)ceil(-log10(s / scale) - 1e-9);
+    if (dec < 0) dec = 0;
+    if (dec > 6) dec = 6;
+    if (k && v != 0) snprintf(buf, n, "%.*f%c", dec, v / scale, suffix[k]);
+    else snprintf(buf, n, "%.*f", dec, v / scale); /* "0", not "0k" */
+}
+
+void format_si(double v, char *buf, size_t n) {
+    if (!isfinite(v)) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    static const char suffix[] = " kMGTP";
+    double a = fabs(v);
+    int k = 0;
+    while (a >= 999.5 && k < 5) a /= 1e3, v /= 1e3, k++;
+    if (a >= 999.5) { /* past P (a corrupt or overflowed count): 9.2e+18 */
+        snprintf(buf, n, "%.1e", v * 1e15);
+        return;
+    }
+    int dec = a >= 99.95 || (k == 0 && a == floor(a)) ? 0 : a >= 9.995 ? 1 : 2;
+    if (k) snprintf(buf, n, "%.*f%c", dec, v, suffix[k]);
+    else snprintf(buf, n, "%.*f", dec, v);
+}
+
+void format_duration(double s, char *buf, size_t n) {
+    if (!isfinite(s) || s < 0) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    if (s >= 1e6 * 3600) { /* a million hours: only a corrupt value; no long overflow */
+        snprintf(buf, n, "%.1ey", s / (365.25 * 86400));
+        return;
+    }
+    long t = (long)(s + 0.5);
+    if (t >= 3600) snprintf(buf, n, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+    else if (t >= 60) snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+    else snprintf(buf, n, "%lds", t);
+}
+
+/* The dot canvas: braille cells (2x4 dots) or one character per cell. */
+typedef struct Canvas {
+    int cw, ch;          /* cells */
+    int dw, dh;          /* dots */
+    int braille;
+    uint8_t *bits;       /* braille dot masks */
+    char *mark;          /* ASCII markers */
+    uint8_t *color, *attr;
+} Canvas;
+
+static const uint8_t braille_bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
+
+static void canvas_dot(Canvas *c, int x, int y, int color, int attr, char mark) {
+    if (x < 0 || y < 0 || x >= c->dw || y >= c->dh) return;
+    int cx = c->braille ? x / 2 : x, cy = c->braille ? y / 4 : y, i = cy * c->cw + cx;
+    if (c->braille) c->bits[i] |= braille_bit[y % 4][x % 2];
+    else if (!(c->mark[i] && attr == ATTR_DIM && c->attr[i] != ATTR_DIM)) c->mark[i] = mark;
+    /* A faint dot never hides the colour of a bold line already there. */
+    if (attr == ATTR_DIM && c->color[i] && c->attr[i] != ATTR_DIM) return;
+    c->color[i] = (uint8_t)color;
+    c->attr[i] = (uint8_t)attr;
+}
+
+static void canvas_line(Canvas *c, int x0, int y0, int x1, int y1, int color, int attr, char mark) {
+    int dx = abs(x1 - x0), sx = x0 < x1 ? 1 : -1, dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1, err = dx + dy;
+    for (int guard = 0; guard < 100000; guard++) {
+        canvas_dot(c, x0, y0, color, attr, mark);
+        if (x0 == x1 && y0 == y1) break;
+        int e2 = 2 * err;
+        if (e2 >= dy) err += dy, x0 += sx;
+        if (e2 <= dx) err += dx, y0 += sy;
+    }
+}
+
+static const char series_marks[] = "*+ox#@%&";
+
+static char series_mark(const ChartSeries *s) {
+    if (s->faint) return '.';
+    if (s->marker) return s->marker;
+    int i = s->color - COL_SERIES0;
+    if (i < 0) i = 0;
+    return series_marks[i % (int)(sizeof series_marks - 1)];
+}
+
+/* Tick indices k (value k*step) inside [lo, hi], never more than a screenful. */
+static void tick_span(double lo, double hi, double step, double *ka, double *kb) {
+    *ka = ceil(lo / step - 1e-9);
+    *kb = floor(hi / step + 1e-9);
+    if (*kb - *ka > 200) *kb = *ka + 200;
+    if (!(fabs(*ka) < 1e15)) *kb = *ka - 1; /* k++ would stall: no ticks */
+}
+
+static float sx_at(const ChartSeries *s, int i) { return s->x ? s->x[i] : (float)i; }
+
+/* Data ranges over finite points only. */
+static int data_range(const ChartSeries *s, int n, const ChartOpts *o, double *x0, double *x1, double *y0,
+                      double *y1) {
+    double ax = INFINITY, bx = -INFINITY, ay = INFINITY, by = -INFINITY;
+    int any = 0;
+    for (int k = 0; k < n; k++)
+        for (int i = 0; i < s[k].n; i++) {
+            double x = sx_at(&s[k], i), y = s[k].y[i];
+            if (!isfinite(x) || !isfinite(y)) continue;
+            if (isfinite(o->xmin) && x < o->xmin) continue;
+            if (isfinite(o->xmax) && x > o->xmax) continue;
+            any = 1;
+            ax = fmin(ax, x), bx = fmax(bx, x), ay = fmin(ay, y), by = fmax(by, y);
+        }
+    if (isfinite(o->xmin)) ax = o->xmin;
+    if (isfinite(o->xmax)) bx = o->xmax;
+    if (isfinite(o->ymin)) ay = o->ymin;
+    if (isfinite(o->ymax)) by = o->ymax;
+    if (!any && !(isfinite(ax) && isfinite(bx))) ax = 0, bx = 1;
+    if (!any && !(isfinite(ay) && isfinite(by))) ay = 0, by = 1;
+    /* A single value still needs a span to be drawn in the middle of. */
+    if (!(bx > ax)) {
+        double d = fabs(ax) > 0 ? fabs(ax) * 0.5 : 1;
+        ax -= d, bx += d;
+    }
+    if (!(by > ay)) {
+        double d = fabs(ay) > 0 ? fabs(ay) * 0.1 : 1;
+        ay -= d, by += d;
+    }
+    *x0 = ax, *x1 = bx, *y0 = ay, *y1 = by;
+    return any;
+}
+
+static void draw_legend(Grid *g, int xend, int y, int xmin, const ChartSeries *s, int n, int braille) {
+    int x = xend;
+    for (int k = n - 1; k >= 0; k--) {
+        if (!s[k].name) continue;
+        int w = utf8_columns(s[k].name) + 3;
+        if (x - w < xmin) break;
+        x -= w;
+        Style st = style((uint8_t)s[k].color, ATTR_BOLD);
+        uint32_t glyph = braille ? (s[k].points ? 0x2022 : 0x2501) : (uint32_t)series_mark(&s[k]);
+        grid_put(g, x, y, glyph, st);
+        grid_put(g, x + 1, y, braille && !s[k].points ? 0x2501 : ' ', st);
+        grid_text(g, x + 2, y, w - 3, s[k].name, style(COL_TEXT, 0));
+    }
+}
+
+void chart_draw(Grid *g, Rect r, const ChartSeries *s, int n, const ChartOpts *opts) {
+    ChartOpts def;
+    if (!opts) chart_opts_default(&def), opts = &def;
+    if (r.w <= 0 || r.h <= 0) return;
+    int braille = g->utf8 && !opts->ascii;
+    Style axis = style(COL_AXIS, 0), label = style(COL_DIM, 0);
+
+    int title_row = r.h >= 6 && ((opts->title && *opts->title) || opts->legend);
+    int axis_row = r.h >= 3, label_row = r.h >= 4;
+    int ph = r.h - title_row - axis_row - label_row;
+    if (title_row) {
+        int tw = opts->title ? grid_text(g, r.x, r.y, r.w, opts->title, style(COL_TITLE, ATTR_BOLD)) : 0;
+        if (opts->legend) draw_legend(g, r.x + r.w, r.y, r.x + tw + 2, s, n, braille);
+    }
+    if (ph < 1 || r.w < 6) {
+        grid_text(g, r.x, r.y + title_row, r.w, "(chart too small)", label);
+        return;
+    }
+
+    double x0, x1, y0, y1;
+    int any = data_range(s, n, opts, &x0, &x1, &y0, &y1);
+    double ystep = chart_nice_step(y1 - y0, ph >= 9 ? ph / 3 : ph >= 4 ? 2 : 1);
+    /* Snap the y range out to whole ticks so the top and bottom are labelled. */
+    if (!isfinite(opts->ymin)) y0 = floor(y0 / ystep + 1e-9) * ystep;
+    if (!isfinite(opts->ymax)) y1 = ceil(y1 / ystep - 1e-9) * ystep;
+    if (!(y1 > y0)) y1 = y0 + ystep;
+
+    /* Y tick labels decide the left margin. */
+    char lab[32];
+    int labw = 0;
+    double ka, kb;
+    tick_span(y0, y1, ystep, &ka, &kb);
+    for (double k = ka; k <= kb; k++) {
+        chart_format_tick(k * ystep, ystep, lab, sizeof lab);
+        int w = (int)strlen(lab);
+        if (w > labw) labw = w;
+    }
+    int xlw = opts->xlabel && label_row ? (int)strlen(opts->xlabel) : 0;
+    if (xlw > labw && xlw + 1 + 8 <= r.w) labw = xlw;
+    if (labw + 1 + 4 > r.w) labw = 0;
+    int ax = r.x + labw;          /* y axis column */
+    int px = ax + 1, pw = r.x + r.w - px;
+    int py = r.y + title_row;
+    if (pw < 2) {
+        grid_text(g, r.x, py, r.w, "(chart too small)", label);
+        return;
+    }
+
+    Canvas c = {.cw = pw, .ch = ph, .braille = braille};
+    c.dw = braille ? pw * 2 : pw;
+    c.dh = braille ? ph * 4 : ph;
+    size_t cells = (size_t)pw * (size_t)ph;
+    c.bits = calloc(cells, 1);
+    c.mark = calloc(cells, 1);
+    c.color = calloc(cells, 1);
+    c.attr = calloc(cells, 1);
+    if (!c.bits || !c.mark || !c.color || !c.attr) goto out;
+
+    double xs = (c.dw - 1) / (x1 - x0), ys = (c.dh - 1) / (y1 - y0);
+    /* Faint series first so the bold lines end on top. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < n; k++) {
+            const ChartSeries *q = &s[k];
+            if ((pass == 0) != (q->faint != 0)) continue;
+            int attr = q->faint ? ATTR_DIM : ATTR_BOLD;
+            char mark = series_mark(q);
+            int have = 0, lx = 0, ly = 0;
+            for (int i = 0; i < q->n; i++) {
+                double xv = sx_at(q, i), yv = q->y[i];
+                if (!isfinite(xv) || !isfinite(yv) || xv < x0 || xv > x1) {
+                    have = 0;
+                    continue;
+                }
+                double fx = (xv - x0) * xs, fy = (y1 - yv) * ys;
+                /* Keep far-off values from overflowing int; they clip anyway. */
+                fx = fmax(-1e6, fmin(1e6, fx)), fy = fmax(-1e6, fmin(1e6, fy));
+                int dx = (int)lround(fx), dy = (int)lround(fy);
+                if (q->points) {
+                    canvas_dot(&c, dx, dy, q->color, attr, braille ? mark : 'o');
+                    if (braille) {
+                        canvas_dot(&c, dx + 1, dy, q->color, attr, mark);
+                        canvas_dot(&c, dx, dy + 1, q->color, attr, mark);
+                        canvas_dot(&c, dx + 1, dy + 1, q->color, attr, mark);
+                    }
+                } else if (have) {
+                    canvas_line(&c, lx, ly, dx, dy, q->color, attr, mark);
+                } else {
+                    canvas_dot(&c, dx, dy, q->color, attr, mark);
+                }
+                have = 1, lx = dx, ly = dy;
+            }
+        }
+
+    for (int yy = 0; yy < ph; yy++)
+        for (int xx = 0; xx < pw; xx++) {
+            int i = yy * pw + xx;
+            Style st = style(c.color[i] ? c.color[i] : COL_DEFAULT, c.attr[i]);
+            if (braille && c.bits[i]) grid_put(g, px + xx, py + yy, 0x2800u + c.bits[i], st);
+            else if (!braille && c.mark[i]) grid_put(g, px + xx, py + yy, (uint32_t)(unsigned char)c.mark[i], st);
+        }
+
+    /* Replay cursor: a dotted column through the empty cells. */
+    if (isfinite(opts->cursor_x) && opts->cursor_x >= x0 && opts->cursor_x <= x1) {
+        int cx = (int)lround((opts->cursor_x - x0) * xs) / (braille ? 2 : 1);
+        for (int yy = 0; yy < ph; yy++)
+            if (!(braille ? c.bits[yy * pw + cx] : c.mark[yy * pw + cx]))
+                grid_put(g, px + cx, py + yy, braille ? 0x250A : ':', style(COL_ACCENT, 0));
+    }
+
+    /* Y axis with its ticks and labels. */
+    grid_vline(g, ax, py, ph, axis);
+    for (double k = ka; k <= kb; k++) {
+        double t = k * ystep;
+        int row = py + (int)lround((y1 - t) / (y1 - y0) * (c.dh - 1)) / (braille ? 4 : 1);
+        if (row < py || row >= py + ph) continue;
+        grid_put(g, ax, row, braille ? 0x2524 : '+', axis);
+        if (labw) {
+            chart_format_tick(t, ystep, lab, sizeof lab);
+            grid_text_right(g, ax, row, labw, lab, label);
+        }
+    }
+
+    /* X axis, ticks and labels; labels that would touch are skipped. */
+    if (axis_row) {
+        int arow = py + ph;
+        grid_hline(g, px, arow, pw, axis);
+        grid_put(g, ax, arow, braille ? 0x2514 : '+', axis);
+        double xstep = chart_nice_step(x1 - x0, pw >= 24 ? pw / 12 : 2);
+        int next_free = px;
+        if (label_row && opts->xlabel && labw >= (int)strlen(opts->xlabel))
+            grid_text_right(g, ax, arow + 1, labw, opts->xlabel, label);
+        double xa, xb;
+        tick_span(x0, x1, xstep, &xa, &xb);
+        for (double k = xa; k <= xb; k++) {
+            double t = k * xstep;
+            int col = px + (int)lround((t - x0) * xs) / (braille ? 2 : 1);
+            if (col < px || col >= px + pw) continue;
+            grid_put(g, col, arow, braille ? 0x252C : '+', axis);
+            if (!label_row) continue;
+            chart_format_tick(t, xstep, lab, sizeof lab);
+            int w = (int)strlen(lab), lx = col - w / 2;
+            if (lx < px) lx = px;
+            if (lx + w > r.x + r.w) lx = r.x + r.w - w;
+            if (lx < next_free) continue;
+            grid_text(g, lx, arow + 1, w, lab, label);
+            next_free = lx + w + 1;
+        }
+    }
+    if (!any) {
+        const char *msg = "no data yet";
+        int w = (int)strlen(msg);
+        grid_text(g, px + (pw - w) / 2 > px ? px + (pw - w) / 2 : px, py + ph / 2, pw, msg, label);
+    }
+out:
+    free(c.bits);
+    free(c.mark);
+    free(c.color);
+    free(c.attr);
+}
