@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/hash.h"
 #include "data/data_internal.h"
 #include "common/safe_open.h"
 
@@ -40,14 +41,7 @@ typedef struct CacheHeader {
 
 /* ---- hashing -------------------------------------------------------------- */
 
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
+
 
 /* Four independent multiply-xor lanes over 8-byte words (fast enough to check
  * 50 MB in a few milliseconds), folded with the block length into h. */
@@ -63,8 +57,8 @@ uint64_t data_checksum(uint64_t h, const void *p, size_t n) {
             lane[k] = (lane[k] ^ w) * P;
         }
     for (; i < n; i++) lane[i & 3] = (lane[i & 3] ^ b[i]) * P;
-    uint64_t x = mix64(h ^ n);
-    for (int k = 0; k < 4; k++) x = mix64(x ^ lane[k]) + (uint64_t)k;
+    uint64_t x = hash_mix64(h ^ n);
+    for (int k = 0; k < 4; k++) x = hash_mix64(x ^ lane[k]) + (uint64_t)k;
     return x;
 }
 
@@ -102,7 +96,7 @@ uint64_t data_cache_key(const Config *c, const char *source) {
         uint64_t sig = imdb_source_signature(source, unsup);
         h = mix_bytes(h, &sig, sizeof sig);
     }
-    return mix64(h);
+    return hash_mix64(h);
 }
 
 void data_cache_path(uint64_t key, char *buf, size_t n) {

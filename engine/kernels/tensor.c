@@ -1,5 +1,7 @@
 #include "kernels/tensor.h"
 
+#include "common/hash.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
@@ -9,10 +11,7 @@
 
 /* xoshiro256** seeded through splitmix64: fast, tiny state, identical everywhere. */
 static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return hash_mix64(*x += HASH_GOLDEN);
 }
 
 void rng_seed(Rng *r, uint64_t seed) {

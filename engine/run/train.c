@@ -1,5 +1,7 @@
 #include "run/train.h"
 
+#include "common/hash.h"
+
 #include <jansson.h>
 #include <malloc.h>
 #include <math.h>
@@ -79,13 +81,6 @@ struct Trainer {
 };
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static uint64_t mix64(uint64_t a, uint64_t b) {
-    uint64_t z = a * 0x9e3779b97f4a7c15ULL + b + 0x632be59bd9b4e5d1ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 static double elapsed(const Trainer *t) {
     return t->elapsed_base + (now_seconds() - t->session_start) - t->paused_seconds;
@@ -217,7 +212,7 @@ static void make_epoch_order(Trainer *t, int epoch) {
     const Split *s = &t->data.train;
     int n = s->n, bs = t->cfg.train_batch_size;
     Rng rng;
-    rng_seed(&rng, mix64((uint64_t)t->cfg.train_seed, 0x0e9c0000ULL + (uint64_t)epoch));
+    rng_seed(&rng, hash_pair((uint64_t)t->cfg.train_seed, 0x0e9c0000ULL + (uint64_t)epoch));
     for (int i = 0; i < n; i++) t->order[i] = i;
     rng_shuffle_int(&rng, t->order, n);
     int chunk = bs * BUCKET_BATCHES, b = 0;
@@ -400,7 +395,7 @@ static int train_step(Trainer *t) {
     int a = t->batch_start[t->epoch_pos], z = t->batch_start[t->epoch_pos + 1];
     Batch b = gather(t, s, t->order + a, z - a);
     double t0 = now_seconds();
-    rng_seed(&t->model->dropout_rng, mix64((uint64_t)t->cfg.train_seed ^ 0xd809e7ULL, (uint64_t)t->step));
+    rng_seed(&t->model->dropout_rng, hash_pair((uint64_t)t->cfg.train_seed ^ 0xd809e7ULL, (uint64_t)t->step));
     params_zero_grad(&t->model->params);
     float loss = model_forward(t->model, &b, 1);
     if (!isfinite(loss)) {
