@@ -45,10 +45,10 @@ static void test_units(void **state) {
     assert_string_equal(b, "1e+12 EB");
     format_bytes(-1, b, sizeof b);
     assert_string_equal(b, "?");
-    format_count(8.2e9, b, sizeof b);
-    assert_string_equal(b, "8.2G");
-    format_count(999.96, b, sizeof b);
-    assert_string_equal(b, "1.0k");
+    format_si(8.2e9, b, sizeof b);
+    assert_string_equal(b, "8.20G");
+    format_si(999.96, b, sizeof b);
+    assert_string_equal(b, "1.00k");
 }
 
 /* A model that cannot fit says how much memory it needs, before trying. */
@@ -65,7 +65,7 @@ static void test_model_too_big_says_how_much(void **state) {
     Model *m = model_create(&c, 2000000, 4, 16, err, sizeof err);
     assert_null(m);
     assert_non_null(strstr(err, "cannot build the model: this machine has "));
-    assert_non_null(strstr(err, "(2.1T parameters: 16.8 TB for weights and gradients, 33.6 TB to train"));
+    assert_non_null(strstr(err, "(2.10T parameters: 16.8 TB for weights and gradients, 33.6 TB to train"));
     config_free(&c);
 }
 

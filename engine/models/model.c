@@ -28,7 +28,7 @@ static const ModelOps *ops_for(int arch) {
 static void memory_message(const Model *m, const char *why, char *err, size_t errlen) {
     double n = (double)m->params.total, need = n * sizeof(float) * 2;
     char count[32], bytes[32], train[32];
-    format_count(n, count, sizeof count);
+    format_si(n, count, sizeof count);
     format_bytes(need, bytes, sizeof bytes);
     format_bytes(need * 2, train, sizeof train);
     snprintf(err, errlen,

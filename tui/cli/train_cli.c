@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "widgets/chart.h"
+#include "common/units.h"
 #include "run/run.h"
 #include "kernels/tensor.h"
 #include "cli/text_safe.h"
@@ -57,22 +57,6 @@ static int icount(json_t *o, const char *k) {
     return v > INT_MAX ? INT_MAX : (int)v;
 }
 
-static void human(char *buf, size_t n, double v) {
-    if (!isfinite(v) || v >= 1e9 || v < 0) format_si(v, buf, n); /* G and beyond, and corrupt values */
-    else if (v >= 1e6) snprintf(buf, n, "%.1fM", v / 1e6);
-    else if (v >= 1e4) snprintf(buf, n, "%.0fk", v / 1e3);
-    else if (v >= 1e3) snprintf(buf, n, "%.1fk", v / 1e3);
-    else snprintf(buf, n, "%.0f", v);
-}
-
-static void duration(char *buf, size_t n, double s) {
-    if (!isfinite(s) || s < 0) snprintf(buf, n, "?");
-    else if (s >= 3600.0 * 100000) format_duration(s, buf, n); /* (int)s would overflow */
-    else if (s < 60) snprintf(buf, n, "%.0fs", s);
-    else if (s < 3600) snprintf(buf, n, "%dm%02ds", (int)s / 60, (int)s % 60);
-    else snprintf(buf, n, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
-}
-
 static void clear_line(Follow *f) {
     if (f->line_open) {
         fputs("\r\033[K", stdout);
@@ -90,14 +74,14 @@ static int epoch_number(const Follow *f) {
 
 static void progress_text(Follow *f, char *buf, size_t n, int with_eta) {
     char tps[32], eta[64] = "", el[32];
-    human(tps, sizeof tps, f->tokens_per_s);
-    duration(el, sizeof el, f->elapsed);
+    format_si(f->tokens_per_s, tps, sizeof tps);
+    format_duration(f->elapsed, el, sizeof el);
     double now = now_seconds();
     long done = f->step - f->first_step;
     if (with_eta && done > 0) {
         double per_step = (now - f->session_start) / (double)done;
         char d[32];
-        duration(d, sizeof d, per_step * (double)(f->total_steps - f->step));
+        format_duration(per_step * (double)(f->total_steps - f->step), d, sizeof d);
         snprintf(eta, sizeof eta, "  ETA %s", d);
     }
     double loss = f->loss_n ? f->loss_sum / f->loss_n : f->loss;
@@ -135,7 +119,7 @@ static void on_pretrain(Follow *f, json_t *o) {
     char el[32];
     if (json_is_true(json_object_get(o, "final"))) {
         clear_line(f);
-        duration(el, sizeof el, num(o, "seconds"));
+        format_duration(num(o, "seconds"), el, sizeof el);
         if (json_is_true(json_object_get(o, "cached")))
             printf("word vectors: word2vec vectors loaded from .cache/ (%s)\n", el);
         else
@@ -146,7 +130,7 @@ static void on_pretrain(Follow *f, json_t *o) {
     double now = now_seconds();
     if (!f->tty || now - f->last_draw < 0.2) return;
     f->last_draw = now;
-    duration(el, sizeof el, num(o, "elapsed"));
+    format_duration(num(o, "elapsed"), el, sizeof el);
     printf("\r\033[Kword2vec %3.0f%%  loss %.3f  %s", total > 0 ? 100 * done / total : 0, num(o, "loss"), el);
     f->line_open = 1;
     fflush(stdout);
@@ -188,7 +172,7 @@ static void on_line(void *ctx, const char *line) {
         f->first_step = f->step = count(o, "resumed_from_step");
         f->session_start = now_seconds();
         char p[32];
-        human(p, sizeof p, num(o, "params"));
+        format_si(num(o, "params"), p, sizeof p);
         const char *arch = json_string_value(json_object_get(o, "arch"));
         printf("%s, %s parameters; %d epochs of %d steps; %ld train / %ld val / %ld test reviews\n",
                arch ? arch : "?", p, f->epochs, f->steps_per_epoch, count(o, "train_size"), count(o, "val_size"),
@@ -240,7 +224,7 @@ int train_cli_follow(Trainer *t) {
     int status = trainer_join(t);
     clear_line(&f);
     char el[32];
-    duration(el, sizeof el, f.elapsed);
+    format_duration(f.elapsed, el, sizeof el);
     /* A resumed run's folder may have come from elsewhere, and the reason may quote its files. */
     char dir[4 * RUN_PATH_MAX + 1], why[4 * 2048 + 1];
     text_safe(dir, sizeof dir, trainer_run_dir(t), 0);

@@ -6,6 +6,7 @@
 #define SENTUI_CHART_H
 
 #include <stddef.h>
+#include "common/units.h"
 #include "widgets/grid.h"
 
 typedef struct ChartSeries {
@@ -35,9 +36,5 @@ void chart_draw(Grid *g, Rect r, const ChartSeries *s, int n, const ChartOpts *o
 double chart_nice_step(double span, int want);
 /* Tick label for v on an axis whose ticks are `step` apart ("0.25", "12k", "1e+30"). */
 void chart_format_tick(double v, double step, char *buf, size_t n);
-/* Three significant figures with k/M/G suffixes, for tables and status lines. */
-void format_si(double v, char *buf, size_t n);
-/* "1h02m", "3m05s", "12s" */
-void format_duration(double seconds, char *buf, size_t n);
 
 #endif
