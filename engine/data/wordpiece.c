@@ -261,7 +261,9 @@ void wordpiece_free(WordPiece *wp) {
 
 /* BERT's _is_chinese_char: the CJK Unified Ideographs blocks and their
  * extensions A-E plus the compatibility ideographs. Not every CJK script:
- * Hiragana, Katakana and Hangul stay inside words. */
+ * Hiragana, Katakana and Hangul stay inside words. (HF's Rust copy starts the
+ * fifth range at 0x2B920, not 0x2B820; BERT's and HF's Python and JS ones
+ * agree with this one.) */
 static int is_cjk(int32_t cp) {
     return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF) ||
            (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) ||
@@ -304,8 +306,10 @@ static int classify_cp(int32_t cp) {
 
 /* What the word character cp becomes: itself when cased; for uncased models
  * lower-cased, then decomposed (NFD) with the nonspacing marks dropped (maybe
- * to nothing, for a lone combining accent). Lower-casing is per code point,
- * as HF's Rust normaliser does: a final capital sigma becomes σ, not ς.
+ * to nothing, for a lone combining accent). HF's Rust normaliser strips the
+ * accents first; for every code point the result is the same. Lower-casing is
+ * per code point, as in Rust: a final capital sigma becomes σ, not the ς of
+ * HF's Python and JS tokenizers.
  * Canonical reordering is skipped: once the Mn marks are gone, only a few
  * spacing musical-symbol marks could still be reordered. */
 static int normalise(const WordPiece *wp, int32_t cp, int32_t out[DECOMP_CAP]) {
@@ -357,7 +361,9 @@ static void word_add(Word *w, int32_t c, int32_t start, int32_t end) {
     if (w->n < WORD_CAP) {
         w->start[w->n] = start;
         w->end[w->n] = end;
-        utf8proc_ssize_t k = utf8proc_encode_char(c, (utf8proc_uint8_t *)w->bytes + w->at[w->n]);
+        utf8proc_ssize_t k = 1;
+        if (c < 0x80) w->bytes[w->at[w->n]] = (char)c;
+        else k = utf8proc_encode_char(c, (utf8proc_uint8_t *)w->bytes + w->at[w->n]);
         w->at[w->n + 1] = (uint16_t)(w->at[w->n] + k);
     }
     w->n++;

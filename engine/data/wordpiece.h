@@ -13,7 +13,9 @@
  *   - WordPiece: greedy longest match first, continuations prefixed "##"; a word
  *     longer than 100 characters, or one that cannot be matched to the end,
  *     becomes a single [UNK].
- * Unicode properties come from utf8proc. */
+ * Unicode properties come from utf8proc, so of its Unicode version: HF's Rust
+ * normaliser drops characters its older table calls unassigned (emoji newer
+ * than it), which become [UNK] here as in HF's Python tokenizer. */
 #ifndef SENTUI_DATA_WORDPIECE_H
 #define SENTUI_DATA_WORDPIECE_H
 
