@@ -2,7 +2,7 @@
 # both check dependencies first (scripts/deps.sh) and install nothing silently:
 # deps.sh says what it installs, or prints the command when it cannot.
 
-PKGS    := openblas yaml-0.1 ncursesw libarchive jansson
+PKGS    := openblas yaml-0.1 ncursesw libarchive jansson libutf8proc
 BUILD   ?= build
 CC      ?= cc
 # GCC 12 at -O2 leaves loops over runtime lengths scalar; the dynamic cost model vectorises them.
