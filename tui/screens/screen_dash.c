@@ -656,15 +656,14 @@ static int dash_action(App *a, int act) {
         return try_open(a, v->dir) ? F_REDRAW : F_REDRAW;
     case ACT_LEARN: {
         Config c;
-        config_defaults(&c);
         char path[RUN_PATH_MAX + 32];
         snprintf(path, sizeof path, "%s/config.yaml", v->dir);
-        ConfigErrors errs = {0};
-        if (config_load_file(&c, path, &errs)) {
+        /* Only explained, never trained: a saved config that no longer reads
+         * well still names its architecture, else the summary does. */
+        if (config_read(&c, &(ConfigSource){.file = path, .flags = CONFIG_NO_CHECKS}, NULL)) {
             int arch = arch_from_name(s->arch);
             if (arch >= 0) c.model_arch = arch;
         }
-        config_errors_free(&errs);
         learn_open(a, &c);
         config_free(&c);
         return F_REDRAW;

@@ -49,10 +49,11 @@ int editor_open(App *a, const char *path, int arch) {
     editor_free(a);
     struct Editor *e = calloc(1, sizeof *e);
     if (!e) return -1;
-    config_defaults(&e->cfg);
     if (path && *path) {
         ConfigErrors errs = {0};
-        if (config_load_file(&e->cfg, path, &errs)) {
+        /* The form shows cross-field problems itself, beside the keys they
+         * name, and lets them be fixed; only what stops reading is reported here. */
+        if (config_read(&e->cfg, &(ConfigSource){.file = path, .flags = CONFIG_NO_CHECKS}, &errs)) {
             app_message(a, 1, "%s:%d:%d: %s", path, errs.n ? errs.items[0].line : 0, errs.n ? errs.items[0].col : 0,
                         errs.n ? errs.items[0].msg : "cannot read");
             e->file_errs = errs;
@@ -61,6 +62,7 @@ int editor_open(App *a, const char *path, int arch) {
         }
         snprintf(e->path, sizeof e->path, "%s", path);
     } else {
+        config_defaults(&e->cfg);
         e->cfg.model_arch = arch;
     }
     config_copy(&e->orig, &e->cfg);
@@ -345,11 +347,9 @@ static void external_edit(App *a, struct Editor *e) {
         return;
     }
     Config c;
-    config_defaults(&c);
     config_errors_free(&e->file_errs);
     memset(&e->file_errs, 0, sizeof e->file_errs);
-    int bad = config_load_file(&c, e->tmp_path, &e->file_errs);
-    if (!bad) bad = config_validate(&c, &e->file_errs);
+    int bad = config_read(&c, &(ConfigSource){.file = e->tmp_path}, &e->file_errs);
     if (bad) {
         app_message(a, 1, "%d problem%s in the YAML: e to fix", e->file_errs.n, e->file_errs.n > 1 ? "s" : "");
         config_free(&c);

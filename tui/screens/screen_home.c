@@ -87,10 +87,11 @@ static void load_configs(App *a, struct Home *h) {
     int has_arch[ARCH_COUNT] = {0};
     for (size_t i = 0; i < gl.gl_pathc; i++) {
         Config c;
-        config_defaults(&c);
         ConfigErrors errs = {0};
         ConfigItem *it = &h->items[h->n_items];
-        int bad = config_load_file(&c, gl.gl_pathv[i], &errs);
+        /* The list notes what stops a file from being read; the cross-field
+         * checks are reported when a run is started from it (start_from_item). */
+        int bad = config_read(&c, &(ConfigSource){.file = gl.gl_pathv[i], .flags = CONFIG_NO_CHECKS}, &errs);
         it->arch = c.model_arch;
         snprintf(it->path, sizeof it->path, "%s", gl.gl_pathv[i]);
         const char *rel = gl.gl_pathv[i] + strlen(a->configs_dir);
@@ -294,12 +295,13 @@ static void home_draw(App *a, Grid *g, Rect body) {
 
 static void start_from_item(App *a, const ConfigItem *it) {
     Config c;
-    config_defaults(&c);
     ConfigErrors errs = {0};
-    int bad = 0;
-    if (it->path[0]) bad = config_load_file(&c, it->path, &errs);
-    else c.model_arch = it->arch;
-    if (!bad) bad = config_validate(&c, &errs);
+    /* An entry without a file is the defaults of one architecture. */
+    char arch[64], set[80];
+    snprintf(set, sizeof set, "model.arch=%s", config_enum_name(ARCH_VALUES, it->arch, arch, sizeof arch));
+    const char *sets[] = {set};
+    ConfigSource src = {.file = it->path[0] ? it->path : NULL, .sets = sets, .n_sets = it->path[0] ? 0 : 1};
+    int bad = config_read(&c, &src, &errs);
     if (bad) app_message(a, 1, "%s: %s", it->path[0] ? it->path : "defaults", errs.n ? errs.items[0].msg : "invalid");
     else dash_start_training(a, &c);
     config_errors_free(&errs);
@@ -389,12 +391,12 @@ static int home_action(App *a, int act) {
     }
     case ACT_LEARN: {
         Config c;
-        config_defaults(&c);
+        /* The learn screen takes what it can from the file (its architecture
+         * and sizes); a config with errors is still worth explaining. */
+        const char *path = h->focus == 0 && h->n_items ? h->items[h->sel_item].path : "";
+        config_read(&c, &(ConfigSource){.file = path[0] ? path : NULL, .flags = CONFIG_NO_CHECKS}, NULL);
         if (h->focus == 0 && h->n_items) {
-            ConfigErrors errs = {0};
-            if (h->items[h->sel_item].path[0]) config_load_file(&c, h->items[h->sel_item].path, &errs);
             c.model_arch = h->items[h->sel_item].arch;
-            config_errors_free(&errs);
         } else if (table_selected(t) >= 0) {
             int arch = arch_from_name(h->runs[table_selected(t)].arch);
             if (arch >= 0) c.model_arch = arch;
