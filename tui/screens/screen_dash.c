@@ -64,7 +64,7 @@ static void view_reset(View *v) {
     runstate_init(&v->rs);
 }
 
-void dash_free(App *a) {
+static void dash_free(App *a) {
     struct Dash *d = a->dash;
     if (!d) return;
     if (d->trainer) trainer_free(d->trainer);
@@ -673,4 +673,4 @@ static int dash_action(App *a, int act) {
     }
 }
 
-const ScreenOps screen_dash = {"Dashboard", dash_draw, dash_action, NULL, dash_tick};
+const ScreenOps screen_dash = {"Dashboard", dash_draw, dash_action, NULL, dash_tick, dash_free};

@@ -34,7 +34,7 @@ static int field_list(const Config *c, int *out) {
     return n;
 }
 
-void editor_free(App *a) {
+static void editor_free(App *a) {
     struct Editor *e = a->ed;
     if (!e) return;
     config_free(&e->cfg);
@@ -221,7 +221,7 @@ static void save_as(App *a, struct Editor *e) {
     config_copy(&e->orig, &e->cfg);
     e->mode = MODE_LIST;
     app_message(a, 0, "saved %s", path);
-    if (a->home) home_reload(a);
+    a->configs_changed = 1; /* the home screen lists it when shown again */
 }
 
 static void text_edit(struct Editor *e, int key) {
@@ -417,4 +417,4 @@ static int editor_action(App *a, int act) {
     return F_REDRAW;
 }
 
-const ScreenOps screen_editor = {"Config editor", editor_draw, editor_action, editor_input, NULL};
+const ScreenOps screen_editor = {"Config editor", editor_draw, editor_action, editor_input, NULL, editor_free};

@@ -49,7 +49,7 @@ static struct Home *home_get(App *a) {
     return a->home;
 }
 
-void home_free(App *a) {
+static void home_free(App *a) {
     struct Home *h = a->home;
     if (!h) return;
     free(h->items);
@@ -178,7 +178,7 @@ static void load_runs(App *a, struct Home *h) {
         if (keep[0] && !strcmp(list[i].run, keep)) table_select_row(t, i);
 }
 
-void home_reload(App *a) {
+static void home_reload(App *a) {
     struct Home *h = home_get(a);
     if (!h) return;
     load_configs(a, h);
@@ -202,6 +202,11 @@ int home_open(App *a) {
 
 static int home_tick(App *a, double now) {
     struct Home *h = a->home;
+    if (h && a->configs_changed) { /* the editor saved a config: list it */
+        a->configs_changed = 0;
+        home_reload(a);
+        return F_REDRAW;
+    }
     if (!h || now < h->next_refresh) return 0;
     h->next_refresh = now + 2;
     load_runs(a, h);
@@ -414,4 +419,4 @@ static int home_action(App *a, int act) {
     }
 }
 
-const ScreenOps screen_home = {"Home", home_draw, home_action, NULL, home_tick};
+const ScreenOps screen_home = {"Home", home_draw, home_action, NULL, home_tick, home_free};
