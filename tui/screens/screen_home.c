@@ -313,103 +313,119 @@ static void start_from_item(App *a, const ConfigItem *it) {
     config_free(&c);
 }
 
-static int home_action(App *a, int act) {
-    struct Home *h = home_get(a);
-    if (!h) return -1;
-    Table *t = &h->table;
+/* Up, down, page, first, last: in the config list or the runs table, whichever has focus. */
+static int move_action(App *a, struct Home *h, int act) {
     int page = a->grid.h > 12 ? a->grid.h - 12 : 5;
-    switch (act) {
-    case ACT_UP:
-    case ACT_DOWN:
-    case ACT_PGUP:
-    case ACT_PGDN:
-    case ACT_TOP:
-    case ACT_BOTTOM: {
-        int delta = act == ACT_UP ? -1 : act == ACT_DOWN ? 1 : act == ACT_PGUP ? -page : act == ACT_PGDN ? page
-                    : act == ACT_TOP ? -1000000 : 1000000;
-        if (h->focus == 0) {
-            h->sel_item += delta;
-            if (h->sel_item >= h->n_items) h->sel_item = h->n_items - 1;
-            if (h->sel_item < 0) h->sel_item = 0;
-        } else {
-            table_move(t, delta);
-        }
+    int delta = act == ACT_UP ? -1 : act == ACT_DOWN ? 1 : act == ACT_PGUP ? -page : act == ACT_PGDN ? page
+                : act == ACT_TOP ? -1000000 : 1000000;
+    if (h->focus == 0) {
+        h->sel_item += delta;
+        if (h->sel_item >= h->n_items) h->sel_item = h->n_items - 1;
+        if (h->sel_item < 0) h->sel_item = 0;
+    } else {
+        table_move(&h->table, delta);
+    }
+    return F_REDRAW;
+}
+
+/* Enter: the selected config in the editor, or the selected run in the
+ * dashboard (followed as it grows when another process still writes it). */
+static int open_action(App *a, struct Home *h) {
+    if (h->focus == 0) {
+        if (h->n_items) editor_open(a, h->items[h->sel_item].path, h->items[h->sel_item].arch);
         return F_REDRAW;
     }
-    case ACT_FOCUS:
-        h->focus = !h->focus;
-        return F_REDRAW;
-    case ACT_OPEN:
-        if (h->focus == 0) {
-            if (h->n_items) editor_open(a, h->items[h->sel_item].path, h->items[h->sel_item].arch);
-        } else {
-            int sel = table_selected(t);
-            if (sel >= 0) {
-                const RunSummary *s = &h->runs[sel];
-                int other_writer = s->status == RUN_RUNNING || s->status == RUN_PAUSED;
-                dash_open_run(a, s->dir, other_writer, 0);
-            }
-        }
-        return F_REDRAW;
-    case ACT_WATCH: {
-        int sel = table_selected(t);
-        if (sel >= 0) dash_open_run(a, h->runs[sel].dir, 1, 0);
-        return F_REDRAW;
+    int sel = table_selected(&h->table);
+    if (sel >= 0) {
+        const RunSummary *s = &h->runs[sel];
+        int other_writer = s->status == RUN_RUNNING || s->status == RUN_PAUSED;
+        dash_open_run(a, s->dir, other_writer, 0);
     }
-    case ACT_NEW_RUN:
-        if (h->n_items) start_from_item(a, &h->items[h->sel_item]);
-        return F_REDRAW;
-    case ACT_SORT:
+    return F_REDRAW;
+}
+
+/* Sorting and marking the runs table. */
+static int table_action(App *a, struct Home *h, int act) {
+    Table *t = &h->table;
+    if (act == ACT_SORT) {
         table_sort(t, (t->sort_col + 1) % RC_NCOLS, t->sort_col + 1 >= RC_VACC);
         h->focus = 1;
         app_message(a, 0, "runs sorted by %s", run_cols[t->sort_col].title[0] ? run_cols[t->sort_col].title : "live");
-        return F_REDRAW;
-    case ACT_SORT_REV:
+    } else if (act == ACT_SORT_REV) {
         table_sort(t, t->sort_col < 0 ? RC_RUN : t->sort_col, !t->sort_desc);
-        return F_REDRAW;
-    case ACT_MARK: {
+    } else { /* ACT_MARK */
         int sel = table_selected(t);
         if (sel < 0) return F_REDRAW;
         h->marked[sel] = !h->marked[sel];
         h->focus = 1;
         load_runs(a, h);
         table_move(t, 1);
-        return F_REDRAW;
     }
-    case ACT_COMPARE: {
-        char **dirs = calloc((size_t)h->n_runs + 1, sizeof *dirs);
-        int n = 0;
-        for (int i = 0; dirs && i < h->n_runs; i++)
-            if (h->marked[i]) dirs[n++] = h->runs[i].dir;
-        for (int i = 0; dirs && n == 0 && i < h->n_runs; i++) dirs[i] = h->runs[i].dir;
-        if (n == 0) n = h->n_runs;
-        if (n == 0) app_message(a, 1, "no runs to compare");
-        else compare_open(a, dirs, n);
-        free(dirs);
-        return F_REDRAW;
+    return F_REDRAW;
+}
+
+/* The marked runs, or every run when none is marked. */
+static int compare_action(App *a, struct Home *h) {
+    char **dirs = calloc((size_t)h->n_runs + 1, sizeof *dirs);
+    int n = 0;
+    for (int i = 0; dirs && i < h->n_runs; i++)
+        if (h->marked[i]) dirs[n++] = h->runs[i].dir;
+    for (int i = 0; dirs && n == 0 && i < h->n_runs; i++) dirs[i] = h->runs[i].dir;
+    if (n == 0) n = h->n_runs;
+    if (n == 0) app_message(a, 1, "no runs to compare");
+    else compare_open(a, dirs, n);
+    free(dirs);
+    return F_REDRAW;
+}
+
+static int learn_action(App *a, struct Home *h) {
+    Table *t = &h->table;
+    Config c;
+    /* The learn screen takes what it can from the file (its architecture
+     * and sizes); a config with errors is still worth explaining. */
+    const char *path = h->focus == 0 && h->n_items ? h->items[h->sel_item].path : "";
+    config_read(&c, &(ConfigSource){.file = path[0] ? path : NULL, .flags = CONFIG_NO_CHECKS}, NULL);
+    if (h->focus == 0 && h->n_items) {
+        c.model_arch = h->items[h->sel_item].arch;
+    } else if (table_selected(t) >= 0) {
+        int arch = arch_from_name(h->runs[table_selected(t)].arch);
+        if (arch >= 0) c.model_arch = arch;
     }
-    case ACT_TRY: {
-        int sel = table_selected(t);
+    learn_open(a, &c);
+    config_free(&c);
+    return F_REDRAW;
+}
+
+static int home_action(App *a, int act) {
+    struct Home *h = home_get(a);
+    if (!h) return -1;
+    int sel = table_selected(&h->table);
+    switch (act) {
+    case ACT_UP:
+    case ACT_DOWN:
+    case ACT_PGUP:
+    case ACT_PGDN:
+    case ACT_TOP:
+    case ACT_BOTTOM: return move_action(a, h, act);
+    case ACT_FOCUS:
+        h->focus = !h->focus;
+        return F_REDRAW;
+    case ACT_OPEN: return open_action(a, h);
+    case ACT_WATCH:
+        if (sel >= 0) dash_open_run(a, h->runs[sel].dir, 1, 0);
+        return F_REDRAW;
+    case ACT_NEW_RUN:
+        if (h->n_items) start_from_item(a, &h->items[h->sel_item]);
+        return F_REDRAW;
+    case ACT_SORT:
+    case ACT_SORT_REV:
+    case ACT_MARK: return table_action(a, h, act);
+    case ACT_COMPARE: return compare_action(a, h);
+    case ACT_TRY:
         if (sel < 0) app_message(a, 1, "select a run first (Tab to the runs table)");
         else try_open(a, h->runs[sel].dir);
         return F_REDRAW;
-    }
-    case ACT_LEARN: {
-        Config c;
-        /* The learn screen takes what it can from the file (its architecture
-         * and sizes); a config with errors is still worth explaining. */
-        const char *path = h->focus == 0 && h->n_items ? h->items[h->sel_item].path : "";
-        config_read(&c, &(ConfigSource){.file = path[0] ? path : NULL, .flags = CONFIG_NO_CHECKS}, NULL);
-        if (h->focus == 0 && h->n_items) {
-            c.model_arch = h->items[h->sel_item].arch;
-        } else if (table_selected(t) >= 0) {
-            int arch = arch_from_name(h->runs[table_selected(t)].arch);
-            if (arch >= 0) c.model_arch = arch;
-        }
-        learn_open(a, &c);
-        config_free(&c);
-        return F_REDRAW;
-    }
+    case ACT_LEARN: return learn_action(a, h);
     case ACT_RELOAD:
         home_reload(a);
         app_message(a, 0, "reloaded");
