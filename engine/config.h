@@ -168,8 +168,9 @@ typedef struct ConfigSource {
 int config_read(Config *c, const ConfigSource *src, ConfigErrors *errs);
 
 void config_defaults(Config *c);
-/* Reads a YAML file over the current contents of c (call config_defaults first).
- * Returns 0 when no error was added. */
+/* The steps config_read is made of, for tests and for reading text that is
+ * not in a file. Reads a YAML file over the current contents of c (call
+ * config_defaults first). Returns 0 when no error was added. */
 int config_load_file(Config *c, const char *path, ConfigErrors *errs);
 int config_load_string(Config *c, const char *text, const char *name, ConfigErrors *errs);
 /* "model.lr=3e-4" style override. */
