@@ -145,9 +145,32 @@ typedef struct ConfigErrors {
     int n, cap;
 } ConfigErrors;
 
+/* Where a config comes from, in the order config_read applies it: the
+ * schema defaults (with runs_dir, when given, in place of train.runs_dir's),
+ * then the YAML file, then each "key=value" override in order, then the
+ * cross-field checks. */
+typedef struct ConfigSource {
+    const char *file;           /* NULL: defaults and overrides only */
+    const char *const *sets;    /* a NULL entry is a --set given without its value */
+    int n_sets;
+    const char *runs_dir;       /* NULL: the schema's default */
+    unsigned flags;             /* CONFIG_* below */
+} ConfigSource;
+
+/* Skips the cross-field checks: for readers that take what they can from a
+ * config and say themselves why they skip them. */
+#define CONFIG_NO_CHECKS 1u
+
+/* The one way a Config is made from its sources. Every problem is added to
+ * errs (NULL: counted only); none stops the rest, so one pass shows them all.
+ * c is always filled (defaults plus whatever read well) and must be
+ * config_free'd. Returns the number of problems. */
+int config_read(Config *c, const ConfigSource *src, ConfigErrors *errs);
+
 void config_defaults(Config *c);
-/* Reads a YAML file over the current contents of c (call config_defaults first).
- * Returns 0 when no error was added. */
+/* The steps config_read is made of, for tests and for reading text that is
+ * not in a file. Reads a YAML file over the current contents of c (call
+ * config_defaults first). Returns 0 when no error was added. */
 int config_load_file(Config *c, const char *path, ConfigErrors *errs);
 int config_load_string(Config *c, const char *text, const char *name, ConfigErrors *errs);
 /* "model.lr=3e-4" style override. */

@@ -588,6 +588,52 @@ static void test_truncated_input_never_crashes(void **state) {
     free(buf);
 }
 
+/* config_read: defaults, the runs folder, the file, the overrides in order,
+ * then the checks, every problem collected in that order. */
+static void test_config_read_order(void **st) {
+    (void)st;
+    char *tmp = make_temp_dir("cfgread");
+    char path[512];
+    snprintf(path, sizeof path, "%s/c.yaml", tmp);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("model:\n  arch: transformer\n  embed_dim: 30\ntrain:\n  lr: 0.5\n  runs_dir: from_file\n", f);
+    fclose(f);
+
+    Config c;
+    ConfigErrors e = {0};
+    const char *sets[] = {"train.lr=0.25", "train.epochs=2"};
+    ConfigSource src = {.file = path, .sets = sets, .n_sets = 2, .runs_dir = "elsewhere"};
+    assert_int_equal(config_read(&c, &src, &e), 1); /* heads (4) do not divide embed_dim (30) */
+    assert_true(strstr(e.items[0].msg, "model.heads") != NULL);
+    assert_true(c.train_lr == 0.25);
+    assert_int_equal(c.train_epochs, 2);
+    assert_string_equal(c.train_runs_dir, "from_file"); /* the file decides over the runs folder */
+    config_free(&c);
+    config_errors_free(&e);
+
+    /* Without the checks, the same sources read cleanly. */
+    src.flags = CONFIG_NO_CHECKS;
+    assert_int_equal(config_read(&c, &src, NULL), 0);
+    config_free(&c);
+
+    /* No file: the runs folder replaces the default; a repeated key and a
+     * missing value are reported where they occur, after the file's errors. */
+    const char *bad[] = {"train.lr=0.1", NULL, " train.lr = 0.2", "train.lr=0.3", "model.nope=1"};
+    ConfigSource s2 = {.sets = bad, .n_sets = 5, .runs_dir = "elsewhere"};
+    assert_int_equal(config_read(&c, &s2, &e), 3);
+    assert_string_equal(c.train_runs_dir, "elsewhere");
+    assert_true(c.train_lr == 0.3);
+    assert_true(strstr(e.items[0].msg, "expected key=value after --set") != NULL);
+    assert_true(strstr(e.items[1].msg, "'train.lr' is set twice") != NULL);
+    assert_true(strstr(e.items[2].msg, "unknown key 'model.nope'") != NULL);
+    config_free(&c);
+    config_errors_free(&e);
+
+    rm_rf(tmp);
+    free(tmp);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_valid),
@@ -604,6 +650,7 @@ int main(void) {
         cmocka_unit_test(test_cli_args),
         cmocka_unit_test(test_shipped_configs),
         cmocka_unit_test(test_truncated_input_never_crashes),
+        cmocka_unit_test(test_config_read_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

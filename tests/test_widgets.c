@@ -46,6 +46,30 @@ static void dump_on_failure(const Grid *g) {
 
 /* ---------- grid ---------- */
 
+/* What an invalid sequence costs on screen: a broken one one byte, a
+ * well-formed one with a forbidden value (overlong, surrogate) one '?' for the
+ * whole sequence, an unused lead byte (0xf5-0xff) one byte like 0xc0. */
+static void test_utf8_decode_invalid(void **state) {
+    (void)state;
+    uint32_t cp = 0;
+    assert_int_equal(utf8_decode("\xc3\xa9", 2, &cp), 2);
+    assert_int_equal(cp, 0xe9);
+    assert_int_equal(utf8_decode("\xc3(", 2, &cp), 1);
+    assert_int_equal(cp, '?');
+    assert_int_equal(utf8_decode("\xe0\x80\x80", 3, &cp), 3); /* overlong */
+    assert_int_equal(cp, '?');
+    assert_int_equal(utf8_decode("\xed\xa0\x80", 3, &cp), 3); /* surrogate */
+    assert_int_equal(cp, '?');
+    assert_int_equal(utf8_decode("\xf4\x90\x80\x80", 4, &cp), 4); /* beyond U+10FFFF */
+    assert_int_equal(cp, '?');
+    assert_int_equal(utf8_decode("\xf8\x80\x80", 3, &cp), 1);
+    assert_int_equal(cp, '?');
+    assert_int_equal(utf8_decode("\xc0\x80", 2, &cp), 1);
+    assert_int_equal(cp, '?');
+    assert_int_equal(utf8_decode("\xe2\x82", 2, &cp), 1); /* cut short */
+    assert_int_equal(cp, '?');
+}
+
 static void test_grid_text_clips_and_sanitises(void **st) {
     (void)st;
     Grid g;
@@ -634,6 +658,7 @@ static void test_progress(void **st) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_utf8_decode_invalid),
         cmocka_unit_test(test_grid_text_clips_and_sanitises),
         cmocka_unit_test(test_grid_box_ascii_and_utf8),
         cmocka_unit_test(test_tick_and_number_formats),

@@ -50,6 +50,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "data/data.h"
 
 #define TOK_MAX 256
@@ -78,29 +79,6 @@ static const unsigned char byte_class[256] = {
 
 /* What a decoded multi-byte character does. */
 enum { M_LETTER, M_SEP, M_POISON };
-
-/* Length of the valid UTF-8 sequence at p (2-4), 0 when invalid. */
-static int utf8_decode(const unsigned char *p, size_t avail, uint32_t *cp) {
-    unsigned c = p[0];
-    if (c < 0xc2 || c > 0xf4) return 0;
-    if (c < 0xe0) {
-        if (avail < 2 || (p[1] & 0xc0) != 0x80) return 0;
-        *cp = ((c & 0x1fu) << 6) | (p[1] & 0x3fu);
-        return 2;
-    }
-    if (c < 0xf0) {
-        if (avail < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80) return 0;
-        if (c == 0xe0 && p[1] < 0xa0) return 0; /* overlong */
-        if (c == 0xed && p[1] > 0x9f) return 0; /* surrogate */
-        *cp = ((c & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
-        return 3;
-    }
-    if (avail < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80) return 0;
-    if (c == 0xf0 && p[1] < 0x90) return 0;
-    if (c == 0xf4 && p[1] > 0x8f) return 0;
-    *cp = ((c & 0x07u) << 18) | ((p[1] & 0x3fu) << 12) | ((p[2] & 0x3fu) << 6) | (p[3] & 0x3fu);
-    return 4;
-}
 
 /* Blocks of non-letters beyond Latin-1: a token holding one fails isalpha. */
 static const uint32_t poison_ranges[][2] = {
@@ -144,7 +122,7 @@ static int word_char_at(const unsigned char *p, size_t i, size_t e, size_t *w) {
         return k == B_LET || k == B_DIG || c == '_';
     }
     uint32_t cp;
-    int n = utf8_decode(p + i, e - i, &cp);
+    int n = utf8_decode_multibyte(p + i, e - i, &cp);
     if (!n) return 0;
     *w = (size_t)n;
     return mb_kind(cp) == M_LETTER;
@@ -168,7 +146,7 @@ static void emit_piece(const unsigned char *p, size_t a, size_t z, TokenFn emit,
             continue;
         }
         uint32_t cp;
-        int w = utf8_decode(p + i, z - i, &cp);
+        int w = utf8_decode_multibyte(p + i, z - i, &cp);
         if (!w || mb_kind(cp) != M_LETTER) return; /* chunks hold valid letters or symbols only */
         if (n + (size_t)w > TOK_MAX) return;
         memcpy(buf + n, p + i, (size_t)w);
@@ -268,7 +246,7 @@ static int separates(const unsigned char *p, size_t i, size_t len) {
     unsigned char c = p[i];
     if (c < 0x80) return byte_class[c] == B_SEP || byte_class[c] == B_LT;
     uint32_t cp;
-    return !utf8_decode(p + i, len - i, &cp) || mb_kind(cp) == M_SEP;
+    return !utf8_decode_multibyte(p + i, len - i, &cp) || mb_kind(cp) == M_SEP;
 }
 
 /* An opening apostrophe at p[i]: NLTK detaches it unless a clitic follows. */
@@ -324,7 +302,7 @@ void tokenize(const char *text, size_t len, TokenFn emit, void *ctx) {
         }
         if (c >= 0x80) {
             uint32_t cp;
-            int n = utf8_decode(p + i, len - i, &cp);
+            int n = utf8_decode_multibyte(p + i, len - i, &cp);
             if (n) w = (size_t)n;
             sep = !n || mb_kind(cp) == M_SEP;
         } else {

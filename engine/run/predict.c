@@ -12,8 +12,7 @@ int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t er
     char path[1100];
     snprintf(path, sizeof path, "%s/config.yaml", dir);
     ConfigErrors ce = {0};
-    config_defaults(&r->cfg);
-    if (config_load_file(&r->cfg, path, &ce) != 0 || config_validate(&r->cfg, &ce) != 0) {
+    if (config_read(&r->cfg, &(ConfigSource){.file = path}, &ce) != 0) {
         if (ce.n)
             snprintf(err, errlen, "%s:%d: %s", ce.items[0].file, ce.items[0].line, ce.items[0].msg);
         else

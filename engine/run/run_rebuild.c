@@ -37,8 +37,9 @@ static void fill_from_config(const char *dir, RunSummary *s) {
     snprintf(path, sizeof path, "%s/config.yaml", dir);
     Config c;
     ConfigErrors errs = {0};
-    config_defaults(&c);
-    if (config_load_file(&c, path, &errs) == 0) {
+    /* Lenient: a run written before a cross-field check existed still has
+     * its name and dataset to show. */
+    if (config_read(&c, &(ConfigSource){.file = path, .flags = CONFIG_NO_CHECKS}, &errs) == 0) {
         snprintf(s->name, sizeof s->name, "%s", c.train_name ? c.train_name : "");
         config_enum_name(DATASET_VALUES, c.data_dataset, s->dataset, sizeof s->dataset);
     }

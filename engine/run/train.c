@@ -760,8 +760,7 @@ Trainer *trainer_start(const Config *cfg, const char *resume_dir, char *err, siz
         char path[RUN_PATH_MAX + 32];
         snprintf(path, sizeof path, "%s/config.yaml", resume_dir);
         ConfigErrors ce = {0};
-        config_defaults(&t->cfg);
-        if (config_load_file(&t->cfg, path, &ce) != 0 || config_validate(&t->cfg, &ce) != 0) {
+        if (config_read(&t->cfg, &(ConfigSource){.file = path}, &ce) != 0) {
             snprintf(err, errlen, "%s: %s", ce.n ? ce.items[0].file : path, ce.n ? ce.items[0].msg : "invalid");
             config_errors_free(&ce);
             trainer_release(t);

@@ -1,7 +1,6 @@
 /* `sentui config`: the resolved config or every error in it, and `--schema`,
  * the list of every key. Also cli_load_config, the one way commands turn
  * "CONFIG [--set k=v]..." into a checked Config. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,53 +10,22 @@
 #include "cli/commands.h"
 #include "config.h"
 
-/* The key of "key=value" as config_set reads it (spaces around it ignored). */
-static void assignment_key(const char *assignment, char *out, size_t n) {
-    size_t len = strcspn(assignment, "=");
-    while (len > 0 && isspace((unsigned char)*assignment)) assignment++, len--;
-    while (len > 0 && isspace((unsigned char)assignment[len - 1])) len--;
-    snprintf(out, n, "%.*s", (int)len, assignment);
-}
-
-/* A key given twice with --set is an error, as a key given twice in a YAML
- * file is: silently keeping one of them hides a mistake in a script. */
-static void check_repeated_set(int argc, char **argv, int upto, const char *assignment, ConfigErrors *errs) {
-    char key[256], other[256];
-    assignment_key(assignment, key, sizeof key);
-    if (!key[0] || !strchr(assignment, '=')) return;
-    int it = 0, n = 0;
-    const char *prev;
-    while (it < upto && cli_flag_next(argc, argv, "--set", &it, &prev)) {
-        if (it > upto || !prev) continue;
-        assignment_key(prev, other, sizeof other);
-        n += !strcmp(key, other);
-    }
-    if (n == 1) /* once per key, at its second appearance */
-        config_errors_add(errs, "--set", 0, 0, "key '%s' is set twice; give each key once", key);
-}
-
 int cli_load_config(struct Config *c, const char *file, int argc, char **argv) {
-    ConfigErrors errs = {0};
-    config_defaults(c);
-    /* Runs go where the other commands look for them; the config file and --set still decide. */
-    const char *runs = cli_runs_dir(NULL);
-    if (strcmp(runs, "runs") != 0) {
-        char msg[256];
-        config_set_text(c, config_find_key("train.runs_dir"), runs, msg, sizeof msg);
+    /* Every --set in order; an occurrence without its value stays as NULL so
+     * config_read reports it in its place. */
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    if (!sets) {
+        fprintf(stderr, "sentui: out of memory\n");
+        return 2;
     }
-    if (file) config_load_file(c, file, &errs);
-    int it = 0;
+    int n = 0, it = 0;
     const char *assignment;
-    while (cli_flag_next(argc, argv, "--set", &it, &assignment)) {
-        if (!assignment) {
-            config_errors_add(&errs, "--set", 0, 0, "expected key=value after --set (like --set train.lr=3e-4)");
-            continue;
-        }
-        check_repeated_set(argc, argv, it - 1, assignment, &errs);
-        config_set(c, assignment, &errs);
-    }
-    /* Cross-field checks run even after other errors, so one pass shows everything. */
-    config_validate(c, &errs);
+    while (cli_flag_next(argc, argv, "--set", &it, &assignment)) sets[n++] = assignment;
+    /* Runs go where the other commands look for them; the config file and --set still decide. */
+    ConfigSource src = {.file = file, .sets = sets, .n_sets = n, .runs_dir = cli_runs_dir(NULL)};
+    ConfigErrors errs = {0};
+    config_read(c, &src, &errs);
+    free(sets);
     if (errs.n == 0) return 0;
     config_errors_print(&errs, stderr);
     if (errs.n > 1) fprintf(stderr, "%d errors\n", errs.n);

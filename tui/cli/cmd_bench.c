@@ -101,13 +101,11 @@ static double model_gemm_peak(const Config *c) {
 
 static int load_config(const BenchOpts *o, const char *path, Config *c) {
     ConfigErrors errs = {0};
-    config_defaults(c);
-    int rc = config_load_file(c, path, &errs);
-    for (int i = 0; i < o->n_sets && rc == 0; i++) rc = config_set(c, o->sets[i], &errs);
-    if (rc == 0) rc = config_validate(c, &errs);
-    if (rc != 0 || errs.n) config_errors_print(&errs, stderr);
+    int rc = config_read(c, &(ConfigSource){.file = path, .sets = o->sets, .n_sets = o->n_sets}, &errs);
+    if (rc) config_errors_print(&errs, stderr);
+    if (rc) config_free(c);
     config_errors_free(&errs);
-    return rc != 0 || errs.n ? -1 : 0;
+    return rc ? -1 : 0;
 }
 
 static void bench_one(const BenchOpts *o, const char *path, BenchResult *r) {

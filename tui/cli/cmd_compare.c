@@ -5,34 +5,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_args.h"
 #include "cli/cli_runs.h"
 #include "cli/commands.h"
 #include "screens/compare.h"
 #include "term.h"
 
+/* Just past the last occurrence of flag (0 when absent): of several format
+ * flags, the last one given wins. */
+static int last_given(int argc, char **argv, const char *flag) {
+    int it = 0, last = 0;
+    const char *value;
+    while (cli_flag_next(argc, argv, flag, &it, &value)) last = it;
+    return last;
+}
+
+static CompareFormat format_given(int argc, char **argv) {
+    int md = last_given(argc, argv, "--markdown"), csv = last_given(argc, argv, "--csv"),
+        json = last_given(argc, argv, "--json");
+    if (md > csv && md > json) return CMP_MARKDOWN;
+    if (csv > json) return CMP_CSV;
+    return json ? CMP_JSON : CMP_TEXT;
+}
+
+/* The option that is not one, or NULL; --dir needs its value and --width
+ * takes it only attached (--width=N). */
+static const char *bad_option(int argc, char **argv) {
+    static const char *const known[] = {"--markdown", "--csv", "--json", "--ascii", "--no-charts",
+                                        "--dir", "--width", NULL};
+    const char *bad = cli_unknown_flag(argc, argv, known);
+    if (bad) return bad;
+    if (cli_has_flag(argc, argv, "--dir") && !cli_flag_value(argc, argv, "--dir")) return "--dir";
+    if (cli_has_flag(argc, argv, "--width") && !cli_flag_value(argc, argv, "--width")) return "--width";
+    return NULL;
+}
+
 int cmd_compare(int argc, char **argv) {
-    CompareFormat fmt = CMP_TEXT;
-    const char *dir = NULL;
-    int ascii = 0, width = 100, charts = 1;
-    const char **args = calloc((size_t)argc + 1, sizeof *args);
-    int n = 0;
-    if (!args) return 1;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--markdown")) fmt = CMP_MARKDOWN;
-        else if (!strcmp(a, "--csv")) fmt = CMP_CSV;
-        else if (!strcmp(a, "--json")) fmt = CMP_JSON;
-        else if (!strcmp(a, "--ascii")) ascii = 1;
-        else if (!strcmp(a, "--no-charts")) charts = 0;
-        else if (!strcmp(a, "--dir") && i + 1 < argc) dir = argv[++i];
-        else if (!strncmp(a, "--dir=", 6)) dir = a + 6;
-        else if (!strncmp(a, "--width=", 8)) width = atoi(a + 8);
-        else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "sentui compare: unknown option '%s'\n", a);
-            free(args);
-            return 2;
-        } else args[n++] = a;
+    const char *bad = bad_option(argc, argv);
+    if (bad) {
+        fprintf(stderr, "sentui compare: unknown option '%s'\n", bad);
+        return 2;
     }
+    CompareFormat fmt = format_given(argc, argv);
+    const char *dir = cli_flag_value(argc, argv, "--dir");
+    const char *width_text = cli_flag_value(argc, argv, "--width");
+    int ascii = cli_has_flag(argc, argv, "--ascii"), charts = !cli_has_flag(argc, argv, "--no-charts");
+    int width = width_text ? atoi(width_text) : 100;
+    const char **args = calloc((size_t)argc + 1, sizeof *args);
+    if (!args) return 1;
+    int n = 0;
+    while (cli_positional(argc, argv, n, &args[n])) n++;
     if (n == 0) {
         fprintf(stderr, "usage: sentui compare RUN... [--markdown|--csv|--json] [--dir DIR] [--ascii] [--no-charts]\n");
         free(args);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "widgets/chart.h"
+#include "cli/cli_args.h"
 #include "cli/cli_out.h"
 #include "cli/cli_runs.h"
 #include "cli/commands.h"
@@ -74,17 +75,14 @@ static void print_table(const RunSummary *runs, int n, const RunUnreadable *bad,
 }
 
 int cmd_runs(int argc, char **argv) {
-    const char *dir = NULL;
-    int json = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
-        else if (!strncmp(argv[i], "--dir=", 6)) dir = argv[i] + 6;
-        else if (!strcmp(argv[i], "--json")) json = 1;
-        else {
-            fprintf(stderr, "usage: sentui runs [--dir DIR] [--json]\n");
-            return 2;
-        }
+    static const char *const known[] = {"--dir", "--json", NULL};
+    const char *dir = cli_flag_value(argc, argv, "--dir");
+    if (cli_unknown_flag(argc, argv, known) || cli_positional_count(argc, argv) > 0 ||
+        (cli_has_flag(argc, argv, "--dir") && !dir)) {
+        fprintf(stderr, "usage: sentui runs [--dir DIR] [--json]\n");
+        return 2;
     }
+    int json = cli_has_flag(argc, argv, "--json");
     dir = cli_runs_dir(dir);
     RunSummary *runs = NULL;
     char err[512];

@@ -2,7 +2,6 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #include "screens/app.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,33 +38,11 @@ int app_init(App *a, int w, int h, int utf8, int color, const char *runs_dir, co
 }
 
 void app_free(App *a) {
-    dash_free(a);
-    try_free(a);
-    learn_free(a);
-    compare_free(a);
-    editor_free(a);
-    home_free(a);
+    /* The dashboard first: it stops a live run before anything it may show goes. */
+    static const ScreenId order[] = {SCR_DASH, SCR_TRY, SCR_LEARN, SCR_COMPARE, SCR_EDITOR, SCR_HOME};
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+        if (screens[order[i]]->free) screens[order[i]]->free(a);
     grid_free(&a->grid);
-}
-
-void app_message(App *a, int bad, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->msg, sizeof a->msg, fmt, ap);
-    va_end(ap);
-    a->msg_bad = bad;
-    a->msg_until = now_seconds() + (bad ? 8 : 4);
-}
-
-void app_push(App *a, ScreenId s) {
-    if (a->screen == s) return;
-    if (a->depth < (int)(sizeof a->stack / sizeof *a->stack)) a->stack[a->depth++] = a->screen;
-    a->screen = s;
-}
-
-void app_pop(App *a) {
-    if (a->depth > 0) a->screen = a->stack[--a->depth];
-    else a->quit = 1;
 }
 
 static int request_quit(App *a) {
@@ -293,8 +270,6 @@ void app_script(App *a, const char *keys) {
 
 /* ---- the `?` screen, generated from the action table ---- */
 
-static int help_top;
-
 static void help_draw(App *a, Grid *g, Rect body) {
     char title[96];
     snprintf(title, sizeof title, "Keys: %s", screens[a->help_for]->title);
@@ -303,7 +278,7 @@ static void help_draw(App *a, Grid *g, Rect body) {
     for (int i = 0; i < ACT_COUNT; i++) {
         const ActionInfo *ai = &app_actions[i];
         if (!(ai->screens & (1u << a->help_for))) continue;
-        if (n++ < help_top) continue;
+        if (n++ < a->help_top) continue;
         if (y >= in.y + in.h) break;
         char kb[32];
         grid_text(g, in.x + 2, y, 14, keys_of(ai, g->utf8, kb, sizeof kb), style(COL_KEY, ATTR_BOLD));
@@ -313,34 +288,14 @@ static void help_draw(App *a, Grid *g, Rect body) {
 }
 
 static int help_action(App *a, int act) {
-    (void)a;
-    if (act == ACT_DOWN || act == ACT_PGDN) help_top++;
-    else if ((act == ACT_UP || act == ACT_PGUP) && help_top > 0) help_top--;
-    else if (act == ACT_TOP) help_top = 0;
+    if (act == ACT_DOWN || act == ACT_PGDN) a->help_top++;
+    else if ((act == ACT_UP || act == ACT_PGUP) && a->help_top > 0) a->help_top--;
+    else if (act == ACT_TOP) a->help_top = 0;
     else if (act == ACT_BACK) {
-        help_top = 0;
+        a->help_top = 0;
         app_pop(a);
     } else return -1;
     return F_REDRAW;
 }
 
-const ScreenOps screen_help = {"Help", help_draw, help_action, NULL, NULL};
-
-/* ---- shared helpers ---- */
-
-void draw_kv(Grid *g, int x, int y, int w, const char *k, const char *v) {
-    int n = grid_text(g, x, y, w, k, style(COL_DIM, 0));
-    grid_text(g, x + n + 1, y, w - n - 1, v, style(COL_TEXT, ATTR_BOLD));
-}
-
-const char *arch_label(int arch) {
-    static const char *names[] = {"RNN", "LSTM", "GRU", "Transformer", "Bag of n-grams"};
-    return arch >= 0 && arch < ARCH_COUNT ? names[arch] : "?";
-}
-
-int arch_from_name(const char *name) {
-    char buf[32];
-    for (int i = 0; i < ARCH_COUNT; i++)
-        if (name && !strcmp(name, config_enum_name(ARCH_VALUES, i, buf, sizeof buf))) return i;
-    return -1;
-}
+const ScreenOps screen_help = {"Help", help_draw, help_action, NULL, NULL, NULL};

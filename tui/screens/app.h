@@ -100,6 +100,8 @@ typedef struct ScreenOps {
     int (*input)(App *a, int key);
     /* Polls data sources; returns F_REDRAW when something changed. */
     int (*tick)(App *a, double now);
+    /* Frees whatever the screen holds (its state in App). */
+    void (*free)(App *a);
 } ScreenOps;
 
 struct Home;
@@ -117,6 +119,8 @@ struct App {
     ScreenId stack[16];
     int depth;
     ScreenId help_for;
+    int help_top;        /* first row shown by the `?` screen */
+    int configs_changed; /* a config was saved: the home screen reloads its list */
     char runs_dir[RUN_PATH_MAX], configs_dir[RUN_PATH_MAX];
     char msg[512];
     int msg_bad;
@@ -149,13 +153,15 @@ int app_run(App *a);
 /* Headless: applies each key of the script (a string; \n is Enter, \e Esc), ticking between keys, then renders. */
 void app_script(App *a, const char *keys);
 
+/* Navigation and the header message (nav.c): what screens call; it never calls a screen. */
 void app_push(App *a, ScreenId s);
 void app_pop(App *a);
 void app_message(App *a, int bad, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Entry points between screens. Each returns 0, or -1 after app_message. */
+/* Entry points between screens, called only in one direction: home opens the
+ * others, the editor the dashboard and learn, the dashboard try and learn.
+ * Each returns 0, or -1 after app_message. */
 int home_open(App *a);
-void home_reload(App *a);
 int editor_open(App *a, const char *config_path, int arch);
 int dash_open_run(App *a, const char *dir, int watch, double speed);
 int dash_start_training(App *a, const Config *cfg);
@@ -164,13 +170,6 @@ void dash_stop_and_wait(App *a);       /* quitting: stop (saves), wait, keep res
 int compare_open(App *a, char **dirs, int n);
 int try_open(App *a, const char *dir);
 int learn_open(App *a, const Config *cfg);
-/* Frees whatever each screen holds. */
-void home_free(App *a);
-void editor_free(App *a);
-void dash_free(App *a);
-void compare_free(App *a);
-void try_free(App *a);
-void learn_free(App *a);
 
 /* Command-line front door shared by the workbench, replay and watch:
  *   --dump            print the rendered screen as text instead of opening the terminal
@@ -196,7 +195,7 @@ int app_cli_main(const AppCli *o, AppSetup setup, void *ctx);
 /* `sentui replay` and `sentui watch` (cmd_replay.c). */
 int replay_or_watch(int argc, char **argv, int watch);
 
-/* Small shared drawing helpers. */
+/* Small shared drawing helpers (labels.c). */
 void draw_kv(Grid *g, int x, int y, int w, const char *k, const char *v);
 const char *arch_label(int arch);
 int arch_from_name(const char *name);

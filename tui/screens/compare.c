@@ -19,10 +19,9 @@ int compare_load(CompareRun *c, const char *dir, char *err, size_t errlen) {
     snprintf(path, sizeof path, "%s/events.jsonl", dir);
     int has_events = runstate_load_file(&c->rs, path) == 0;
     snprintf(path, sizeof path, "%s/config.yaml", dir);
-    config_defaults(&c->cfg);
-    ConfigErrors errs = {0};
-    c->has_cfg = config_load_file(&c->cfg, path, &errs) == 0;
-    config_errors_free(&errs);
+    /* Lenient: comparing shows a saved run's settings as it was trained, even
+     * one written before a newer cross-field check. */
+    c->has_cfg = config_read(&c->cfg, &(ConfigSource){.file = path, .flags = CONFIG_NO_CHECKS}, NULL) == 0;
     if (!c->has_sum && !has_events) {
         snprintf(err, errlen, "%s: not a run folder (no summary.json or events.jsonl)", dir);
         return -1;

@@ -25,7 +25,7 @@ static const TableCol cmp_cols[CC_NCOLS] = {
     {"weighted F1", 12, 1}, {"macro F1", 9, 1}, {"time", 8, 1},   {"tok/s", 0, 1},
 };
 
-void compare_free(App *a) {
+static void compare_free(App *a) {
     struct Compare *c = a->cmp;
     if (!c) return;
     for (int i = 0; i < c->n; i++) compare_run_free(&c->runs[i]);
@@ -118,4 +118,4 @@ static int compare_action(App *a, int act) {
     }
 }
 
-const ScreenOps screen_compare = {"Compare", compare_draw, compare_action, NULL, NULL};
+const ScreenOps screen_compare = {"Compare", compare_draw, compare_action, NULL, NULL, compare_free};

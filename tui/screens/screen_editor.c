@@ -34,7 +34,7 @@ static int field_list(const Config *c, int *out) {
     return n;
 }
 
-void editor_free(App *a) {
+static void editor_free(App *a) {
     struct Editor *e = a->ed;
     if (!e) return;
     config_free(&e->cfg);
@@ -49,10 +49,11 @@ int editor_open(App *a, const char *path, int arch) {
     editor_free(a);
     struct Editor *e = calloc(1, sizeof *e);
     if (!e) return -1;
-    config_defaults(&e->cfg);
     if (path && *path) {
         ConfigErrors errs = {0};
-        if (config_load_file(&e->cfg, path, &errs)) {
+        /* The form shows cross-field problems itself, beside the keys they
+         * name, and lets them be fixed; only what stops reading is reported here. */
+        if (config_read(&e->cfg, &(ConfigSource){.file = path, .flags = CONFIG_NO_CHECKS}, &errs)) {
             app_message(a, 1, "%s:%d:%d: %s", path, errs.n ? errs.items[0].line : 0, errs.n ? errs.items[0].col : 0,
                         errs.n ? errs.items[0].msg : "cannot read");
             e->file_errs = errs;
@@ -61,6 +62,7 @@ int editor_open(App *a, const char *path, int arch) {
         }
         snprintf(e->path, sizeof e->path, "%s", path);
     } else {
+        config_defaults(&e->cfg);
         e->cfg.model_arch = arch;
     }
     config_copy(&e->orig, &e->cfg);
@@ -219,7 +221,7 @@ static void save_as(App *a, struct Editor *e) {
     config_copy(&e->orig, &e->cfg);
     e->mode = MODE_LIST;
     app_message(a, 0, "saved %s", path);
-    if (a->home) home_reload(a);
+    a->configs_changed = 1; /* the home screen lists it when shown again */
 }
 
 static void text_edit(struct Editor *e, int key) {
@@ -345,11 +347,9 @@ static void external_edit(App *a, struct Editor *e) {
         return;
     }
     Config c;
-    config_defaults(&c);
     config_errors_free(&e->file_errs);
     memset(&e->file_errs, 0, sizeof e->file_errs);
-    int bad = config_load_file(&c, e->tmp_path, &e->file_errs);
-    if (!bad) bad = config_validate(&c, &e->file_errs);
+    int bad = config_read(&c, &(ConfigSource){.file = e->tmp_path}, &e->file_errs);
     if (bad) {
         app_message(a, 1, "%d problem%s in the YAML: e to fix", e->file_errs.n, e->file_errs.n > 1 ? "s" : "");
         config_free(&c);
@@ -417,4 +417,4 @@ static int editor_action(App *a, int act) {
     return F_REDRAW;
 }
 
-const ScreenOps screen_editor = {"Config editor", editor_draw, editor_action, editor_input, NULL};
+const ScreenOps screen_editor = {"Config editor", editor_draw, editor_action, editor_input, NULL, editor_free};

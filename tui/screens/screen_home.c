@@ -49,7 +49,7 @@ static struct Home *home_get(App *a) {
     return a->home;
 }
 
-void home_free(App *a) {
+static void home_free(App *a) {
     struct Home *h = a->home;
     if (!h) return;
     free(h->items);
@@ -87,10 +87,11 @@ static void load_configs(App *a, struct Home *h) {
     int has_arch[ARCH_COUNT] = {0};
     for (size_t i = 0; i < gl.gl_pathc; i++) {
         Config c;
-        config_defaults(&c);
         ConfigErrors errs = {0};
         ConfigItem *it = &h->items[h->n_items];
-        int bad = config_load_file(&c, gl.gl_pathv[i], &errs);
+        /* The list notes what stops a file from being read; the cross-field
+         * checks are reported when a run is started from it (start_from_item). */
+        int bad = config_read(&c, &(ConfigSource){.file = gl.gl_pathv[i], .flags = CONFIG_NO_CHECKS}, &errs);
         it->arch = c.model_arch;
         snprintf(it->path, sizeof it->path, "%s", gl.gl_pathv[i]);
         const char *rel = gl.gl_pathv[i] + strlen(a->configs_dir);
@@ -177,7 +178,7 @@ static void load_runs(App *a, struct Home *h) {
         if (keep[0] && !strcmp(list[i].run, keep)) table_select_row(t, i);
 }
 
-void home_reload(App *a) {
+static void home_reload(App *a) {
     struct Home *h = home_get(a);
     if (!h) return;
     load_configs(a, h);
@@ -201,6 +202,11 @@ int home_open(App *a) {
 
 static int home_tick(App *a, double now) {
     struct Home *h = a->home;
+    if (h && a->configs_changed) { /* the editor saved a config: list it */
+        a->configs_changed = 0;
+        home_reload(a);
+        return F_REDRAW;
+    }
     if (!h || now < h->next_refresh) return 0;
     h->next_refresh = now + 2;
     load_runs(a, h);
@@ -294,115 +300,132 @@ static void home_draw(App *a, Grid *g, Rect body) {
 
 static void start_from_item(App *a, const ConfigItem *it) {
     Config c;
-    config_defaults(&c);
     ConfigErrors errs = {0};
-    int bad = 0;
-    if (it->path[0]) bad = config_load_file(&c, it->path, &errs);
-    else c.model_arch = it->arch;
-    if (!bad) bad = config_validate(&c, &errs);
+    /* An entry without a file is the defaults of one architecture. */
+    char arch[64], set[80];
+    snprintf(set, sizeof set, "model.arch=%s", config_enum_name(ARCH_VALUES, it->arch, arch, sizeof arch));
+    const char *sets[] = {set};
+    ConfigSource src = {.file = it->path[0] ? it->path : NULL, .sets = sets, .n_sets = it->path[0] ? 0 : 1};
+    int bad = config_read(&c, &src, &errs);
     if (bad) app_message(a, 1, "%s: %s", it->path[0] ? it->path : "defaults", errs.n ? errs.items[0].msg : "invalid");
     else dash_start_training(a, &c);
     config_errors_free(&errs);
     config_free(&c);
 }
 
-static int home_action(App *a, int act) {
-    struct Home *h = home_get(a);
-    if (!h) return -1;
-    Table *t = &h->table;
+/* Up, down, page, first, last: in the config list or the runs table, whichever has focus. */
+static int move_action(App *a, struct Home *h, int act) {
     int page = a->grid.h > 12 ? a->grid.h - 12 : 5;
-    switch (act) {
-    case ACT_UP:
-    case ACT_DOWN:
-    case ACT_PGUP:
-    case ACT_PGDN:
-    case ACT_TOP:
-    case ACT_BOTTOM: {
-        int delta = act == ACT_UP ? -1 : act == ACT_DOWN ? 1 : act == ACT_PGUP ? -page : act == ACT_PGDN ? page
-                    : act == ACT_TOP ? -1000000 : 1000000;
-        if (h->focus == 0) {
-            h->sel_item += delta;
-            if (h->sel_item >= h->n_items) h->sel_item = h->n_items - 1;
-            if (h->sel_item < 0) h->sel_item = 0;
-        } else {
-            table_move(t, delta);
-        }
+    int delta = act == ACT_UP ? -1 : act == ACT_DOWN ? 1 : act == ACT_PGUP ? -page : act == ACT_PGDN ? page
+                : act == ACT_TOP ? -1000000 : 1000000;
+    if (h->focus == 0) {
+        h->sel_item += delta;
+        if (h->sel_item >= h->n_items) h->sel_item = h->n_items - 1;
+        if (h->sel_item < 0) h->sel_item = 0;
+    } else {
+        table_move(&h->table, delta);
+    }
+    return F_REDRAW;
+}
+
+/* Enter: the selected config in the editor, or the selected run in the
+ * dashboard (followed as it grows when another process still writes it). */
+static int open_action(App *a, struct Home *h) {
+    if (h->focus == 0) {
+        if (h->n_items) editor_open(a, h->items[h->sel_item].path, h->items[h->sel_item].arch);
         return F_REDRAW;
     }
-    case ACT_FOCUS:
-        h->focus = !h->focus;
-        return F_REDRAW;
-    case ACT_OPEN:
-        if (h->focus == 0) {
-            if (h->n_items) editor_open(a, h->items[h->sel_item].path, h->items[h->sel_item].arch);
-        } else {
-            int sel = table_selected(t);
-            if (sel >= 0) {
-                const RunSummary *s = &h->runs[sel];
-                int other_writer = s->status == RUN_RUNNING || s->status == RUN_PAUSED;
-                dash_open_run(a, s->dir, other_writer, 0);
-            }
-        }
-        return F_REDRAW;
-    case ACT_WATCH: {
-        int sel = table_selected(t);
-        if (sel >= 0) dash_open_run(a, h->runs[sel].dir, 1, 0);
-        return F_REDRAW;
+    int sel = table_selected(&h->table);
+    if (sel >= 0) {
+        const RunSummary *s = &h->runs[sel];
+        int other_writer = s->status == RUN_RUNNING || s->status == RUN_PAUSED;
+        dash_open_run(a, s->dir, other_writer, 0);
     }
-    case ACT_NEW_RUN:
-        if (h->n_items) start_from_item(a, &h->items[h->sel_item]);
-        return F_REDRAW;
-    case ACT_SORT:
+    return F_REDRAW;
+}
+
+/* Sorting and marking the runs table. */
+static int table_action(App *a, struct Home *h, int act) {
+    Table *t = &h->table;
+    if (act == ACT_SORT) {
         table_sort(t, (t->sort_col + 1) % RC_NCOLS, t->sort_col + 1 >= RC_VACC);
         h->focus = 1;
         app_message(a, 0, "runs sorted by %s", run_cols[t->sort_col].title[0] ? run_cols[t->sort_col].title : "live");
-        return F_REDRAW;
-    case ACT_SORT_REV:
+    } else if (act == ACT_SORT_REV) {
         table_sort(t, t->sort_col < 0 ? RC_RUN : t->sort_col, !t->sort_desc);
-        return F_REDRAW;
-    case ACT_MARK: {
+    } else { /* ACT_MARK */
         int sel = table_selected(t);
         if (sel < 0) return F_REDRAW;
         h->marked[sel] = !h->marked[sel];
         h->focus = 1;
         load_runs(a, h);
         table_move(t, 1);
-        return F_REDRAW;
     }
-    case ACT_COMPARE: {
-        char **dirs = calloc((size_t)h->n_runs + 1, sizeof *dirs);
-        int n = 0;
-        for (int i = 0; dirs && i < h->n_runs; i++)
-            if (h->marked[i]) dirs[n++] = h->runs[i].dir;
-        for (int i = 0; dirs && n == 0 && i < h->n_runs; i++) dirs[i] = h->runs[i].dir;
-        if (n == 0) n = h->n_runs;
-        if (n == 0) app_message(a, 1, "no runs to compare");
-        else compare_open(a, dirs, n);
-        free(dirs);
-        return F_REDRAW;
+    return F_REDRAW;
+}
+
+/* The marked runs, or every run when none is marked. */
+static int compare_action(App *a, struct Home *h) {
+    char **dirs = calloc((size_t)h->n_runs + 1, sizeof *dirs);
+    int n = 0;
+    for (int i = 0; dirs && i < h->n_runs; i++)
+        if (h->marked[i]) dirs[n++] = h->runs[i].dir;
+    for (int i = 0; dirs && n == 0 && i < h->n_runs; i++) dirs[i] = h->runs[i].dir;
+    if (n == 0) n = h->n_runs;
+    if (n == 0) app_message(a, 1, "no runs to compare");
+    else compare_open(a, dirs, n);
+    free(dirs);
+    return F_REDRAW;
+}
+
+static int learn_action(App *a, struct Home *h) {
+    Table *t = &h->table;
+    Config c;
+    /* The learn screen takes what it can from the file (its architecture
+     * and sizes); a config with errors is still worth explaining. */
+    const char *path = h->focus == 0 && h->n_items ? h->items[h->sel_item].path : "";
+    config_read(&c, &(ConfigSource){.file = path[0] ? path : NULL, .flags = CONFIG_NO_CHECKS}, NULL);
+    if (h->focus == 0 && h->n_items) {
+        c.model_arch = h->items[h->sel_item].arch;
+    } else if (table_selected(t) >= 0) {
+        int arch = arch_from_name(h->runs[table_selected(t)].arch);
+        if (arch >= 0) c.model_arch = arch;
     }
-    case ACT_TRY: {
-        int sel = table_selected(t);
+    learn_open(a, &c);
+    config_free(&c);
+    return F_REDRAW;
+}
+
+static int home_action(App *a, int act) {
+    struct Home *h = home_get(a);
+    if (!h) return -1;
+    int sel = table_selected(&h->table);
+    switch (act) {
+    case ACT_UP:
+    case ACT_DOWN:
+    case ACT_PGUP:
+    case ACT_PGDN:
+    case ACT_TOP:
+    case ACT_BOTTOM: return move_action(a, h, act);
+    case ACT_FOCUS:
+        h->focus = !h->focus;
+        return F_REDRAW;
+    case ACT_OPEN: return open_action(a, h);
+    case ACT_WATCH:
+        if (sel >= 0) dash_open_run(a, h->runs[sel].dir, 1, 0);
+        return F_REDRAW;
+    case ACT_NEW_RUN:
+        if (h->n_items) start_from_item(a, &h->items[h->sel_item]);
+        return F_REDRAW;
+    case ACT_SORT:
+    case ACT_SORT_REV:
+    case ACT_MARK: return table_action(a, h, act);
+    case ACT_COMPARE: return compare_action(a, h);
+    case ACT_TRY:
         if (sel < 0) app_message(a, 1, "select a run first (Tab to the runs table)");
         else try_open(a, h->runs[sel].dir);
         return F_REDRAW;
-    }
-    case ACT_LEARN: {
-        Config c;
-        config_defaults(&c);
-        if (h->focus == 0 && h->n_items) {
-            ConfigErrors errs = {0};
-            if (h->items[h->sel_item].path[0]) config_load_file(&c, h->items[h->sel_item].path, &errs);
-            c.model_arch = h->items[h->sel_item].arch;
-            config_errors_free(&errs);
-        } else if (table_selected(t) >= 0) {
-            int arch = arch_from_name(h->runs[table_selected(t)].arch);
-            if (arch >= 0) c.model_arch = arch;
-        }
-        learn_open(a, &c);
-        config_free(&c);
-        return F_REDRAW;
-    }
+    case ACT_LEARN: return learn_action(a, h);
     case ACT_RELOAD:
         home_reload(a);
         app_message(a, 0, "reloaded");
@@ -412,4 +435,4 @@ static int home_action(App *a, int act) {
     }
 }
 
-const ScreenOps screen_home = {"Home", home_draw, home_action, NULL, home_tick};
+const ScreenOps screen_home = {"Home", home_draw, home_action, NULL, home_tick, home_free};

@@ -19,7 +19,7 @@ struct Learn {
     char built_note[256];
 };
 
-void learn_free(App *a) {
+static void learn_free(App *a) {
     if (!a->learn) return;
     config_free(&a->learn->cfg);
     free(a->learn);
@@ -204,4 +204,4 @@ static int learn_action(App *a, int act) {
     return -1;
 }
 
-const ScreenOps screen_learn = {"Learn", learn_draw, learn_action, NULL, NULL};
+const ScreenOps screen_learn = {"Learn", learn_draw, learn_action, NULL, NULL, learn_free};

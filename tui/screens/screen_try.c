@@ -39,7 +39,7 @@ static void free_words(struct TryIt *t) {
     t->n_words = 0;
 }
 
-void try_free(App *a) {
+static void try_free(App *a) {
     struct TryIt *t = a->tryit;
     if (!t) return;
     if (t->has_pred) prediction_free(&t->pred);
@@ -173,4 +173,4 @@ static int try_input(App *a, int key) {
     return F_REDRAW;
 }
 
-const ScreenOps screen_try = {"Try it", try_draw, NULL, try_input, NULL};
+const ScreenOps screen_try = {"Try it", try_draw, NULL, try_input, NULL, try_free};

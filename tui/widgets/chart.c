@@ -142,162 +142,203 @@ static void draw_legend(Grid *g, int xend, int y, int xmin, const ChartSeries *s
     }
 }
 
-void chart_draw(Grid *g, Rect r, const ChartSeries *s, int n, const ChartOpts *opts) {
-    ChartOpts def;
-    if (!opts) chart_opts_default(&def), opts = &def;
-    if (r.w <= 0 || r.h <= 0) return;
-    int braille = g->utf8 && !opts->ascii;
-    Style axis = style(COL_AXIS, 0), label = style(COL_DIM, 0);
+/* The plot area of one chart and how data values map onto its dots. */
+typedef struct Plot {
+    int braille;
+    int ax, labw;            /* y axis column and the width of its labels */
+    int px, py, pw, ph;      /* plot area, in cells */
+    double x0, x1, y0, y1;   /* data range shown */
+    double xs, ys;           /* dots per data unit */
+    double ystep, ka, kb;    /* y ticks: k * ystep for k in [ka, kb] */
+} Plot;
 
-    int title_row = r.h >= 6 && ((opts->title && *opts->title) || opts->legend);
-    int axis_row = r.h >= 3, label_row = r.h >= 4;
-    int ph = r.h - title_row - axis_row - label_row;
-    if (title_row) {
-        int tw = opts->title ? grid_text(g, r.x, r.y, r.w, opts->title, style(COL_TITLE, ATTR_BOLD)) : 0;
-        if (opts->legend) draw_legend(g, r.x + r.w, r.y, r.x + tw + 2, s, n, braille);
-    }
-    if (ph < 1 || r.w < 6) {
-        grid_text(g, r.x, r.y + title_row, r.w, "(chart too small)", label);
-        return;
-    }
+/* The y tick step, with the range snapped out to whole ticks (unless fixed
+ * by the options) so the top and bottom are labelled. */
+static void y_ticks(Plot *p, const ChartOpts *opts) {
+    p->ystep = chart_nice_step(p->y1 - p->y0, p->ph >= 9 ? p->ph / 3 : p->ph >= 4 ? 2 : 1);
+    if (!isfinite(opts->ymin)) p->y0 = floor(p->y0 / p->ystep + 1e-9) * p->ystep;
+    if (!isfinite(opts->ymax)) p->y1 = ceil(p->y1 / p->ystep - 1e-9) * p->ystep;
+    if (!(p->y1 > p->y0)) p->y1 = p->y0 + p->ystep;
+    tick_span(p->y0, p->y1, p->ystep, &p->ka, &p->kb);
+}
 
-    double x0, x1, y0, y1;
-    int any = data_range(s, n, opts, &x0, &x1, &y0, &y1);
-    double ystep = chart_nice_step(y1 - y0, ph >= 9 ? ph / 3 : ph >= 4 ? 2 : 1);
-    /* Snap the y range out to whole ticks so the top and bottom are labelled. */
-    if (!isfinite(opts->ymin)) y0 = floor(y0 / ystep + 1e-9) * ystep;
-    if (!isfinite(opts->ymax)) y1 = ceil(y1 / ystep - 1e-9) * ystep;
-    if (!(y1 > y0)) y1 = y0 + ystep;
-
-    /* Y tick labels decide the left margin. */
+/* Width of the left margin: the widest y tick label, or the x label when it
+ * is wider and fits; none when the chart is too narrow for labels. */
+static int label_width(const Plot *p, Rect r, const ChartOpts *opts, int label_row) {
     char lab[32];
     int labw = 0;
-    double ka, kb;
-    tick_span(y0, y1, ystep, &ka, &kb);
-    for (double k = ka; k <= kb; k++) {
-        chart_format_tick(k * ystep, ystep, lab, sizeof lab);
+    for (double k = p->ka; k <= p->kb; k++) {
+        chart_format_tick(k * p->ystep, p->ystep, lab, sizeof lab);
         int w = (int)strlen(lab);
         if (w > labw) labw = w;
     }
     int xlw = opts->xlabel && label_row ? (int)strlen(opts->xlabel) : 0;
     if (xlw > labw && xlw + 1 + 8 <= r.w) labw = xlw;
     if (labw + 1 + 4 > r.w) labw = 0;
-    int ax = r.x + labw;          /* y axis column */
-    int px = ax + 1, pw = r.x + r.w - px;
-    int py = r.y + title_row;
-    if (pw < 2) {
-        grid_text(g, r.x, py, r.w, "(chart too small)", label);
+    return labw;
+}
+
+static int canvas_alloc(Canvas *c, const Plot *p) {
+    *c = (Canvas){.cw = p->pw, .ch = p->ph, .braille = p->braille};
+    c->dw = p->braille ? p->pw * 2 : p->pw;
+    c->dh = p->braille ? p->ph * 4 : p->ph;
+    size_t cells = (size_t)p->pw * (size_t)p->ph;
+    c->bits = calloc(cells, 1);
+    c->mark = calloc(cells, 1);
+    c->color = calloc(cells, 1);
+    c->attr = calloc(cells, 1);
+    return c->bits && c->mark && c->color && c->attr ? 0 : -1;
+}
+
+static void canvas_free(Canvas *c) {
+    free(c->bits);
+    free(c->mark);
+    free(c->color);
+    free(c->attr);
+}
+
+/* One series as a line (broken at non-finite values) or as markers. */
+static void plot_series(Canvas *c, const Plot *p, const ChartSeries *q) {
+    int attr = q->faint ? ATTR_DIM : ATTR_BOLD;
+    char mark = series_mark(q);
+    int have = 0, lx = 0, ly = 0;
+    for (int i = 0; i < q->n; i++) {
+        double xv = sx_at(q, i), yv = q->y[i];
+        if (!isfinite(xv) || !isfinite(yv) || xv < p->x0 || xv > p->x1) {
+            have = 0;
+            continue;
+        }
+        double fx = (xv - p->x0) * p->xs, fy = (p->y1 - yv) * p->ys;
+        /* Keep far-off values from overflowing int; they clip anyway. */
+        fx = fmax(-1e6, fmin(1e6, fx)), fy = fmax(-1e6, fmin(1e6, fy));
+        int dx = (int)lround(fx), dy = (int)lround(fy);
+        if (q->points) {
+            canvas_dot(c, dx, dy, q->color, attr, p->braille ? mark : 'o');
+            if (p->braille) {
+                canvas_dot(c, dx + 1, dy, q->color, attr, mark);
+                canvas_dot(c, dx, dy + 1, q->color, attr, mark);
+                canvas_dot(c, dx + 1, dy + 1, q->color, attr, mark);
+            }
+        } else if (have) {
+            canvas_line(c, lx, ly, dx, dy, q->color, attr, mark);
+        } else {
+            canvas_dot(c, dx, dy, q->color, attr, mark);
+        }
+        have = 1, lx = dx, ly = dy;
+    }
+}
+
+/* The canvas onto the grid, then the replay cursor: a dotted column
+ * through the cells the data left empty. */
+static void canvas_blit(Grid *g, const Canvas *c, const Plot *p, double cursor_x) {
+    int braille = p->braille, pw = p->pw;
+    for (int yy = 0; yy < p->ph; yy++)
+        for (int xx = 0; xx < pw; xx++) {
+            int i = yy * pw + xx;
+            Style st = style(c->color[i] ? c->color[i] : COL_DEFAULT, c->attr[i]);
+            if (braille && c->bits[i]) grid_put(g, p->px + xx, p->py + yy, 0x2800u + c->bits[i], st);
+            else if (!braille && c->mark[i]) grid_put(g, p->px + xx, p->py + yy, (uint32_t)(unsigned char)c->mark[i], st);
+        }
+    if (isfinite(cursor_x) && cursor_x >= p->x0 && cursor_x <= p->x1) {
+        int cx = (int)lround((cursor_x - p->x0) * p->xs) / (braille ? 2 : 1);
+        for (int yy = 0; yy < p->ph; yy++)
+            if (!(braille ? c->bits[yy * pw + cx] : c->mark[yy * pw + cx]))
+                grid_put(g, p->px + cx, p->py + yy, braille ? 0x250A : ':', style(COL_ACCENT, 0));
+    }
+}
+
+/* Y axis with its ticks and labels. */
+static void draw_y_axis(Grid *g, const Plot *p, int dh) {
+    Style axis = style(COL_AXIS, 0), label = style(COL_DIM, 0);
+    char lab[32];
+    grid_vline(g, p->ax, p->py, p->ph, axis);
+    for (double k = p->ka; k <= p->kb; k++) {
+        double t = k * p->ystep;
+        int row = p->py + (int)lround((p->y1 - t) / (p->y1 - p->y0) * (dh - 1)) / (p->braille ? 4 : 1);
+        if (row < p->py || row >= p->py + p->ph) continue;
+        grid_put(g, p->ax, row, p->braille ? 0x2524 : '+', axis);
+        if (p->labw) {
+            chart_format_tick(t, p->ystep, lab, sizeof lab);
+            grid_text_right(g, p->ax, row, p->labw, lab, label);
+        }
+    }
+}
+
+/* X axis, ticks and labels; labels that would touch are skipped. */
+static void draw_x_axis(Grid *g, const Plot *p, Rect r, const ChartOpts *opts, int label_row) {
+    Style axis = style(COL_AXIS, 0), label = style(COL_DIM, 0);
+    char lab[32];
+    int arow = p->py + p->ph, px = p->px, pw = p->pw;
+    grid_hline(g, px, arow, pw, axis);
+    grid_put(g, p->ax, arow, p->braille ? 0x2514 : '+', axis);
+    double xstep = chart_nice_step(p->x1 - p->x0, pw >= 24 ? pw / 12 : 2);
+    int next_free = px;
+    if (label_row && opts->xlabel && p->labw >= (int)strlen(opts->xlabel))
+        grid_text_right(g, p->ax, arow + 1, p->labw, opts->xlabel, label);
+    double xa, xb;
+    tick_span(p->x0, p->x1, xstep, &xa, &xb);
+    for (double k = xa; k <= xb; k++) {
+        double t = k * xstep;
+        int col = px + (int)lround((t - p->x0) * p->xs) / (p->braille ? 2 : 1);
+        if (col < px || col >= px + pw) continue;
+        grid_put(g, col, arow, p->braille ? 0x252C : '+', axis);
+        if (!label_row) continue;
+        chart_format_tick(t, xstep, lab, sizeof lab);
+        int w = (int)strlen(lab), lx = col - w / 2;
+        if (lx < px) lx = px;
+        if (lx + w > r.x + r.w) lx = r.x + r.w - w;
+        if (lx < next_free) continue;
+        grid_text(g, lx, arow + 1, w, lab, label);
+        next_free = lx + w + 1;
+    }
+}
+
+void chart_draw(Grid *g, Rect r, const ChartSeries *s, int n, const ChartOpts *opts) {
+    ChartOpts def;
+    if (!opts) chart_opts_default(&def), opts = &def;
+    if (r.w <= 0 || r.h <= 0) return;
+    Plot p = {.braille = g->utf8 && !opts->ascii};
+    Style label = style(COL_DIM, 0);
+
+    int title_row = r.h >= 6 && ((opts->title && *opts->title) || opts->legend);
+    int axis_row = r.h >= 3, label_row = r.h >= 4;
+    p.ph = r.h - title_row - axis_row - label_row;
+    if (title_row) {
+        int tw = opts->title ? grid_text(g, r.x, r.y, r.w, opts->title, style(COL_TITLE, ATTR_BOLD)) : 0;
+        if (opts->legend) draw_legend(g, r.x + r.w, r.y, r.x + tw + 2, s, n, p.braille);
+    }
+    if (p.ph < 1 || r.w < 6) {
+        grid_text(g, r.x, r.y + title_row, r.w, "(chart too small)", label);
         return;
     }
 
-    Canvas c = {.cw = pw, .ch = ph, .braille = braille};
-    c.dw = braille ? pw * 2 : pw;
-    c.dh = braille ? ph * 4 : ph;
-    size_t cells = (size_t)pw * (size_t)ph;
-    c.bits = calloc(cells, 1);
-    c.mark = calloc(cells, 1);
-    c.color = calloc(cells, 1);
-    c.attr = calloc(cells, 1);
-    if (!c.bits || !c.mark || !c.color || !c.attr) goto out;
-
-    double xs = (c.dw - 1) / (x1 - x0), ys = (c.dh - 1) / (y1 - y0);
-    /* Faint series first so the bold lines end on top. */
-    for (int pass = 0; pass < 2; pass++)
-        for (int k = 0; k < n; k++) {
-            const ChartSeries *q = &s[k];
-            if ((pass == 0) != (q->faint != 0)) continue;
-            int attr = q->faint ? ATTR_DIM : ATTR_BOLD;
-            char mark = series_mark(q);
-            int have = 0, lx = 0, ly = 0;
-            for (int i = 0; i < q->n; i++) {
-                double xv = sx_at(q, i), yv = q->y[i];
-                if (!isfinite(xv) || !isfinite(yv) || xv < x0 || xv > x1) {
-                    have = 0;
-                    continue;
-                }
-                double fx = (xv - x0) * xs, fy = (y1 - yv) * ys;
-                /* Keep far-off values from overflowing int; they clip anyway. */
-                fx = fmax(-1e6, fmin(1e6, fx)), fy = fmax(-1e6, fmin(1e6, fy));
-                int dx = (int)lround(fx), dy = (int)lround(fy);
-                if (q->points) {
-                    canvas_dot(&c, dx, dy, q->color, attr, braille ? mark : 'o');
-                    if (braille) {
-                        canvas_dot(&c, dx + 1, dy, q->color, attr, mark);
-                        canvas_dot(&c, dx, dy + 1, q->color, attr, mark);
-                        canvas_dot(&c, dx + 1, dy + 1, q->color, attr, mark);
-                    }
-                } else if (have) {
-                    canvas_line(&c, lx, ly, dx, dy, q->color, attr, mark);
-                } else {
-                    canvas_dot(&c, dx, dy, q->color, attr, mark);
-                }
-                have = 1, lx = dx, ly = dy;
-            }
-        }
-
-    for (int yy = 0; yy < ph; yy++)
-        for (int xx = 0; xx < pw; xx++) {
-            int i = yy * pw + xx;
-            Style st = style(c.color[i] ? c.color[i] : COL_DEFAULT, c.attr[i]);
-            if (braille && c.bits[i]) grid_put(g, px + xx, py + yy, 0x2800u + c.bits[i], st);
-            else if (!braille && c.mark[i]) grid_put(g, px + xx, py + yy, (uint32_t)(unsigned char)c.mark[i], st);
-        }
-
-    /* Replay cursor: a dotted column through the empty cells. */
-    if (isfinite(opts->cursor_x) && opts->cursor_x >= x0 && opts->cursor_x <= x1) {
-        int cx = (int)lround((opts->cursor_x - x0) * xs) / (braille ? 2 : 1);
-        for (int yy = 0; yy < ph; yy++)
-            if (!(braille ? c.bits[yy * pw + cx] : c.mark[yy * pw + cx]))
-                grid_put(g, px + cx, py + yy, braille ? 0x250A : ':', style(COL_ACCENT, 0));
+    int any = data_range(s, n, opts, &p.x0, &p.x1, &p.y0, &p.y1);
+    y_ticks(&p, opts);
+    p.labw = label_width(&p, r, opts, label_row);
+    p.ax = r.x + p.labw;
+    p.px = p.ax + 1, p.pw = r.x + r.w - p.px;
+    p.py = r.y + title_row;
+    if (p.pw < 2) {
+        grid_text(g, r.x, p.py, r.w, "(chart too small)", label);
+        return;
     }
 
-    /* Y axis with its ticks and labels. */
-    grid_vline(g, ax, py, ph, axis);
-    for (double k = ka; k <= kb; k++) {
-        double t = k * ystep;
-        int row = py + (int)lround((y1 - t) / (y1 - y0) * (c.dh - 1)) / (braille ? 4 : 1);
-        if (row < py || row >= py + ph) continue;
-        grid_put(g, ax, row, braille ? 0x2524 : '+', axis);
-        if (labw) {
-            chart_format_tick(t, ystep, lab, sizeof lab);
-            grid_text_right(g, ax, row, labw, lab, label);
+    Canvas c;
+    if (canvas_alloc(&c, &p) == 0) {
+        p.xs = (c.dw - 1) / (p.x1 - p.x0), p.ys = (c.dh - 1) / (p.y1 - p.y0);
+        /* Faint series first so the bold lines end on top. */
+        for (int pass = 0; pass < 2; pass++)
+            for (int k = 0; k < n; k++)
+                if ((pass == 0) == (s[k].faint != 0)) plot_series(&c, &p, &s[k]);
+        canvas_blit(g, &c, &p, opts->cursor_x);
+        draw_y_axis(g, &p, c.dh);
+        if (axis_row) draw_x_axis(g, &p, r, opts, label_row);
+        if (!any) {
+            const char *msg = "no data yet";
+            int w = (int)strlen(msg);
+            grid_text(g, p.px + (p.pw - w) / 2 > p.px ? p.px + (p.pw - w) / 2 : p.px, p.py + p.ph / 2, p.pw, msg,
+                      label);
         }
     }
-
-    /* X axis, ticks and labels; labels that would touch are skipped. */
-    if (axis_row) {
-        int arow = py + ph;
-        grid_hline(g, px, arow, pw, axis);
-        grid_put(g, ax, arow, braille ? 0x2514 : '+', axis);
-        double xstep = chart_nice_step(x1 - x0, pw >= 24 ? pw / 12 : 2);
-        int next_free = px;
-        if (label_row && opts->xlabel && labw >= (int)strlen(opts->xlabel))
-            grid_text_right(g, ax, arow + 1, labw, opts->xlabel, label);
-        double xa, xb;
-        tick_span(x0, x1, xstep, &xa, &xb);
-        for (double k = xa; k <= xb; k++) {
-            double t = k * xstep;
-            int col = px + (int)lround((t - x0) * xs) / (braille ? 2 : 1);
-            if (col < px || col >= px + pw) continue;
-            grid_put(g, col, arow, braille ? 0x252C : '+', axis);
-            if (!label_row) continue;
-            chart_format_tick(t, xstep, lab, sizeof lab);
-            int w = (int)strlen(lab), lx = col - w / 2;
-            if (lx < px) lx = px;
-            if (lx + w > r.x + r.w) lx = r.x + r.w - w;
-            if (lx < next_free) continue;
-            grid_text(g, lx, arow + 1, w, lab, label);
-            next_free = lx + w + 1;
-        }
-    }
-    if (!any) {
-        const char *msg = "no data yet";
-        int w = (int)strlen(msg);
-        grid_text(g, px + (pw - w) / 2 > px ? px + (pw - w) / 2 : px, py + ph / 2, pw, msg, label);
-    }
-out:
-    free(c.bits);
-    free(c.mark);
-    free(c.color);
-    free(c.attr);
+    canvas_free(&c);
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
+
 int grid_init(Grid *g, int w, int h, int utf8, int color) {
     memset(g, 0, sizeof *g);
     g->utf8 = utf8;
@@ -70,17 +72,10 @@ int utf8_decode(const char *s, size_t n, uint32_t *cp) {
     const unsigned char *u = (const unsigned char *)s;
     if (n == 0) return *cp = '?', 1;
     if (u[0] < 0x80) return *cp = u[0], 1;
-    int len = u[0] >= 0xF0 && u[0] < 0xF5 ? 4 : u[0] >= 0xE0 ? 3 : u[0] >= 0xC2 && u[0] < 0xE0 ? 2 : 0;
-    if (!len || (size_t)len > n) return *cp = '?', 1;
-    uint32_t v = u[0] & (0x7F >> len);
-    for (int i = 1; i < len; i++) {
-        if ((u[i] & 0xC0) != 0x80) return *cp = '?', 1;
-        v = (v << 6) | (u[i] & 0x3F);
-    }
-    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (v < min[len] || v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) return *cp = '?', len;
-    *cp = v;
-    return len;
+    int len = utf8_decode_multibyte(u, n, cp);
+    if (len) return len;
+    *cp = '?';
+    return utf8_claimed_length(u, n);
 }
 
 /* Terminals give these two columns; the grid keeps one glyph per cell. */

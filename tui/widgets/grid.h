@@ -84,7 +84,8 @@ int grid_find(const Grid *g, const char *needle, int *x, int *y);
 
 /* UTF-8 helpers shared by the widgets. */
 int utf8_encode(uint32_t cp, char out[5]);
-/* Decodes one codepoint from s (at most n bytes); returns bytes used (>= 1), cp = '?' on bad input. */
+/* Decodes one codepoint from s (at most n bytes); returns bytes used (>= 1), cp = '?' on bad input:
+ * a well-formed sequence with a value not allowed is one '?', a broken one costs one byte. */
 int utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* Columns a UTF-8 string takes in the grid. */
 int utf8_columns(const char *s);

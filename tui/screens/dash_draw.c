@@ -1,0 +1,271 @@
+/* The dashboard's panels: run info, progress, loss and accuracy curves up to
+ * the cursor, the confusion matrix and the explanations of the last
+ * evaluation before it. */
+/* Text drawn on screen is clipped to its panel, so a cut-off line is intended. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "screens/dash.h"
+#include "widgets/chart.h"
+#include "widgets/heatmap.h"
+#include "widgets/matrix.h"
+#include "widgets/progress.h"
+#include "kernels/tensor.h"
+
+static float *scratch(struct Dash *d, int n) {
+    if (n > d->tmp_cap) {
+        float *p = realloc(d->tmp, (size_t)n * sizeof *p);
+        if (!p) return NULL;
+        d->tmp = p;
+        d->tmp_cap = n;
+    }
+    return d->tmp;
+}
+
+static const char *source_name(Source s) {
+    return s == SRC_LIVE ? "LIVE" : s == SRC_WATCH ? "WATCH" : s == SRC_REPLAY ? "REPLAY" : "";
+}
+
+static void draw_info(App *a, Grid *g, Rect r, View *v) {
+    const RunState *s = &v->rs;
+    char buf[256], p[32];
+    RunStatus st = s->status;
+    if (v->src == SRC_WATCH && v->file_status == RUN_CRASHED && st == RUN_RUNNING) st = RUN_CRASHED;
+    int x = r.x;
+    Style tag = {v->src == SRC_LIVE ? COL_GOOD : COL_ACCENT, COL_DEFAULT, ATTR_REVERSE | ATTR_BOLD};
+    snprintf(buf, sizeof buf, " %s ", source_name(v->src));
+    x += grid_text(g, x, r.y, r.w, buf, tag) + 1;
+    const char *name = s->run[0] ? s->run : strrchr(v->dir, '/') ? strrchr(v->dir, '/') + 1 : v->dir;
+    x += grid_text(g, x, r.y, r.w - (x - r.x), name, style(COL_TITLE, ATTR_BOLD)) + 2;
+    format_si((double)s->params, p, sizeof p);
+    snprintf(buf, sizeof buf, "%s  %s params", s->arch[0] ? s->arch : "?", p);
+    x += grid_text(g, x, r.y, r.w - (x - r.x), buf, style(COL_TEXT, 0)) + 2;
+    int bad = st == RUN_FAILED || st == RUN_CRASHED;
+    Style ss = style(bad ? COL_BAD : st == RUN_RUNNING ? COL_GOOD : st == RUN_PAUSED ? COL_WARN : COL_TEXT, ATTR_BOLD);
+    x += grid_text(g, x, r.y, r.w - (x - r.x), run_status_name(st), ss) + 2;
+    if (s->reason[0]) x += grid_text(g, x, r.y, r.w - (x - r.x), s->reason, style(COL_BAD, 0)) + 2;
+    /* Replay state on the right. */
+    if (v->src == SRC_REPLAY || !v->follow) {
+        char sp[16];
+        if (v->speed > 0) snprintf(sp, sizeof sp, "%gx", v->speed);
+        else snprintf(sp, sizeof sp, "instant");
+        const char *play = v->playing ? (g->utf8 ? "\u25B6 playing" : "> playing") : (g->utf8 ? "\u2016 paused" : "|| paused");
+        int ne = dash_evals_upto(s, dash_cursor_step(v));
+        if (v->follow) snprintf(buf, sizeof buf, "%s  %s  cursor: end  eval %d/%d", sp, play, ne, s->n_evals);
+        else snprintf(buf, sizeof buf, "%s  %s  cursor: step %d  eval %d/%d", sp, play, v->cursor, ne, s->n_evals);
+        grid_text_right(g, r.x + r.w, r.y, r.w - (x - r.x), buf, style(COL_ACCENT, 0));
+    }
+    (void)a;
+}
+
+static void draw_progress(Grid *g, Rect r, const View *v) {
+    const RunState *s = &v->rs;
+    int n = dash_steps_upto(s, dash_cursor_step(v));
+    const StepPoint *last = n ? &s->steps[n - 1] : NULL;
+    int step = last ? last->step : 0;
+    double frac = s->total_steps > 0 ? (double)step / s->total_steps : 0;
+    if (s->status == RUN_FINISHED && v->follow) frac = 1;
+    char eta[32] = "-", tok[32] = "-", text[256];
+    if (last && n >= 2 && s->total_steps > step && (s->status == RUN_RUNNING || !v->follow)) {
+        const StepPoint *first = &s->steps[n > 50 ? n - 50 : 0];
+        double dt = last->elapsed - first->elapsed, ds = last->step - first->step;
+        if (dt > 0 && ds > 0) format_duration((s->total_steps - step) * dt / ds, eta, sizeof eta);
+    }
+    if (last) format_si(last->tokens_per_s, tok, sizeof tok);
+    double epoch = last && isfinite(last->epoch) ? last->epoch : 0;
+    char el[32];
+    format_duration(last ? last->elapsed : s->elapsed, el, sizeof el);
+    if (!last && s->pretrain_total > 0 && !s->pretrain_final && s->status == RUN_RUNNING) {
+        /* word2vec runs before the first step: show its pass instead of an idle bar */
+        format_duration(s->pretrain_elapsed, el, sizeof el);
+        snprintf(text, sizeof text, "learning word vectors (word2vec) %.0f%%  loss %.3f  %s elapsed",
+                 100.0 * s->pretrain_done / s->pretrain_total, s->pretrain_loss, el);
+        progress_draw(g, r, (double)s->pretrain_done / s->pretrain_total, text);
+        return;
+    }
+    snprintf(text, sizeof text, "epoch %.2f/%d  step %d/%d  %s elapsed  ETA %s  %s tok/s", epoch, s->epochs, step,
+             s->total_steps, el, eta, tok);
+    progress_draw(g, r, frac, text);
+}
+
+static void draw_loss(App *a, Grid *g, Rect r, View *v) {
+    struct Dash *d = a->dash;
+    const RunState *s = &v->rs;
+    int cur = dash_cursor_step(v), n = dash_steps_upto(s, cur), ne = dash_evals_upto(s, cur);
+    /* x, raw, smoothed for steps; x, loss for evals: one scratch block. */
+    float *buf = scratch(d, 3 * n + 2 * ne + 1);
+    if (!buf) return;
+    float *x = buf, *raw = buf + n, *sm = buf + 2 * n, *ex = buf + 3 * n, *ey = buf + 3 * n + ne;
+    for (int i = 0; i < n; i++) x[i] = (float)s->steps[i].step, raw[i] = s->steps[i].loss;
+    smooth_ema(raw, sm, n, n > 200 ? 0.98f : n > 50 ? 0.9f : 0.6f);
+    for (int i = 0; i < ne; i++) ex[i] = (float)s->evals[i].step, ey[i] = s->evals[i].loss;
+    ChartSeries ser[3] = {
+        {.x = x, .y = raw, .n = n, .color = COL_SERIES0, .faint = 1},
+        {.name = "train (smoothed)", .x = x, .y = sm, .n = n, .color = COL_SERIES0},
+        {.name = "val", .x = ex, .y = ey, .n = ne, .color = COL_SERIES1, .points = 1, .marker = 'o'},
+    };
+    ChartOpts o;
+    chart_opts_default(&o);
+    o.title = "Loss";
+    o.xlabel = "step";
+    o.xmin = 0;
+    /* A replay keeps the whole run's axis, so the curve grows across it. */
+    if (v->src == SRC_REPLAY && s->n_steps) o.xmax = s->steps[s->n_steps - 1].step;
+    if (!v->follow) o.cursor_x = v->cursor;
+    chart_draw(g, r, ser, 3, &o);
+}
+
+static void draw_accuracy(App *a, Grid *g, Rect r, View *v) {
+    struct Dash *d = a->dash;
+    const RunState *s = &v->rs;
+    int ne = dash_evals_upto(s, dash_cursor_step(v));
+    float *buf = scratch(d, 4 * ne + 2);
+    if (!buf) return;
+    float *x = buf, *acc = buf + ne, *f1 = buf + 2 * ne, *f1m = buf + 3 * ne;
+    for (int i = 0; i < ne; i++) {
+        x[i] = (float)s->evals[i].step;
+        acc[i] = s->evals[i].accuracy;
+        f1[i] = s->evals[i].f1;
+        f1m[i] = s->evals[i].f1_macro;
+    }
+    float tx = ne ? x[ne - 1] : 0, ty = s->test.accuracy;
+    int show_test = s->has_test && v->follow;
+    ChartSeries ser[4] = {
+        {.name = "acc", .x = x, .y = acc, .n = ne, .color = COL_SERIES2},
+        {.name = "F1", .x = x, .y = f1, .n = ne, .color = COL_SERIES3},
+        {.name = "macro F1", .x = x, .y = f1m, .n = ne, .color = COL_SERIES4, .faint = 1},
+        {.name = "test", .x = &tx, .y = &ty, .n = show_test, .color = COL_SERIES5, .points = 1, .marker = 'T'},
+    };
+    ChartOpts o;
+    chart_opts_default(&o);
+    o.title = "Validation";
+    o.xlabel = "step";
+    o.xmin = 0;
+    /* Both charts share the step axis, so their columns line up. */
+    int n = v->src == SRC_REPLAY ? s->n_steps : dash_steps_upto(s, dash_cursor_step(v));
+    if (n > 0) o.xmax = s->steps[n - 1].step;
+    if (!v->follow) o.cursor_x = v->cursor;
+    chart_draw(g, r, ser, show_test ? 4 : 3, &o);
+}
+
+static void draw_confusion(Grid *g, Rect r, const View *v) {
+    const RunState *s = &v->rs;
+    int ne = dash_evals_upto(s, dash_cursor_step(v));
+    Rect in = grid_box(g, r, "Confusion matrix (validation)", style(COL_BORDER, 0));
+    if (in.w <= 0 || in.h <= 0) return;
+    static const char *const labels[2] = {"neg", "pos"};
+    if (!ne) {
+        long z[4] = {0, 0, 0, 0};
+        matrix_draw(g, rect(in.x, in.y, in.w, in.h - 1), z, 2, labels);
+        grid_text(g, in.x, in.y + in.h - 1, in.w, "waiting for the first evaluation", style(COL_DIM, 0));
+        return;
+    }
+    const EvalPoint *e = &s->evals[ne - 1];
+    long c[4] = {e->confusion[0][0], e->confusion[0][1], e->confusion[1][0], e->confusion[1][1]};
+    matrix_draw(g, rect(in.x, in.y, in.w, in.h - 1), c, 2, labels);
+    char buf[160];
+    snprintf(buf, sizeof buf, "step %d  epoch %.2f  acc %.4f  F1 %.4f%s", e->step, e->epoch, e->accuracy, e->f1,
+             e->best ? "  best" : "");
+    grid_text(g, in.x, in.y + in.h - 1, in.w, buf, style(COL_TEXT, ATTR_BOLD));
+}
+
+static void draw_explain(App *a, Grid *g, Rect r, const View *v) {
+    struct Dash *d = a->dash;
+    const ExplainSet *x = dash_explain_at(&v->rs, dash_cursor_step(v));
+    char title[96];
+    snprintf(title, sizeof title, "%s", x && x->n && x->samples[0].attn ? "Attention" : "Token weights");
+    Rect in = grid_box(g, r, title, style(COL_BORDER, 0));
+    if (in.w <= 2 || in.h <= 2) return;
+    if (!x || x->n == 0) {
+        grid_text(g, in.x, in.y, in.w, "explanations arrive with each evaluation", style(COL_DIM, 0));
+        return;
+    }
+    if (d->sample >= x->n) d->sample = x->n - 1;
+    if (d->sample < 0) d->sample = 0;
+    const ExplainSample *e = &x->samples[d->sample];
+    const char *lab[2] = {"neg", "pos"};
+    int ok = e->label == e->pred;
+    char buf[256];
+    snprintf(buf, sizeof buf, "sample %d/%d  true %s  pred %s  p(pos)=%.2f ", d->sample + 1, x->n,
+             e->label == 1 ? lab[1] : lab[0], e->pred == 1 ? lab[1] : lab[0], e->prob);
+    int w = grid_text(g, in.x, in.y, in.w, buf, style(COL_TEXT, ATTR_BOLD));
+    grid_text(g, in.x + w, in.y, in.w - w, ok ? (g->utf8 ? "\u2713 right" : "right") : (g->utf8 ? "\u2717 wrong" : "wrong"),
+              style(ok ? COL_GOOD : COL_BAD, ATTR_BOLD));
+    /* Which weights are shown, and how they were computed. */
+    const float *weights = e->weight;
+    float *col = NULL;
+    const float *map = NULL;
+    if (e->attn && e->len > 0) {
+        if (d->layer >= e->layers) d->layer = -1;
+        if (d->head >= e->heads) d->head = -1;
+        size_t L = (size_t)e->len * (size_t)e->len;
+        float *avg = scratch(d, (int)(L + (size_t)e->len));
+        if (avg) {
+            memset(avg, 0, (L + (size_t)e->len) * sizeof *avg);
+            int cnt = 0;
+            for (int l = 0; l < e->layers; l++)
+                for (int h = 0; h < e->heads; h++) {
+                    if ((d->layer >= 0 && l != d->layer) || (d->head >= 0 && h != d->head)) continue;
+                    const float *m = e->attn + ((size_t)l * e->heads + h) * L;
+                    for (size_t i = 0; i < L; i++) avg[i] += m[i];
+                    cnt++;
+                }
+            for (size_t i = 0; i < L && cnt; i++) avg[i] /= (float)cnt;
+            map = avg;
+            col = avg + L;
+            /* Attention each token receives, averaged over the queries. */
+            for (int q = 0; q < e->len; q++)
+                for (int k = 0; k < e->len; k++) col[k] += avg[(size_t)q * e->len + k] / (float)e->len;
+            if (d->layer >= 0 || d->head >= 0) weights = col;
+        }
+        char ls[16], hs[16];
+        if (d->layer >= 0) snprintf(ls, sizeof ls, "%d/%d", d->layer + 1, e->layers);
+        else snprintf(ls, sizeof ls, "avg of %d", e->layers);
+        if (d->head >= 0) snprintf(hs, sizeof hs, "%d/%d", d->head + 1, e->heads);
+        else snprintf(hs, sizeof hs, "avg of %d", e->heads);
+        snprintf(buf, sizeof buf, "layer %s  head %s  (L, H)  view: %s (m)", ls, hs, d->matrix ? "matrix" : "tokens");
+        grid_text(g, in.x, in.y + 1, in.w, buf, style(COL_ACCENT, 0));
+        if (d->layer >= 0 || d->head >= 0)
+            snprintf(buf, sizeof buf, "weight = attention received, mean over queries");
+        else
+            snprintf(buf, sizeof buf, "weight = %s", e->method[0] ? e->method : "attention received");
+    } else {
+        snprintf(buf, sizeof buf, "weight = %s", e->method[0] ? e->method : "saliency |grad x input|");
+        grid_text(g, in.x, in.y + 1, in.w, "saliency (recurrent model: no attention maps)", style(COL_ACCENT, 0));
+    }
+    grid_text(g, in.x, in.y + 2, in.w, buf, style(COL_DIM, 0));
+    Rect body = rect(in.x, in.y + 4, in.w, in.h - 4);
+    if (d->matrix && map) heatmap_matrix(g, body, map, e->len, e->len, e->tokens);
+    else {
+        int shown = heatmap_tokens(g, body, e->tokens, weights, e->len);
+        if (shown < e->len) {
+            snprintf(buf, sizeof buf, "... %d more tokens", e->len - shown);
+            grid_text_right(g, in.x + in.w, in.y + 3, in.w, buf, style(COL_DIM, 0));
+        }
+    }
+}
+
+void dash_draw(App *a, Grid *g, Rect body) {
+    struct Dash *d = a->dash;
+    if (!d || !d->cur) {
+        grid_text(g, body.x + 2, body.y + 1, body.w - 4, "no run open", style(COL_DIM, 0));
+        return;
+    }
+    View *v = d->cur;
+    draw_info(a, g, rect(body.x + 1, body.y, body.w - 2, 1), v);
+    draw_progress(g, rect(body.x + 1, body.y + 1, body.w - 2, 1), v);
+    Rect main = rect(body.x, body.y + 3, body.w, body.h - 3), left, right;
+    rect_split_cols(main, main.w * 11 / 20, 1, &left, &right);
+    Rect top, bottom;
+    rect_split_rows(rect(left.x + 1, left.y, left.w - 1, left.h), left.h / 2, 1, &top, &bottom);
+    draw_loss(a, g, top, v);
+    draw_accuracy(a, g, bottom, v);
+    Rect cm, ex;
+    rect_split_rows(right, 8, 0, &cm, &ex);
+    draw_confusion(g, cm, v);
+    draw_explain(a, g, ex, v);
+}
