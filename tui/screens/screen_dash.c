@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_paths.h"
 #include "screens/app.h"
 #include "widgets/chart.h"
 #include "widgets/heatmap.h"
@@ -266,7 +267,8 @@ int dash_start_training(App *a, const Config *cfg) {
     const ConfigKey *k = config_find_key("train.runs_dir");
     if (k) config_set_text(&c, k, a->runs_dir, msg, sizeof msg);
     char err[512] = "";
-    Trainer *t = trainer_start(&c, NULL, err, sizeof err);
+    DataPaths paths = cli_data_paths();
+    Trainer *t = trainer_start(&c, &paths, NULL, err, sizeof err);
     config_free(&c);
     if (!t) {
         app_message(a, 1, "cannot start: %s", err);
