@@ -252,7 +252,8 @@ int dataset_load_blocks(const Config *c, const DataPaths *paths, size_t block_by
             d->stats.load_seconds = now_seconds() - t0;
             return 0;
         }
-        if (got < 0) snprintf(damaged, sizeof damaged, "%s: %s; rebuilt", cache_path, why);
+        /* bounded so the message fits stats.cache_damaged whatever the folder's name */
+        if (got < 0) snprintf(damaged, sizeof damaged, "%.600s: %.380s; rebuilt", cache_path, why);
     }
     if (build_from_source(c, imdb, block_bytes, d, err, errlen)) return -1;
     snprintf(d->stats.source, sizeof d->stats.source, "%s", source);
