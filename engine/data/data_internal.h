@@ -186,6 +186,12 @@ int dataset_load_blocks(const Config *c, const DataPaths *paths, size_t block_by
 /* Arrays of a split of n reviews of T tokens (contents undefined); -1 when out of memory. */
 int split_alloc(Split *s, int n, int T);
 
+/* The folder caches go to: paths->cache_dir when data.cache is on; NULL when
+ * nothing is to be cached. */
+static inline const char *data_cache_dir(const Config *c, const DataPaths *paths) {
+    return c->data_cache && paths && paths->cache_dir && *paths->cache_dir ? paths->cache_dir : NULL;
+}
+
 /* Cache of a built Dataset, keyed by every data.* setting, train.seed, the
  * source's imdb_source_signature and DATA_FORMAT_VERSION. */
 uint64_t data_cache_key(const Config *c, const char *source);

@@ -239,7 +239,7 @@ int dataset_load_blocks(const Config *c, const DataPaths *paths, size_t block_by
     char source[sizeof d->stats.source];
     if (check_settings(c, err, errlen) || find_source(c, paths, source, sizeof source, err, errlen)) return -1;
     const char *imdb = c->data_dataset == DATASET_SYNTHETIC ? NULL : source;
-    const char *cache_dir = c->data_cache && paths && paths->cache_dir && *paths->cache_dir ? paths->cache_dir : NULL;
+    const char *cache_dir = data_cache_dir(c, paths);
     uint64_t key = 0;
     char cache_path[4200] = "", damaged[sizeof d->stats.cache_damaged] = "";
     if (cache_dir) {

@@ -81,7 +81,7 @@ int pretrain_embeddings(const Config *c, const DataPaths *paths, const Dataset *
     const int V = d->vocab.n, E = c->model_embed_dim;
     double t0 = now_seconds();
     W2vOptions o = w2v_defaults(E, c->model_pretrain_epochs, c->model_pretrain_window, (uint64_t)c->train_seed);
-    const char *cache_dir = c->data_cache && paths && paths->cache_dir && *paths->cache_dir ? paths->cache_dir : NULL;
+    const char *cache_dir = data_cache_dir(c, paths);
     uint64_t key = vectors_key(c, paths, d, &o);
     char path[4200] = "";
     if (cache_dir) cache_file_path(cache_dir, "w2v-", key, path, sizeof path);
