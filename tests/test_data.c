@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cli/cli_paths.h"
+#include "data/cache_dir.h"
 #include "data/data.h"
 #include "data/data_internal.h"
 #include "kernels/tensor.h"
@@ -325,7 +327,7 @@ static void test_dataset_synthetic(void **state) {
     Config c = synthetic_config(400, 32);
     Dataset d, e;
     char err[512];
-    assert_int_equal(dataset_load(&c, &d, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, NULL, &d, err, sizeof err), 0);
     assert_int_equal(d.train.n, 360);
     assert_int_equal(d.val.n, 40);
     assert_int_equal(d.test.n, 400);
@@ -358,14 +360,14 @@ static void test_dataset_synthetic(void **state) {
 
     /* the same data whatever the number of threads */
     compute_set_threads(1);
-    assert_int_equal(dataset_load(&c, &e, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, NULL, &e, err, sizeof err), 0);
     compute_set_threads(0);
     assert_datasets_equal(&d, &e);
     dataset_free(&e);
 
     /* tail truncation keeps the end of each review */
     c.data_truncate = TRUNC_TAIL;
-    assert_int_equal(dataset_load(&c, &e, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, NULL, &e, err, sizeof err), 0);
     assert_int_equal(e.train.n, d.train.n);
     for (int i = 0; i < d.train.n; i++) {
         assert_int_equal(e.train.lengths[i], d.train.lengths[i]);
@@ -377,7 +379,7 @@ static void test_dataset_synthetic(void **state) {
     /* limit_train: a stratified subsample; vocabulary from those reviews only */
     c.data_truncate = TRUNC_HEAD;
     c.data_limit_train = 101;
-    assert_int_equal(dataset_load(&c, &e, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, NULL, &e, err, sizeof err), 0);
     assert_int_equal(e.train.n, 101);
     assert_true(abs(count_label(&e.train, 1) - 50) <= 1);
     assert_int_equal(e.val.n, 40);
@@ -390,7 +392,7 @@ static void test_dataset_synthetic(void **state) {
     /* a small vocabulary maps the rest to <UNK>, counted in the stats */
     c.data_limit_train = 0;
     c.data_vocab_size = 20;
-    assert_int_equal(dataset_load(&c, &e, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, NULL, &e, err, sizeof err), 0);
     assert_int_equal(e.vocab.n, 20);
     assert_true(e.stats.train_unk > 0 && e.stats.train_unk < e.stats.train_tokens);
     assert_true(e.stats.test_unk > 0);
@@ -408,18 +410,18 @@ static long file_size(const char *path) {
 static void test_cache(void **state) {
     (void)state;
     char *dir = make_temp_dir("sentui-cache");
-    char cwd[4096], err[512], path[600];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(dir), 0);
+    char cache[600], err[512], path[700];
+    snprintf(cache, sizeof cache, "%s/cache", dir);
+    DataPaths paths = {.cache_dir = cache};
     Config c = synthetic_config(200, 24);
     c.data_cache = 1;
     Dataset a, b;
-    assert_int_equal(dataset_load(&c, &a, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &paths, &a, err, sizeof err), 0);
     assert_int_equal(a.stats.from_cache, 0);
-    data_cache_path(data_cache_key(&c, NULL), path, sizeof path);
+    cache_file_path(cache, "data-", data_cache_key(&c, NULL), path, sizeof path);
     assert_true(file_size(path) > 0);
 
-    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
     assert_int_equal(b.stats.from_cache, 1);
     assert_datasets_equal(&a, &b);
     assert_string_equal(a.stats.source, b.stats.source);
@@ -449,16 +451,16 @@ static void test_cache(void **state) {
     /* a setting change is not served the old data */
     k = c;
     k.data_vocab_size = 30;
-    assert_int_equal(dataset_load(&k, &b, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&k, &paths, &b, err, sizeof err), 0);
     assert_int_equal(b.stats.from_cache, 0);
     assert_int_equal(b.vocab.n, 30);
     dataset_free(&b);
 
     /* a stale file under the current name (another key inside) is rebuilt */
-    char other[600];
-    data_cache_path(data_cache_key(&k, NULL), other, sizeof other);
+    char other[700];
+    cache_file_path(cache, "data-", data_cache_key(&k, NULL), other, sizeof other);
     assert_int_equal(rename(other, path), 0);
-    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
     assert_int_equal(b.stats.from_cache, 0);
     assert_datasets_equal(&a, &b);
     dataset_free(&b);
@@ -475,13 +477,13 @@ static void test_cache(void **state) {
         fseek(f, spots[s], SEEK_SET);
         fputc(ch ^ 0x5a, f);
         fclose(f);
-        assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+        assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
         assert_int_equal(b.stats.from_cache, 0);
         assert_non_null(strstr(b.stats.cache_damaged, "rebuilt")); /* and says so */
         assert_string_equal(b.stats.cache_unsaved, "");
         assert_datasets_equal(&a, &b);
         dataset_free(&b);
-        assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+        assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
         assert_int_equal(b.stats.from_cache, 1);
         assert_string_equal(b.stats.cache_damaged, "");
         dataset_free(&b);
@@ -490,7 +492,7 @@ static void test_cache(void **state) {
     long cuts[] = {size - 4, size / 3, 10, 0};
     for (size_t s = 0; s < sizeof cuts / sizeof *cuts; s++) {
         assert_int_equal(truncate(path, cuts[s]), 0);
-        assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+        assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
         assert_int_equal(b.stats.from_cache, 0);
         assert_datasets_equal(&a, &b);
         dataset_free(&b);
@@ -500,21 +502,22 @@ static void test_cache(void **state) {
     assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL) ^ 1, &b, NULL, 0), -1);
     assert_int_equal(data_cache_load(path, data_cache_key(&c, NULL), &b, NULL, 0), 0);
     dataset_free(&b);
-    assert_int_equal(data_cache_load(".cache/data-none.bin", 1, &b, NULL, 0), 1);
+    char none[700];
+    snprintf(none, sizeof none, "%s/data-none.bin", cache);
+    assert_int_equal(data_cache_load(none, 1, &b, NULL, 0), 1);
 
-    /* .cache is a file: built, and the reason it is not cached is kept */
-    rm_rf(".cache");
-    FILE *blocker = fopen(".cache", "w");
+    /* the cache folder is a file: built, and the reason it is not cached is kept */
+    rm_rf(cache);
+    FILE *blocker = fopen(cache, "w");
     assert_non_null(blocker);
     fclose(blocker);
-    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
     assert_int_equal(b.stats.from_cache, 0);
     assert_non_null(strstr(b.stats.cache_unsaved, "not a folder"));
     dataset_free(&b);
-    unlink(".cache");
+    unlink(cache);
 
     dataset_free(&a);
-    assert_int_equal(chdir(cwd), 0);
     rm_rf(dir);
     free(dir);
 }
@@ -640,7 +643,7 @@ static void test_imdb_archive_and_folder(void **state) {
 
     Config c = imdb_config(tgz);
     Dataset a, b;
-    if (dataset_load(&c, &a, err, sizeof err)) fail_msg("%s", err);
+    if (dataset_load(&c, NULL, &a, err, sizeof err)) fail_msg("%s", err);
     assert_string_equal(a.stats.source, tgz);
     check_imdb(&a);
     assert_int_equal(a.unsup.n, 0);
@@ -651,7 +654,7 @@ static void test_imdb_archive_and_folder(void **state) {
         Config cu = imdb_config(k ? folder : tgz);
         cu.model_pretrain = PRETRAIN_WORD2VEC;
         Dataset u;
-        if (dataset_load(&cu, &u, err, sizeof err)) fail_msg("%s", err);
+        if (dataset_load(&cu, NULL, &u, err, sizeof err)) fail_msg("%s", err);
         check_imdb(&u);
         assert_int_equal(u.unsup.n, 2);
         assert_int_equal(u.unsup.T, 16);
@@ -666,13 +669,13 @@ static void test_imdb_archive_and_folder(void **state) {
 
     /* the folder holding aclImdb/ and aclImdb/ itself give the same dataset */
     c = imdb_config(folder);
-    if (dataset_load(&c, &b, err, sizeof err)) fail_msg("%s", err);
+    if (dataset_load(&c, NULL, &b, err, sizeof err)) fail_msg("%s", err);
     assert_datasets_equal(&a, &b);
     dataset_free(&b);
     char inner[600];
     snprintf(inner, sizeof inner, "%s/aclImdb", folder);
     c = imdb_config(inner);
-    if (dataset_load(&c, &b, err, sizeof err)) fail_msg("%s", err);
+    if (dataset_load(&c, NULL, &b, err, sizeof err)) fail_msg("%s", err);
     assert_datasets_equal(&a, &b);
     dataset_free(&b);
 
@@ -777,19 +780,17 @@ static void test_imdb_streaming_matches_memory(void **state) {
     write_archive(tgz, entries, rc.n, NULL);
 
     Dataset mem, arc;
-    assert_int_equal(dataset_load(&syn, &mem, err, sizeof err), 0);
-    size_t block = raw_corpus_block_bytes;
-    raw_corpus_block_bytes = 1000; /* reviews often start near the end of a block */
+    assert_int_equal(dataset_load(&syn, NULL, &mem, err, sizeof err), 0);
     Config c = syn;
     c.data_dataset = DATASET_IMDB;
     c.data_path = tgz;
     for (int threads = 1; threads >= 0; threads--) { /* one thread, then every core */
         compute_set_threads(threads);
-        if (dataset_load(&c, &arc, err, sizeof err)) fail_msg("%s", err);
+        /* small text blocks: reviews often start near the end of one */
+        if (dataset_load_blocks(&c, NULL, 1000, &arc, err, sizeof err)) fail_msg("%s", err);
         assert_datasets_equal(&mem, &arc);
         dataset_free(&arc);
     }
-    raw_corpus_block_bytes = block;
     dataset_free(&mem);
     for (int i = 0; i < rc.n; i++) free((char *)entries[i].name), free((char *)entries[i].text);
     free(entries);
@@ -802,17 +803,17 @@ static void test_imdb_streaming_matches_memory(void **state) {
 static void test_imdb_cache_follows_source(void **state) {
     (void)state;
     char *dir = make_temp_dir("sentui-imdb-cache");
-    char cwd[4096], tgz[512], err[512];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(dir), 0);
+    char cache[600], tgz[512], err[512];
+    snprintf(cache, sizeof cache, "%s/cache", dir);
+    DataPaths paths = {.cache_dir = cache};
     snprintf(tgz, sizeof tgz, "%s/a.tar.gz", dir);
     write_archive(tgz, IMDB, N_IMDB, NULL);
     Config c = imdb_config(tgz);
     c.data_cache = 1;
     Dataset a, b;
-    if (dataset_load(&c, &a, err, sizeof err)) fail_msg("%s", err);
+    if (dataset_load(&c, &paths, &a, err, sizeof err)) fail_msg("%s", err);
     assert_int_equal(a.stats.from_cache, 0);
-    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
     assert_int_equal(b.stats.from_cache, 1);
     assert_string_equal(b.stats.source, tgz);
     assert_datasets_equal(&a, &b);
@@ -821,7 +822,7 @@ static void test_imdb_cache_follows_source(void **state) {
     write_archive(tgz, IMDB, N_IMDB, "test/pos/3_8");
     struct timespec when[2] = {{1000000000, 0}, {1000000000, 0}};
     assert_int_equal(utimensat(AT_FDCWD, tgz, when, 0), 0);
-    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
     assert_int_equal(b.stats.from_cache, 0);
     assert_int_equal(b.test.n, a.test.n - 1);
     dataset_free(&b);
@@ -834,23 +835,23 @@ static void test_imdb_cache_follows_source(void **state) {
     write_folder(folder, IMDB, N_IMDB);
     c = imdb_config(folder);
     c.data_cache = 1;
-    assert_int_equal(dataset_load(&c, &a, err, sizeof err), 0);
-    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &paths, &a, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
     assert_int_equal(b.stats.from_cache, 1);
     dataset_free(&b);
     snprintf(review, sizeof review, "%s/aclImdb/train/pos/77_9.txt", folder);
     write_text(review, "A late and great addition.");
     assert_int_equal(utimensat(AT_FDCWD, review, when, 0), 0);
-    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
     assert_int_equal(b.stats.from_cache, 0);
     assert_int_equal(b.train.n + b.val.n, a.train.n + a.val.n + 1);
     dataset_free(&b);
-    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
     assert_int_equal(b.stats.from_cache, 1);
     dataset_free(&b);
     write_text(review, "A late and grand addition."); /* same size, same mtime below */
     assert_int_equal(utimensat(AT_FDCWD, review, when, 0), 0);
-    assert_int_equal(dataset_load(&c, &b, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&c, &paths, &b, err, sizeof err), 0);
     assert_int_equal(b.stats.from_cache, 0);
     dataset_free(&b);
     dataset_free(&a);
@@ -860,20 +861,19 @@ static void test_imdb_cache_follows_source(void **state) {
     s.data_cache = 1;
     for (int i = 0; i < 11; i++) {
         s.data_max_len = 8 + i;
-        assert_int_equal(dataset_load(&s, &a, err, sizeof err), 0);
+        assert_int_equal(dataset_load(&s, &paths, &a, err, sizeof err), 0);
         dataset_free(&a);
     }
     int files = 0;
-    DIR *d = opendir(".cache");
+    DIR *d = opendir(cache);
     assert_non_null(d);
     for (struct dirent *e; (e = readdir(d));) files += !strncmp(e->d_name, "data-", 5);
     closedir(d);
     assert_int_equal(files, 8);
     s.data_max_len = 18; /* the newest is still there */
-    assert_int_equal(dataset_load(&s, &a, err, sizeof err), 0);
+    assert_int_equal(dataset_load(&s, &paths, &a, err, sizeof err), 0);
     assert_int_equal(a.stats.from_cache, 1);
     dataset_free(&a);
-    assert_int_equal(chdir(cwd), 0);
     rm_rf(dir);
     free(dir);
 }
@@ -889,7 +889,7 @@ static void test_imdb_errors(void **state) {
     snprintf(p, sizeof p, "%s/no-test-neg.tar.gz", dir);
     write_archive(p, IMDB, N_IMDB, "test/neg");
     c = imdb_config(p);
-    assert_int_equal(dataset_load(&c, &d, err, sizeof err), -1);
+    assert_int_equal(dataset_load(&c, NULL, &d, err, sizeof err), -1);
     assert_non_null(strstr(err, "no reviews in test/neg"));
     assert_null(strstr(err, "train/pos"));
 
@@ -897,7 +897,7 @@ static void test_imdb_errors(void **state) {
     snprintf(p, sizeof p, "%s/notes.tar.gz", dir);
     write_text(p, "these are not the reviews you are looking for\n");
     c = imdb_config(p);
-    assert_int_equal(dataset_load(&c, &d, err, sizeof err), -1);
+    assert_int_equal(dataset_load(&c, NULL, &d, err, sizeof err), -1);
     assert_non_null(strstr(err, "not a readable archive"));
 
     /* truncated archive: the libarchive error comes through */
@@ -910,18 +910,18 @@ static void test_imdb_errors(void **state) {
     snprintf(cmd, sizeof cmd, "head -c %ld '%s' > '%s'", size / 2, full, p);
     assert_int_equal(system(cmd), 0);
     c = imdb_config(p);
-    assert_int_equal(dataset_load(&c, &d, err, sizeof err), -1);
+    assert_int_equal(dataset_load(&c, NULL, &d, err, sizeof err), -1);
     assert_non_null(strstr(err, "truncated"));
 
     /* a folder without the layout names what is missing */
     c = imdb_config(dir);
-    assert_int_equal(dataset_load(&c, &d, err, sizeof err), -1);
+    assert_int_equal(dataset_load(&c, NULL, &d, err, sizeof err), -1);
     assert_non_null(strstr(err, "missing train/neg"));
 
     /* nothing there: say how to get the data */
     snprintf(p, sizeof p, "%s/absent.tar.gz", dir);
     c = imdb_config(p);
-    assert_int_equal(dataset_load(&c, &d, err, sizeof err), -1);
+    assert_int_equal(dataset_load(&c, NULL, &d, err, sizeof err), -1);
     assert_non_null(strstr(err, "absent.tar.gz"));
     assert_non_null(strstr(err, "make data"));
     assert_non_null(strstr(err, "IMDB_TARBALL"));
@@ -929,24 +929,108 @@ static void test_imdb_errors(void **state) {
     free(dir);
 }
 
+/* Sets or removes an environment variable back to saved (NULL: unset), then frees saved. */
+static void restore_env(const char *name, char *saved) {
+    if (saved)
+        setenv(name, saved, 1);
+    else
+        unsetenv(name);
+    free(saved);
+}
+
+static char *save_env(const char *name) { return getenv(name) ? strdup(getenv(name)) : NULL; }
+
 static void test_imdb_path(void **state) {
     (void)state;
     char buf[512], given[] = "/some/where.tar.gz";
     Config c = imdb_config(path_buf);
-    char *saved = getenv("IMDB_TARBALL") ? strdup(getenv("IMDB_TARBALL")) : NULL;
-    unsetenv("IMDB_TARBALL");
-    assert_string_equal(dataset_imdb_path(&c, buf, sizeof buf), "data/aclImdb_v1.tar.gz");
+    DataPaths paths = {.imdb_path = "/fallback/imdb.tgz"};
+    assert_string_equal(dataset_imdb_path(&c, &paths, buf, sizeof buf), "/fallback/imdb.tgz");
+    assert_string_equal(dataset_imdb_path(&c, NULL, buf, sizeof buf), "");
     c.data_path = NULL;
-    assert_string_equal(dataset_imdb_path(&c, buf, sizeof buf), "data/aclImdb_v1.tar.gz");
-    setenv("IMDB_TARBALL", "/env/imdb.tgz", 1);
-    assert_string_equal(dataset_imdb_path(&c, buf, sizeof buf), "/env/imdb.tgz");
+    assert_string_equal(dataset_imdb_path(&c, &paths, buf, sizeof buf), "/fallback/imdb.tgz");
     c.data_path = given;
-    assert_string_equal(dataset_imdb_path(&c, buf, sizeof buf), given);
-    if (saved)
-        setenv("IMDB_TARBALL", saved, 1);
-    else
-        unsetenv("IMDB_TARBALL");
-    free(saved);
+    assert_string_equal(dataset_imdb_path(&c, &paths, buf, sizeof buf), given);
+
+    /* sentui's one resolver: $IMDB_TARBALL, else data/aclImdb_v1.tar.gz;
+     * $SENTUI_CACHE_DIR, else .cache (an empty variable counts as unset) */
+    char *imdb = save_env("IMDB_TARBALL"), *cache = save_env("SENTUI_CACHE_DIR");
+    unsetenv("IMDB_TARBALL");
+    unsetenv("SENTUI_CACHE_DIR");
+    DataPaths p = cli_data_paths();
+    assert_string_equal(p.imdb_path, "data/aclImdb_v1.tar.gz");
+    assert_string_equal(p.cache_dir, ".cache");
+    setenv("IMDB_TARBALL", "/env/imdb.tgz", 1);
+    setenv("SENTUI_CACHE_DIR", "/env/cache", 1);
+    p = cli_data_paths();
+    assert_string_equal(p.imdb_path, "/env/imdb.tgz");
+    assert_string_equal(p.cache_dir, "/env/cache");
+    setenv("IMDB_TARBALL", "", 1);
+    setenv("SENTUI_CACHE_DIR", "", 1);
+    p = cli_data_paths();
+    assert_string_equal(p.imdb_path, "data/aclImdb_v1.tar.gz");
+    assert_string_equal(p.cache_dir, ".cache");
+    restore_env("IMDB_TARBALL", imdb);
+    restore_env("SENTUI_CACHE_DIR", cache);
+}
+
+static int folder_entries(const char *path) {
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+/* The engine's locations are its arguments: with data.path empty the IMDb
+ * data is DataPaths' imdb_path (never $IMDB_TARBALL), and the cache goes to
+ * the folder given (none: nothing is cached), not to the working directory. */
+static void test_paths_given(void **state) {
+    (void)state;
+    char *dir = make_temp_dir("sentui-paths");
+    char folder[600], cache[600], work[600], cwd[4096], err[1024], path[700];
+    snprintf(folder, sizeof folder, "%s/imdb", dir);
+    snprintf(cache, sizeof cache, "%s/cache", dir);
+    snprintf(work, sizeof work, "%s/work", dir);
+    write_folder(folder, IMDB, N_IMDB);
+    assert_int_equal(mkdir(work, 0777), 0);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(work), 0);
+    char *saved = save_env("IMDB_TARBALL");
+    Config c = imdb_config(path_buf); /* data.path empty */
+    c.data_cache = 1;
+    Dataset d;
+
+    /* the environment names good data, but no location was given */
+    setenv("IMDB_TARBALL", folder, 1);
+    assert_int_equal(dataset_load(&c, NULL, &d, err, sizeof err), -1);
+    assert_non_null(strstr(err, "IMDb data not found"));
+    DataPaths paths = {.imdb_path = folder, .cache_dir = NULL};
+    assert_int_equal(dataset_load(&c, &paths, &d, err, sizeof err), 0); /* no cache folder: none written */
+    dataset_free(&d);
+
+    /* and the other way round: the argument is read, the environment is not */
+    setenv("IMDB_TARBALL", "/nonexistent/aclImdb_v1.tar.gz", 1);
+    paths.cache_dir = cache;
+    if (dataset_load(&c, &paths, &d, err, sizeof err)) fail_msg("%s", err);
+    assert_string_equal(d.stats.source, folder);
+    assert_int_equal(d.stats.from_cache, 0);
+    assert_string_equal(d.stats.cache_unsaved, "");
+    check_imdb(&d);
+    dataset_free(&d);
+    cache_file_path(cache, "data-", data_cache_key(&c, folder), path, sizeof path);
+    assert_true(file_size(path) > 0);
+    assert_int_equal(folder_entries(cache), 1);
+    if (dataset_load(&c, &paths, &d, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(d.stats.from_cache, 1);
+    dataset_free(&d);
+
+    assert_int_equal(folder_entries("."), 0); /* nothing in the working directory */
+    restore_env("IMDB_TARBALL", saved);
+    assert_int_equal(chdir(cwd), 0);
+    rm_rf(dir);
+    free(dir);
 }
 
 int main(void) {
@@ -965,6 +1049,7 @@ int main(void) {
         cmocka_unit_test(test_imdb_cache_follows_source),
         cmocka_unit_test(test_imdb_errors),
         cmocka_unit_test(test_imdb_path),
+        cmocka_unit_test(test_paths_given),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

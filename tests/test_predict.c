@@ -44,7 +44,7 @@ static void train_small(const char *arch, const char *extra, char *dir, size_t n
     config_set_or_fail(&c, "eval.test=false");
     config_set_or_fail(&c, "eval.explain_samples=0");
     if (extra) config_set_or_fail(&c, extra);
-    Trainer *t = trainer_start(&c, NULL, err, sizeof err);
+    Trainer *t = trainer_start(&c, NULL, NULL, err, sizeof err);
     if (!t) fail_msg("trainer_start(%s): %s", arch, err);
     snprintf(dir, n, "%s", trainer_run_dir(t));
     while (trainer_poll(t, 0.2, ignore_line, NULL) >= 0) {

@@ -76,7 +76,7 @@ static void stopped_run(Saved *s, Config *c) {
     char err[2048];
     Follow f = {0};
     f.stop_after = 3;
-    f.t = trainer_start(c, NULL, err, sizeof err);
+    f.t = trainer_start(c, NULL, NULL, err, sizeof err);
     assert_non_null(f.t);
     snprintf(s->dir, sizeof s->dir, "%s", trainer_run_dir(f.t));
     assert_int_equal(follow(&f), TRAIN_STOPPED);
@@ -99,7 +99,7 @@ static void stopped_run(Saved *s, Config *c) {
 static void expect_refused(Saved *s, const CheckpointMeta *meta, const char *want) {
     char err[2048];
     assert_int_equal(checkpoint_save(s->path, s->m, meta, s->om, s->ov, err, sizeof err), 0);
-    Trainer *t = trainer_start(NULL, s->dir, err, sizeof err);
+    Trainer *t = trainer_start(NULL, NULL, s->dir, err, sizeof err);
     if (t) {
         trainer_free(t);
         fail_msg("resume accepted epoch %d, epoch_pos %ld, step %ld (expected: %s)", meta->epoch, meta->epoch_pos,
@@ -143,7 +143,7 @@ static void test_hostile_positions_refused(void **state) {
     char err[2048];
     assert_int_equal(checkpoint_save(s.path, s.m, &s.meta, s.om, s.ov, err, sizeof err), 0);
     Follow f = {0};
-    f.t = trainer_start(NULL, s.dir, err, sizeof err);
+    f.t = trainer_start(NULL, NULL, s.dir, err, sizeof err);
     if (!f.t) fail_msg("%s", err);
     assert_int_equal(follow(&f), TRAIN_FINISHED);
     trainer_free(f.t);

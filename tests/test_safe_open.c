@@ -21,21 +21,15 @@
 #include "run/run.h"
 #include "common/safe_open.h"
 
-static char *tmp;
-
+/* A fresh folder (test_tmp) per test, and the alarm around it. */
 static int setup(void **state) {
-    (void)state;
-    tmp = make_temp_dir("sentui-safe-open");
     alarm(20);
-    return tmp ? 0 : -1;
+    return test_tmp_setup(state);
 }
 
 static int teardown(void **state) {
-    (void)state;
     alarm(0);
-    rm_rf(tmp);
-    free(tmp);
-    return 0;
+    return test_tmp_teardown(state);
 }
 
 static void put(const char *path, const char *text) {
@@ -58,7 +52,7 @@ static char *slurp(const char *path) {
 static void test_regular_file_opens_blocking(void **state) {
     (void)state;
     char p[512], err[512];
-    snprintf(p, sizeof p, "%s/a.txt", tmp);
+    snprintf(p, sizeof p, "%s/a.txt", test_tmp);
     put(p, "hello\n");
     int fd = safe_open_read(p, SAFE_IN_FOLDER, err, sizeof err);
     assert_true(fd >= 0);
@@ -72,7 +66,7 @@ static void test_regular_file_opens_blocking(void **state) {
 static void test_fifo_folder_device_refused(void **state) {
     (void)state;
     char p[512], err[512];
-    snprintf(p, sizeof p, "%s/fifo", tmp);
+    snprintf(p, sizeof p, "%s/fifo", test_tmp);
     assert_int_equal(mkfifo(p, 0600), 0);
     /* nobody writes to it: a plain open() would block here forever */
     assert_int_equal(safe_open_read(p, 0, err, sizeof err), -1);
@@ -82,12 +76,12 @@ static void test_fifo_folder_device_refused(void **state) {
     /* nobody reads it: opening for writing fails at once too */
     assert_int_equal(safe_open_write(p, O_WRONLY | O_APPEND, 0, err, sizeof err), -1);
     assert_non_null(strstr(err, "named pipe"));
-    assert_int_equal(safe_open_read(tmp, 0, err, sizeof err), -1);
+    assert_int_equal(safe_open_read(test_tmp, 0, err, sizeof err), -1);
     assert_int_equal(errno, EISDIR);
     assert_non_null(strstr(err, "a folder"));
     assert_int_equal(safe_open_read("/dev/zero", 0, err, sizeof err), -1);
     assert_non_null(strstr(err, "character device"));
-    snprintf(p, sizeof p, "%s/none", tmp);
+    snprintf(p, sizeof p, "%s/none", test_tmp);
     assert_int_equal(safe_open_read(p, 0, err, sizeof err), -1);
     assert_int_equal(errno, ENOENT);
 }
@@ -118,8 +112,8 @@ static void test_handed_over_pipe_is_read(void **state) {
 static void test_links_out_of_the_folder(void **state) {
     (void)state;
     char run[512], outside[512], link[600], inside[600], err[1024];
-    snprintf(run, sizeof run, "%s/run", tmp);
-    snprintf(outside, sizeof outside, "%s/bashrc", tmp);
+    snprintf(run, sizeof run, "%s/run", test_tmp);
+    snprintf(outside, sizeof outside, "%s/bashrc", test_tmp);
     assert_int_equal(mkdir(run, 0755), 0);
     put(outside, "precious\n");
     snprintf(link, sizeof link, "%s/events.jsonl", run);
@@ -150,8 +144,8 @@ static void test_links_out_of_the_folder(void **state) {
 static void test_atomic_write_replaces_a_link(void **state) {
     (void)state;
     char run[512], outside[512], link[600], err[512];
-    snprintf(run, sizeof run, "%s/run2", tmp);
-    snprintf(outside, sizeof outside, "%s/target", tmp);
+    snprintf(run, sizeof run, "%s/run2", test_tmp);
+    snprintf(outside, sizeof outside, "%s/target", test_tmp);
     assert_int_equal(mkdir(run, 0755), 0);
     put(outside, "keep\n");
     snprintf(link, sizeof link, "%s/summary.json", run);

@@ -12,22 +12,6 @@
 #include "check.h"
 #include "run/safetensors.h"
 
-static char dir[512];
-
-static int setup(void **state) {
-    (void)state;
-    char *d = make_temp_dir("sentui-st");
-    snprintf(dir, sizeof dir, "%s", d);
-    free(d);
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    rm_rf(dir);
-    return 0;
-}
-
 static void write_sample(const char *path) {
     static float w[6] = {1, 2, 3, 4, 5, 6};
     static int32_t ids[3] = {7, 8, 9};
@@ -43,7 +27,7 @@ static void write_sample(const char *path) {
 static void test_round_trip(void **state) {
     (void)state;
     char path[600], err[256] = "", buf[64];
-    snprintf(path, sizeof path, "%s/a.safetensors", dir);
+    snprintf(path, sizeof path, "%s/a.safetensors", test_tmp);
     write_sample(path);
     StFile f;
     assert_int_equal(st_load(&f, path, err, sizeof err), 0);
@@ -71,8 +55,8 @@ static void test_round_trip(void **state) {
 static void test_every_truncation_is_reported(void **state) {
     (void)state;
     char path[600], cut[600], err[256];
-    snprintf(path, sizeof path, "%s/b.safetensors", dir);
-    snprintf(cut, sizeof cut, "%s/cut.safetensors", dir);
+    snprintf(path, sizeof path, "%s/b.safetensors", test_tmp);
+    snprintf(cut, sizeof cut, "%s/cut.safetensors", test_tmp);
     write_sample(path);
     FILE *fp = fopen(path, "rb");
     assert_non_null(fp);
@@ -93,7 +77,7 @@ static void test_every_truncation_is_reported(void **state) {
 static void test_corrupt_header(void **state) {
     (void)state;
     char path[600], err[256];
-    snprintf(path, sizeof path, "%s/c.safetensors", dir);
+    snprintf(path, sizeof path, "%s/c.safetensors", test_tmp);
     const char *hdrs[] = {
         "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}",   /* size mismatch */
         "{\"x\":{\"dtype\":\"Q8\",\"shape\":[1],\"data_offsets\":[0,4]}}",    /* unknown dtype */
@@ -135,7 +119,7 @@ static void write_raw(const char *path, const char *hdr, size_t data_len) {
 
 static void expect_refused(const char *hdr, size_t data_len, const char *why) {
     char path[600], err[512] = "";
-    snprintf(path, sizeof path, "%s/s.safetensors", dir);
+    snprintf(path, sizeof path, "%s/s.safetensors", test_tmp);
     write_raw(path, hdr, data_len);
     StFile f;
     int rc = st_load(&f, path, err, sizeof err);
@@ -172,7 +156,7 @@ static void test_layout_and_names(void **state) {
     /* Out of order in the header but contiguous in the file: fine, and the
      * tensors come out in file order. */
     char path[600], err[512] = "";
-    snprintf(path, sizeof path, "%s/s.safetensors", dir);
+    snprintf(path, sizeof path, "%s/s.safetensors", test_tmp);
     write_raw(path,
               "{\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]},"
               "\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,8]},"
@@ -192,7 +176,7 @@ static void test_layout_and_names(void **state) {
 static void test_size_checked_before_reading(void **state) {
     (void)state;
     char path[600], err[512] = "";
-    snprintf(path, sizeof path, "%s/big.safetensors", dir);
+    snprintf(path, sizeof path, "%s/big.safetensors", test_tmp);
     const uint64_t big = 3ull << 30;
     /* A header length of 3 GB. */
     FILE *fp = fopen(path, "wb");
@@ -226,5 +210,5 @@ int main(void) {
         cmocka_unit_test(test_layout_and_names),
         cmocka_unit_test(test_size_checked_before_reading),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_tmp_setup, test_tmp_teardown);
 }

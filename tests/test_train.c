@@ -160,7 +160,7 @@ static void learns(const char *arch, const char *const *sets) {
     config_set_or_fail(&c, "train.lr=6e-3");
     for (; *sets; sets++) config_set_or_fail(&c, *sets);
     char err[2048], dir[1100];
-    Trainer *t = trainer_start(&c, NULL, err, sizeof err);
+    Trainer *t = trainer_start(&c, NULL, NULL, err, sizeof err);
     if (!t) fail_msg("trainer_start(%s): %s", arch, err);
     Seen s = {0};
     s.last_step = -1;
@@ -234,13 +234,13 @@ static void test_resume_matches(void **state) {
     config_set_or_fail(&c, "eval.test=false");
     char err[2048], dir_a[1100], dir_b[1100];
 
-    Trainer *t = trainer_start(&c, NULL, err, sizeof err);
+    Trainer *t = trainer_start(&c, NULL, NULL, err, sizeof err);
     assert_non_null(t);
     Seen a = {0};
     a.last_step = -1;
     assert_int_equal(follow(t, &a, dir_a, sizeof dir_a), TRAIN_FINISHED);
 
-    t = trainer_start(&c, NULL, err, sizeof err);
+    t = trainer_start(&c, NULL, NULL, err, sizeof err);
     assert_non_null(t);
     Seen b = {0};
     b.last_step = -1;
@@ -254,7 +254,7 @@ static void test_resume_matches(void **state) {
     assert_int_equal(sum.status, RUN_STOPPED);
     long stopped_at = b.last_step;
 
-    t = trainer_start(NULL, dir_b, err, sizeof err);
+    t = trainer_start(NULL, NULL, dir_b, err, sizeof err);
     if (!t) fail_msg("resume: %s", err);
     Seen r = {0};
     r.last_step = -1;
@@ -274,7 +274,7 @@ static void test_resume_matches(void **state) {
     assert_int_equal(sum.status, RUN_FINISHED);
 
     /* A finished run has nothing left to resume. */
-    assert_null(trainer_start(NULL, dir_b, err, sizeof err));
+    assert_null(trainer_start(NULL, NULL, dir_b, err, sizeof err));
     assert_non_null(strstr(err, "already finished"));
     config_free(&c);
 }
@@ -285,7 +285,7 @@ static void test_pause_save_and_stop(void **state) {
     load_config(&c, "bag", "pause");
     config_set_or_fail(&c, "train.epochs=1");
     char err[2048], dir[1100];
-    Trainer *t = trainer_start(&c, NULL, err, sizeof err);
+    Trainer *t = trainer_start(&c, NULL, NULL, err, sizeof err);
     assert_non_null(t);
     Seen s = {0};
     s.last_step = -1;
@@ -296,7 +296,7 @@ static void test_pause_save_and_stop(void **state) {
     assert_true(s.checkpoint >= 3); /* start, save command, epoch end, best */
 
     /* trainer_free on a running trainer stops it cleanly. */
-    t = trainer_start(&c, NULL, err, sizeof err);
+    t = trainer_start(&c, NULL, NULL, err, sizeof err);
     assert_non_null(t);
     snprintf(dir, sizeof dir, "%s", trainer_run_dir(t));
     trainer_free(t);
@@ -315,7 +315,7 @@ static void test_nan_fails_cleanly(void **state) {
     load_config(&c, "bag", "nan");
     config_set_or_fail(&c, "model.bigram_buckets=512");
     char err[2048], dir[1100], path[1200];
-    Trainer *t = trainer_start(&c, NULL, err, sizeof err);
+    Trainer *t = trainer_start(&c, NULL, NULL, err, sizeof err);
     assert_non_null(t);
     Seen s = {0};
     s.last_step = -1;
@@ -337,7 +337,7 @@ static void test_nan_fails_cleanly(void **state) {
     size_t before_n, after_n;
     char *before = read_file_all(path, &before_n);
 
-    t = trainer_start(NULL, dir, err, sizeof err);
+    t = trainer_start(NULL, NULL, dir, err, sizeof err);
     assert_non_null(t);
     Seen r = {0};
     r.last_step = -1;
@@ -368,10 +368,10 @@ static void test_bad_start(void **state) {
     Config c;
     load_config(&c, "lstm", "bad");
     char err[2048];
-    assert_null(trainer_start(NULL, NULL, err, sizeof err));
+    assert_null(trainer_start(NULL, NULL, NULL, err, sizeof err));
     char missing[1100];
     snprintf(missing, sizeof missing, "%s/no-such-run", test_tmp);
-    assert_null(trainer_start(NULL, missing, err, sizeof err));
+    assert_null(trainer_start(NULL, NULL, missing, err, sizeof err));
     assert_true(strlen(err) > 0);
     config_free(&c);
 }

@@ -132,18 +132,18 @@ static double spread(const float *x, size_t n) {
     return sqrt(s2 / n - (s / n) * (s / n));
 }
 
-static void pretrain_into(const Config *c, const Dataset *d, float *table, const float *init, PretrainInfo *info) {
+static void pretrain_into(const Config *c, const DataPaths *paths, const Dataset *d, float *table, const float *init,
+                          PretrainInfo *info) {
     char err[256] = "";
     memcpy(table, init, sizeof(float) * VOCAB * DIM);
-    if (pretrain_embeddings(c, d, table, NULL, NULL, info, err, sizeof err) != 0) fail_msg("%s", err);
+    if (pretrain_embeddings(c, paths, d, table, NULL, NULL, info, err, sizeof err) != 0) fail_msg("%s", err);
 }
 
 static void test_pretrain_cache_and_scale(void **state) {
     (void)state;
-    char cwd[4096];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    char *dir = make_temp_dir("sentui-w2v");
-    assert_int_equal(chdir(dir), 0);
+    char *dir = make_temp_dir("sentui-w2v"), cache[600];
+    snprintf(cache, sizeof cache, "%s/vectors", dir); /* made on first use */
+    DataPaths paths = {.cache_dir = cache};
 
     Config c;
     config_defaults(&c);
@@ -167,7 +167,7 @@ static void test_pretrain_cache_and_scale(void **state) {
     float init[VOCAB * DIM], t1[VOCAB * DIM], t2[VOCAB * DIM];
     fill_uniform(init, VOCAB * DIM, 5, -1.5f, 1.5f);
     PretrainInfo info;
-    pretrain_into(&c, &d, t1, init, &info);
+    pretrain_into(&c, &paths, &d, t1, init, &info);
     assert_int_equal(info.cached, 0);
     assert_int_equal(info.words, 2L * DOCS * LEN);
     /* <PAD> and <UNK> keep their rows; the others take the table's spread */
@@ -176,21 +176,27 @@ static void test_pretrain_cache_and_scale(void **state) {
     assert_true(memcmp(t1 + 2 * DIM, init + 2 * DIM, sizeof(float) * (VOCAB - 2) * DIM) != 0);
 
     /* the second run reads the cache and gets the same table */
-    pretrain_into(&c, &d, t2, init, &info);
+    pretrain_into(&c, &paths, &d, t2, init, &info);
     assert_int_equal(info.cached, 1);
+    assert_memory_equal(t1, t2, sizeof t1);
+
+    /* no cache folder given: learnt again, nothing cached */
+    pretrain_into(&c, NULL, &d, t2, init, &info);
+    assert_int_equal(info.cached, 0);
     assert_memory_equal(t1, t2, sizeof t1);
 
     /* validation text is not part of the corpus: changing it changes nothing */
     for (int i = 0; i < d.val.n * d.val.T; i++) d.val.tokens[i] = d.val.tokens[i] ? 3 : 0;
     c.data_cache = 0;
-    pretrain_into(&c, &d, t2, init, &info);
+    pretrain_into(&c, &paths, &d, t2, init, &info);
     assert_int_equal(info.cached, 0);
     assert_memory_equal(t1, t2, sizeof t1);
     c.data_cache = 1;
 
     /* a corrupt cache file is relearnt, to the same vectors */
-    char path[600] = "";
-    FILE *ls = popen("ls .cache/w2v-*.bin", "r");
+    char path[700] = "", ls_cmd[700];
+    snprintf(ls_cmd, sizeof ls_cmd, "ls '%s'/w2v-*.bin", cache);
+    FILE *ls = popen(ls_cmd, "r");
     assert_non_null(ls);
     assert_non_null(fgets(path, sizeof path, ls));
     pclose(ls);
@@ -200,28 +206,27 @@ static void test_pretrain_cache_and_scale(void **state) {
     fseek(f, 100, SEEK_SET);
     fputc(0x5a, f);
     fclose(f);
-    pretrain_into(&c, &d, t2, init, &info);
+    pretrain_into(&c, &paths, &d, t2, init, &info);
     assert_int_equal(info.cached, 0);
     assert_memory_equal(t1, t2, sizeof t1);
     assert_int_equal(truncate(path, 40), 0);
-    pretrain_into(&c, &d, t2, init, &info);
+    pretrain_into(&c, &paths, &d, t2, init, &info);
     assert_int_equal(info.cached, 0);
     assert_memory_equal(t1, t2, sizeof t1);
 
     /* other settings, other vectors */
     c.model_pretrain_window = 2;
-    pretrain_into(&c, &d, t2, init, &info);
+    pretrain_into(&c, &paths, &d, t2, init, &info);
     assert_int_equal(info.cached, 0);
     assert_true(memcmp(t1, t2, sizeof t1) != 0);
 
     /* no pretraining: the table is left alone */
     c.model_pretrain = PRETRAIN_NONE;
-    pretrain_into(&c, &d, t2, init, &info);
+    pretrain_into(&c, &paths, &d, t2, init, &info);
     assert_memory_equal(t2, init, sizeof init);
 
     dataset_free(&d);
     config_free(&c);
-    assert_int_equal(chdir(cwd), 0);
     rm_rf(dir);
     free(dir);
 }

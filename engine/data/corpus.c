@@ -10,11 +10,10 @@
 #include "data/data_internal.h"
 #include "kernels/tensor.h"
 
-size_t raw_corpus_block_bytes = 4u << 20;
-
 char *raw_corpus_reserve(RawCorpus *c, size_t len, size_t written) {
     if (c->nblocks && c->used + len + 1 <= c->block_cap) return c->blocks[c->nblocks - 1] + c->used;
-    size_t cap = len + 1 > raw_corpus_block_bytes ? len + 1 : raw_corpus_block_bytes;
+    size_t block = c->block_bytes ? c->block_bytes : RAW_CORPUS_BLOCK_BYTES;
+    size_t cap = len + 1 > block ? len + 1 : block;
     char *b = malloc(cap);
     if (!b) return NULL;
     char **list = realloc(c->blocks, sizeof *list * (size_t)(c->nblocks + 1));

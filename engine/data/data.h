@@ -37,8 +37,8 @@ typedef struct DatasetStats {
     long test_tokens, test_unk;
     long distinct_train_words;
     char source[512];    /* path read */
-    char cache_damaged[512]; /* why an existing cache file was not used (it was rebuilt), else "" */
-    char cache_unsaved[512]; /* why the built dataset could not be cached, else "" */
+    char cache_damaged[1024]; /* why an existing cache file was not used (it was rebuilt), else "" */
+    char cache_unsaved[1024]; /* why the built dataset could not be cached, else "" */
 } DatasetStats;
 
 typedef struct Dataset {
@@ -63,11 +63,22 @@ void vocab_free(Vocab *v);
  * (>= 1: an empty text becomes one <UNK>). truncate is TRUNC_HEAD or TRUNC_TAIL. */
 int encode_text(const Vocab *v, const char *text, size_t len, int max_len, int truncate, int32_t *out);
 
-/* Where the IMDb archive is: data.path, else $IMDB_TARBALL, else data/aclImdb_v1.tar.gz. */
-const char *dataset_imdb_path(const Config *c, char *buf, size_t n);
+/* Where the data lives on disk, given by the caller: the engine reads no
+ * environment and assumes no working directory. The strings must outlive
+ * whatever keeps the DataPaths (a Trainer keeps it for its run). */
+typedef struct DataPaths {
+    const char *imdb_path; /* aclImdb folder or .tar.gz when data.path is empty (NULL: none) */
+    const char *cache_dir; /* folder of cached datasets and word vectors (NULL or "": nothing cached) */
+} DataPaths;
 
-/* Loads (or builds and caches) the dataset the config describes. */
-int dataset_load(const Config *c, Dataset *d, char *err, size_t errlen);
+/* Where the IMDb data is: data.path, else paths->imdb_path ("" when neither is
+ * set; paths may be NULL). */
+const char *dataset_imdb_path(const Config *c, const DataPaths *paths, char *buf, size_t n);
+
+/* Loads the dataset the config describes: from paths->cache_dir when
+ * data.cache is on and it holds the same data, else built and then cached
+ * there. paths may be NULL (no IMDb location besides data.path, no cache). */
+int dataset_load(const Config *c, const DataPaths *paths, Dataset *d, char *err, size_t errlen);
 void dataset_free(Dataset *d);
 void split_free(Split *s);
 

@@ -1,5 +1,7 @@
-/* The encoded dataset cached in one binary file, .cache/data-<key>.bin, so a
- * second load skips reading, tokenizing and counting. The key hashes every
+/* The encoded dataset cached in one binary file, <cache folder>/data-<key>.bin,
+ * so a second load skips reading, tokenizing and counting. This file only
+ * computes keys and writes and reads such a file; dataset.c decides when, and
+ * cache_dir.c looks after the folder. The key hashes every
  * data.* setting (except data.cache), train.seed, whether the unlabelled
  * reviews are kept, the source's path and signature (for a folder, every
  * review file's name, size and times), and DATA_FORMAT_VERSION. The file is
@@ -11,7 +13,6 @@
  * header too (with its checksum field zero), and the header's counts are
  * checked against the payload. A file whose size, key, version, checksum or
  * counts do not match is ignored, rebuilt, and the reason given. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,8 +25,7 @@
 #include "data/data_internal.h"
 #include "common/safe_open.h"
 
-#define CACHE_KEEP 8
-enum { DATA_SPLITS = 4 }; /* train, val, test, unsup */ /* data-*.bin files kept; older ones are removed */
+enum { DATA_SPLITS = 4 }; /* train, val, test, unsup */
 static const char MAGIC[8] = {'S', 'N', 'T', 'U', 'D', 'A', 'T', 'A'};
 
 typedef struct CacheHeader {
@@ -40,8 +40,6 @@ typedef struct CacheHeader {
 } CacheHeader;
 
 /* ---- hashing -------------------------------------------------------------- */
-
-
 
 /* Four independent multiply-xor lanes over 8-byte words (fast enough to check
  * 50 MB in a few milliseconds), folded with the block length into h. */
@@ -97,10 +95,6 @@ uint64_t data_cache_key(const Config *c, const char *source) {
         h = mix_bytes(h, &sig, sizeof sig);
     }
     return hash_mix64(h);
-}
-
-void data_cache_path(uint64_t key, char *buf, size_t n) {
-    snprintf(buf, n, CACHE_DIR "/data-%016llx.bin", (unsigned long long)key);
 }
 
 /* ---- layout --------------------------------------------------------------- */
@@ -244,54 +238,6 @@ fail:
 
 /* ---- save ----------------------------------------------------------------- */
 
-typedef struct {
-    int64_t t; /* mtime in ns */
-    char name[64];
-} CacheFile;
-
-static int entry_cmp(const void *a, const void *b) {
-    const CacheFile *x = a, *y = b;
-    if (x->t != y->t) return x->t < y->t ? -1 : 1;
-    return strcmp(x->name, y->name);
-}
-
-void data_cache_prune(const char *prefix, int keep) {
-    size_t plen = strlen(prefix);
-    DIR *dir = opendir(CACHE_DIR);
-    if (!dir) return;
-    CacheFile e[64];
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(dir)) && n < 64) {
-        size_t len = strlen(de->d_name);
-        if (strncmp(de->d_name, prefix, plen) || len < plen + 4 || len >= 64 || strcmp(de->d_name + len - 4, ".bin"))
-            continue;
-        char p[sizeof CACHE_DIR + 64];
-        struct stat st;
-        memcpy(e[n].name, de->d_name, len + 1);
-        snprintf(p, sizeof p, CACHE_DIR "/%s", e[n].name);
-        if (stat(p, &st)) continue;
-        e[n].t = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-        n++;
-    }
-    closedir(dir);
-    if (n <= keep) return;
-    qsort(e, (size_t)n, sizeof *e, entry_cmp);
-    for (int i = 0; i < n - keep; i++) {
-        char p[sizeof CACHE_DIR + 64];
-        snprintf(p, sizeof p, CACHE_DIR "/%s", e[i].name);
-        unlink(p);
-    }
-}
-
-/* Where the cache cannot go, in words; NULL when CACHE_DIR is (now) a folder. */
-static const char *cache_dir_problem(void) {
-    struct stat st;
-    if (mkdir(CACHE_DIR, 0777) != 0 && errno != EEXIST) return strerror(errno);
-    if (stat(CACHE_DIR, &st) != 0) return strerror(errno);
-    return S_ISDIR(st.st_mode) ? NULL : "it exists and is not a folder";
-}
-
 int data_cache_save(const char *path, uint64_t key, const Dataset *dc, char *why, size_t whylen) {
     char whybuf[512];
     if (!why) why = whybuf, whylen = sizeof whybuf;
@@ -315,8 +261,6 @@ int data_cache_save(const char *path, uint64_t key, const Dataset *dc, char *why
     for (int s = 0; s < DATA_SPLITS; s++)
         if (split_at(d, s)->n && split_at(d, s)->T != h.T) return snprintf(why, whylen, "splits of unequal lengths"), -1;
 
-    const char *dir_problem = cache_dir_problem();
-    if (dir_problem) return snprintf(why, whylen, "cannot use %s/: %s", CACHE_DIR, dir_problem), -1;
     char *vbytes = calloc(1, pad8(h.vocab_bytes) + 1);
     if (!vbytes) return snprintf(why, whylen, "out of memory"), -1;
     size_t at = 0;
@@ -352,6 +296,5 @@ int data_cache_save(const char *path, uint64_t key, const Dataset *dc, char *why
         unlink(tmp);
         return -1;
     }
-    data_cache_prune("data-", CACHE_KEEP);
     return 0;
 }

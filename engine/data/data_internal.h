@@ -4,7 +4,8 @@
  *   -> corpus_tokenize (corpus.c, parallel) -> words interned in a WordTable
  *   -> stratified validation split and limit (data_split.c)
  *   -> vocabulary from the training part (vocab.c) -> encoded Splits (dataset.c)
- *   -> cached as one binary file (data_cache.c). */
+ *   -> cached as one binary file (data_cache.c) in the folder the caller
+ *      names (cache_dir.c). */
 #ifndef SENTUI_DATA_INTERNAL_H
 #define SENTUI_DATA_INTERNAL_H
 
@@ -48,11 +49,13 @@ typedef struct RawCorpus {
     int n, cap;
     long n_unsup;
     int keep_unsup;       /* read train/unsup texts too (set before reading) */
+    size_t block_bytes;   /* size of a text block; 0: RAW_CORPUS_BLOCK_BYTES */
     CorpusStream *stream; /* NULL unless read and tokenized concurrently */
 } RawCorpus;
 
-/* Size of a text block (tests make it small to cross block boundaries often). */
-extern size_t raw_corpus_block_bytes;
+/* Size of a text block unless the corpus sets its own (tests make it small to
+ * cross block boundaries often). */
+#define RAW_CORPUS_BLOCK_BYTES ((size_t)4 << 20)
 
 /* Room for len bytes of the next review's text, of which the first `written`
  * were already put at the previous pointer (they move along when a new block
@@ -173,22 +176,31 @@ void split_holdout(const int32_t *labels, const int32_t *idx, int n, double frac
 int split_limit(const int32_t *labels, int32_t *idx, int n, int limit);
 void split_shuffle(int32_t *idx, int n, uint64_t seed);
 
-/* Whether the config needs the unlabelled reviews read and encoded. */
-int dataset_wants_unsup(const Config *c);
+/* Whether the config needs the unlabelled reviews read and encoded: only
+ * word2vec reads them, other runs skip their 50k texts. */
+static inline int dataset_wants_unsup(const Config *c) { return c->model_pretrain != PRETRAIN_NONE; }
+
+/* dataset_load with text blocks of block_bytes (0: RAW_CORPUS_BLOCK_BYTES). */
+int dataset_load_blocks(const Config *c, const DataPaths *paths, size_t block_bytes, Dataset *d, char *err,
+                        size_t errlen);
+/* Arrays of a split of n reviews of T tokens (contents undefined); -1 when out of memory. */
+int split_alloc(Split *s, int n, int T);
+
+/* The folder caches go to: paths->cache_dir when data.cache is on; NULL when
+ * nothing is to be cached. */
+static inline const char *data_cache_dir(const Config *c, const DataPaths *paths) {
+    return c->data_cache && paths && paths->cache_dir && *paths->cache_dir ? paths->cache_dir : NULL;
+}
 
 /* Cache of a built Dataset, keyed by every data.* setting, train.seed, the
  * source's imdb_source_signature and DATA_FORMAT_VERSION. */
 uint64_t data_cache_key(const Config *c, const char *source);
-void data_cache_path(uint64_t key, char *buf, size_t n);
 /* 0 on success; 1 when there is no such file; -1 when it is stale, truncated
  * or damaged, with the reason in why (may be NULL). d is left empty unless 0. */
 int data_cache_load(const char *path, uint64_t key, Dataset *d, char *why, size_t whylen);
-/* 0 on success; -1 with the reason in why (may be NULL). */
+/* Writes the file (its folder must exist): 0 on success; -1 with the reason
+ * in why (may be NULL). */
 int data_cache_save(const char *path, uint64_t key, const Dataset *d, char *why, size_t whylen);
-/* Where cached files live, relative to the working directory. */
-#define CACHE_DIR ".cache"
-/* Keeps the `keep` most recently written CACHE_DIR/<prefix>*.bin files. */
-void data_cache_prune(const char *prefix, int keep);
 /* Checksum of a sequence of blocks: h = data_checksum(h, block, bytes) from h = 0. */
 uint64_t data_checksum(uint64_t h, const void *p, size_t n);
 

@@ -2,7 +2,8 @@
  * generates the synthetic task, tokenizes every review once (in parallel),
  * carves a stratified validation split out of train, optionally subsamples
  * train, builds the vocabulary from the remaining training reviews only, and
- * encodes all three splits. The result is cached (data_cache.c). */
+ * encodes all three splits. The result is cached (data_cache.c) in the folder
+ * the caller names. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -10,53 +11,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "data/cache_dir.h"
 #include "data/data_internal.h"
 #include "kernels/tensor.h"
 
-#define DEFAULT_IMDB_PATH "data/aclImdb_v1.tar.gz"
 #define TEST_ORDER_SEED 0x7e57u /* test order is the same for every run */
+#define DATA_CACHE_KEEP 8       /* data-*.bin files kept; older ones are removed */
 
-const char *dataset_imdb_path(const Config *c, char *buf, size_t n) {
-    const char *p = c->data_path && *c->data_path ? c->data_path : NULL;
-    if (!p) {
-        const char *env = getenv("IMDB_TARBALL");
-        p = env && *env ? env : DEFAULT_IMDB_PATH;
-    }
-    snprintf(buf, n, "%s", p);
+const char *dataset_imdb_path(const Config *c, const DataPaths *paths, char *buf, size_t n) {
+    const char *p = c->data_path && *c->data_path ? c->data_path : paths ? paths->imdb_path : NULL;
+    snprintf(buf, n, "%s", p ? p : "");
     return buf;
-}
-
-void split_free(Split *s) {
-    free(s->tokens);
-    free(s->lengths);
-    free(s->full_lengths);
-    free(s->labels);
-    free(s->ratings);
-    memset(s, 0, sizeof *s);
-}
-
-void dataset_free(Dataset *d) {
-    vocab_free(&d->vocab);
-    split_free(&d->train);
-    split_free(&d->val);
-    split_free(&d->test);
-    split_free(&d->unsup);
-}
-
-/* Only word2vec reads the unlabelled reviews: other runs skip their 50k texts. */
-int dataset_wants_unsup(const Config *c) { return c->model_pretrain != PRETRAIN_NONE; }
-
-static int split_alloc(Split *s, int n, int T) {
-    memset(s, 0, sizeof *s);
-    s->n = n;
-    s->T = T;
-    size_t m = (size_t)(n > 0 ? n : 1);
-    s->tokens = malloc(sizeof *s->tokens * m * (size_t)T);
-    s->lengths = malloc(sizeof(int32_t) * m);
-    s->full_lengths = malloc(sizeof(int32_t) * m);
-    s->labels = malloc(sizeof(int32_t) * m);
-    s->ratings = malloc(sizeof(int32_t) * m);
-    return s->tokens && s->lengths && s->full_lengths && s->labels && s->ratings ? 0 : -1;
 }
 
 typedef struct {
@@ -183,10 +148,11 @@ static void *reader_main(void *arg) {
 
 /* IMDb is read on its own thread (gzip keeps one core busy) while this one
  * tokenizes what has arrived; the synthetic task is generated, then tokenized. */
-static int read_and_tokenize(const Config *c, const char *imdb, RawCorpus *rc, TokCorpus *tc, char *err,
-                             size_t errlen) {
+static int read_and_tokenize(const Config *c, const char *imdb, size_t block_bytes, RawCorpus *rc, TokCorpus *tc,
+                             char *err, size_t errlen) {
     memset(rc, 0, sizeof *rc);
     rc->keep_unsup = dataset_wants_unsup(c);
+    rc->block_bytes = block_bytes;
     if (!imdb) {
         if (synthetic_generate(c, rc) || corpus_tokenize(rc, tc))
             return snprintf(err, errlen, "out of memory generating the synthetic dataset"), -1;
@@ -220,44 +186,30 @@ static int check_settings(const Config *c, char *err, size_t errlen) {
     return 0;
 }
 
-int dataset_load(const Config *c, Dataset *d, char *err, size_t errlen) {
-    double t0 = now_seconds();
-    memset(d, 0, sizeof *d);
-    if (check_settings(c, err, errlen)) return -1;
-    int synthetic = c->data_dataset == DATASET_SYNTHETIC;
-    char source[512];
-    if (synthetic) {
-        snprintf(source, sizeof source, "synthetic (seed %d, %d reviews per split)", c->train_seed,
-                 c->data_synthetic_size);
-    } else {
-        struct stat st;
-        dataset_imdb_path(c, source, sizeof source);
-        if (stat(source, &st) != 0) {
-            snprintf(err, errlen,
-                     "IMDb data not found at %s (%s): run `make data`, or point IMDB_TARBALL (or data.path) at "
-                     "aclImdb_v1.tar.gz or the aclImdb folder, or use data.dataset=synthetic",
-                     source, strerror(errno));
-            return -1;
-        }
+/* What the data comes from, into source: the IMDb path, or the synthetic
+ * task's settings. -1 with err when the IMDb data is not there. */
+static int find_source(const Config *c, const DataPaths *paths, char *source, size_t n, char *err, size_t errlen) {
+    if (c->data_dataset == DATASET_SYNTHETIC) {
+        snprintf(source, n, "synthetic (seed %d, %d reviews per split)", c->train_seed, c->data_synthetic_size);
+        return 0;
     }
-    uint64_t key = 0;
-    char cache_path[64] = "", damaged[sizeof d->stats.cache_damaged] = ""; /* ".cache/data-<16 hex>.bin" */
-    if (c->data_cache) {
-        key = data_cache_key(c, synthetic ? NULL : source);
-        data_cache_path(key, cache_path, sizeof cache_path);
-        char why[400];
-        int got = data_cache_load(cache_path, key, d, why, sizeof why);
-        if (got == 0) {
-            snprintf(d->stats.source, sizeof d->stats.source, "%s", source);
-            d->stats.load_seconds = now_seconds() - t0;
-            return 0;
-        }
-        if (got < 0) snprintf(damaged, sizeof damaged, "%s: %s; rebuilt", cache_path, why);
-    }
+    struct stat st;
+    dataset_imdb_path(c, paths, source, n);
+    if (*source && stat(source, &st) == 0) return 0;
+    snprintf(err, errlen,
+             "IMDb data not found at %s (%s): run `make data`, or point IMDB_TARBALL (or data.path) at "
+             "aclImdb_v1.tar.gz or the aclImdb folder, or use data.dataset=synthetic",
+             *source ? source : "\"\"", *source ? strerror(errno) : "no location given");
+    return -1;
+}
+
+/* Reads (or generates), tokenizes, splits and encodes; imdb is NULL for the synthetic task. */
+static int build_from_source(const Config *c, const char *imdb, size_t block_bytes, Dataset *d, char *err,
+                             size_t errlen) {
     RawCorpus rc;
     TokCorpus tc;
     memset(&tc, 0, sizeof tc);
-    int rcode = read_and_tokenize(c, synthetic ? NULL : source, &rc, &tc, err, errlen);
+    int rcode = read_and_tokenize(c, imdb, block_bytes, &rc, &tc, err, errlen);
     if (rcode == 0 && corpus_sort(&rc, &tc)) {
         snprintf(err, errlen, "out of memory sorting the reviews");
         rcode = -1;
@@ -265,14 +217,52 @@ int dataset_load(const Config *c, Dataset *d, char *err, size_t errlen) {
     if (rcode == 0) rcode = build(c, &rc, &tc, d, err, errlen);
     tok_corpus_free(&tc);
     raw_corpus_free(&rc);
-    if (rcode) {
-        dataset_free(d);
-        return -1;
+    if (rcode) dataset_free(d);
+    return rcode;
+}
+
+/* A cache that cannot be written only costs time, but the user is told why
+ * (in d->stats.cache_unsaved). */
+static void save_to_cache(const char *dir, const char *path, uint64_t key, Dataset *d) {
+    DatasetStats *st = &d->stats;
+    const char *problem = cache_dir_prepare(dir);
+    if (problem)
+        snprintf(st->cache_unsaved, sizeof st->cache_unsaved, "cannot use %s/: %s", dir, problem);
+    else if (data_cache_save(path, key, d, st->cache_unsaved, sizeof st->cache_unsaved) == 0)
+        cache_dir_prune(dir, "data-", DATA_CACHE_KEEP);
+}
+
+int dataset_load_blocks(const Config *c, const DataPaths *paths, size_t block_bytes, Dataset *d, char *err,
+                        size_t errlen) {
+    double t0 = now_seconds();
+    memset(d, 0, sizeof *d);
+    char source[sizeof d->stats.source];
+    if (check_settings(c, err, errlen) || find_source(c, paths, source, sizeof source, err, errlen)) return -1;
+    const char *imdb = c->data_dataset == DATASET_SYNTHETIC ? NULL : source;
+    const char *cache_dir = data_cache_dir(c, paths);
+    uint64_t key = 0;
+    char cache_path[4200] = "", damaged[sizeof d->stats.cache_damaged] = "";
+    if (cache_dir) {
+        key = data_cache_key(c, imdb);
+        cache_file_path(cache_dir, "data-", key, cache_path, sizeof cache_path);
+        char why[400];
+        int got = data_cache_load(cache_path, key, d, why, sizeof why);
+        if (got == 0) {
+            snprintf(d->stats.source, sizeof d->stats.source, "%s", source);
+            d->stats.load_seconds = now_seconds() - t0;
+            return 0;
+        }
+        /* bounded so the message fits stats.cache_damaged whatever the folder's name */
+        if (got < 0) snprintf(damaged, sizeof damaged, "%.600s: %.380s; rebuilt", cache_path, why);
     }
+    if (build_from_source(c, imdb, block_bytes, d, err, errlen)) return -1;
     snprintf(d->stats.source, sizeof d->stats.source, "%s", source);
     snprintf(d->stats.cache_damaged, sizeof d->stats.cache_damaged, "%s", damaged);
-    /* a cache that cannot be written only costs time, but the user is told why */
-    if (c->data_cache) data_cache_save(cache_path, key, d, d->stats.cache_unsaved, sizeof d->stats.cache_unsaved);
+    if (cache_dir) save_to_cache(cache_dir, cache_path, key, d);
     d->stats.load_seconds = now_seconds() - t0;
     return 0;
+}
+
+int dataset_load(const Config *c, const DataPaths *paths, Dataset *d, char *err, size_t errlen) {
+    return dataset_load_blocks(c, paths, 0, d, err, errlen);
 }

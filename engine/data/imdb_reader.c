@@ -88,6 +88,53 @@ static int check_layout(const char *path, const RawCorpus *c, char *err, size_t 
 
 /* ---- archive -------------------------------------------------------------- */
 
+/* Reads the data of entry e (named name) as the next review's text; *got_out: its length. */
+static int read_entry_text(struct archive *a, const char *path, const char *name, struct archive_entry *e,
+                           RawCorpus *c, size_t *got_out, char *err, size_t errlen) {
+    /* the header gives the size; without one, read until the data ends */
+    int sized = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0;
+    size_t want = sized ? (size_t)archive_entry_size(e) : 4096, got = 0;
+    /* Room grows with the data really read: a header claiming a petabyte costs nothing. */
+    size_t room = want < (1u << 20) ? want : (1u << 20);
+    if (!raw_corpus_reserve(c, room, 0)) {
+        snprintf(err, errlen, "%s: out of memory reading %s", path, name);
+        return -1;
+    }
+    while (!sized || got < want) {
+        if (got == room) room = sized && want - room < room ? want : room * 2;
+        char *dst = raw_corpus_reserve(c, room, got);
+        if (!dst) {
+            snprintf(err, errlen, "%s: out of memory reading %s", path, name);
+            return -1;
+        }
+        la_ssize_t k = archive_read_data(a, dst + got, room - got);
+        if (k < 0) {
+            snprintf(err, errlen, "%s: damaged or truncated archive at %s (%s)", path, name, archive_error_string(a));
+            return -1;
+        }
+        if (k == 0) break;
+        got += (size_t)k;
+    }
+    if (sized && got < want) {
+        snprintf(err, errlen, "%s: truncated archive: %s ends after %zu of %zu bytes", path, name, got, want);
+        return -1;
+    }
+    *got_out = got;
+    return 0;
+}
+
+/* Why reading stopped before the end: nothing recognised at all is not an
+ * archive; otherwise it broke on the way. */
+static void archive_failure(struct archive *a, const char *path, long entries, char *err, size_t errlen) {
+    const char *why = archive_error_string(a);
+    if (entries == 0 && archive_format(a) == 0 && archive_filter_count(a) <= 1)
+        snprintf(err, errlen, "%s: not a readable archive (%s); expected aclImdb_v1.tar.gz or the aclImdb folder", path,
+                 why ? why : "unknown format");
+    else
+        snprintf(err, errlen, "%s: damaged or truncated archive after %ld entries (%s)", path, entries,
+                 why ? why : "read error");
+}
+
 static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen) {
     struct archive *a = archive_read_new();
     if (!a) {
@@ -119,49 +166,15 @@ static int read_archive(const char *path, RawCorpus *c, char *err, size_t errlen
         }
         /* the next header skips the data */
         if (kind == KIND_NONE || (kind == KIND_UNSUP && !c->keep_unsup)) continue;
-        /* the header gives the size; without one, read until the data ends */
-        int sized = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0;
-        size_t want = sized ? (size_t)archive_entry_size(e) : 4096, got = 0;
-        /* Room grows with the data really read: a header claiming a petabyte costs nothing. */
-        size_t room = want < (1u << 20) ? want : (1u << 20);
-        if (!raw_corpus_reserve(c, room, 0)) {
-            snprintf(err, errlen, "%s: out of memory reading %s", path, name);
-            goto done;
-        }
-        while (!sized || got < want) {
-            if (got == room) room = sized && want - room < room ? want : room * 2;
-            char *dst = raw_corpus_reserve(c, room, got);
-            if (!dst) {
-                snprintf(err, errlen, "%s: out of memory reading %s", path, name);
-                goto done;
-            }
-            la_ssize_t k = archive_read_data(a, dst + got, room - got);
-            if (k < 0) {
-                snprintf(err, errlen, "%s: damaged or truncated archive at %s (%s)", path, name,
-                         archive_error_string(a));
-                goto done;
-            }
-            if (k == 0) break;
-            got += (size_t)k;
-        }
-        if (sized && got < want) {
-            snprintf(err, errlen, "%s: truncated archive: %s ends after %zu of %zu bytes", path, name, got, want);
-            goto done;
-        }
+        size_t got;
+        if (read_entry_text(a, path, name, e, c, &got, err, errlen)) goto done;
         if (raw_corpus_commit(c, split, label, id, rating, got)) {
             snprintf(err, errlen, "%s: out of memory", path);
             goto done;
         }
     }
     if (r != ARCHIVE_EOF) {
-        const char *why = archive_error_string(a);
-        /* nothing recognised at all: not an archive; otherwise it broke on the way */
-        if (entries == 0 && archive_format(a) == 0 && archive_filter_count(a) <= 1)
-            snprintf(err, errlen, "%s: not a readable archive (%s); expected aclImdb_v1.tar.gz or the aclImdb folder",
-                     path, why ? why : "unknown format");
-        else
-            snprintf(err, errlen, "%s: damaged or truncated archive after %ld entries (%s)", path, entries,
-                     why ? why : "read error");
+        archive_failure(a, path, entries, err, errlen);
         goto done;
     }
     rc = check_layout(path, c, err, errlen);

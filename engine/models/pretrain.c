@@ -1,4 +1,4 @@
-/* Cached word2vec vectors for model.pretrain. Cache file .cache/w2v-<key>.bin:
+/* Cached word2vec vectors for model.pretrain. Cache file <cache folder>/w2v-<key>.bin:
  * magic, vocabulary size, dimension, key, checksum, then vocab x dim floats
  * (host byte order: the cache is a local file); written to a temporary file
  * and renamed, and ignored (relearnt) when anything does not match. */
@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "data/cache_dir.h"
 #include "data/data_internal.h"
 #include "run/run.h"
 #include "kernels/tensor.h"
@@ -27,10 +27,10 @@ typedef struct {
     uint64_t key, checksum;
 } W2vHeader;
 
-static uint64_t vectors_key(const Config *c, const Dataset *d, const W2vOptions *o) {
+static uint64_t vectors_key(const Config *c, const DataPaths *paths, const Dataset *d, const W2vOptions *o) {
     char source[512];
     int synthetic = c->data_dataset == DATASET_SYNTHETIC;
-    if (!synthetic) dataset_imdb_path(c, source, sizeof source);
+    if (!synthetic) dataset_imdb_path(c, paths, source, sizeof source);
     uint64_t h = data_cache_key(c, synthetic ? NULL : source);
     int32_t v[6] = {W2V_FORMAT, o->dim, o->epochs, o->window, o->negatives, d->vocab.n};
     double f[2] = {o->sample, o->lr};
@@ -51,7 +51,7 @@ static int load_vectors(const char *path, uint64_t key, int vocab_n, int dim, fl
     return ok ? 0 : -1;
 }
 
-static int save_vectors(const char *path, uint64_t key, int vocab_n, int dim, const float *v) {
+static int save_vectors(const char *dir, const char *path, uint64_t key, int vocab_n, int dim, const float *v) {
     size_t n = (size_t)vocab_n * dim;
     W2vHeader h = {.vocab_n = (uint32_t)vocab_n, .dim = (uint32_t)dim, .key = key};
     memcpy(h.magic, MAGIC, 8);
@@ -60,10 +60,10 @@ static int save_vectors(const char *path, uint64_t key, int vocab_n, int dim, co
     if (!buf) return -1;
     memcpy(buf, &h, sizeof h);
     memcpy(buf + sizeof h, v, n * sizeof(float));
-    mkdir(CACHE_DIR, 0777);
+    cache_dir_prepare(dir); /* when it fails, so does the write */
     int rc = write_file_atomic(path, buf, sizeof h + n * sizeof(float), err, sizeof err);
     free(buf);
-    if (rc == 0) data_cache_prune("w2v-", W2V_KEEP);
+    if (rc == 0) cache_dir_prune(dir, "w2v-", W2V_KEEP);
     return rc;
 }
 
@@ -74,22 +74,23 @@ static double spread(const float *x, size_t n) {
     return n ? sqrt(fmax(s2 / (double)n - mean * mean, 0)) : 0;
 }
 
-int pretrain_embeddings(const Config *c, const Dataset *d, float *table, PretrainProgress progress, void *ctx,
-                        PretrainInfo *info, char *err, size_t errlen) {
+int pretrain_embeddings(const Config *c, const DataPaths *paths, const Dataset *d, float *table,
+                        PretrainProgress progress, void *ctx, PretrainInfo *info, char *err, size_t errlen) {
     memset(info, 0, sizeof *info);
     if (c->model_pretrain == PRETRAIN_NONE) return 0;
     const int V = d->vocab.n, E = c->model_embed_dim;
     double t0 = now_seconds();
     W2vOptions o = w2v_defaults(E, c->model_pretrain_epochs, c->model_pretrain_window, (uint64_t)c->train_seed);
-    uint64_t key = vectors_key(c, d, &o);
-    char path[256];
-    snprintf(path, sizeof path, CACHE_DIR "/w2v-%016llx.bin", (unsigned long long)key);
+    const char *cache_dir = data_cache_dir(c, paths);
+    uint64_t key = vectors_key(c, paths, d, &o);
+    char path[4200] = "";
+    if (cache_dir) cache_file_path(cache_dir, "w2v-", key, path, sizeof path);
     float *vec = malloc(sizeof(float) * (size_t)V * E);
     if (!vec) return snprintf(err, errlen, "out of memory for %d word vectors", V), -1;
     const Split *corpus[2] = {&d->train, &d->unsup};
     for (int s = 0; s < 2; s++)
         for (int i = 0; i < corpus[s]->n; i++) info->words += corpus[s]->lengths[i];
-    if (c->data_cache && load_vectors(path, key, V, E, vec) == 0) {
+    if (cache_dir && load_vectors(path, key, V, E, vec) == 0) {
         info->cached = 1;
     } else {
         int rc = w2v_train(corpus, 2, V, &o, vec, progress, ctx);
@@ -99,7 +100,7 @@ int pretrain_embeddings(const Config *c, const Dataset *d, float *table, Pretrai
             return snprintf(err, errlen, "out of memory learning word vectors"), -1;
         }
         /* a cache that cannot be written only costs time next run */
-        if (c->data_cache) save_vectors(path, key, V, E, vec);
+        if (cache_dir) save_vectors(cache_dir, path, key, V, E, vec);
     }
     if (V > 2) {
         size_t rows = (size_t)(V - 2) * E;

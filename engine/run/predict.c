@@ -181,10 +181,10 @@ void prediction_free(Prediction *p) {
     memset(p, 0, sizeof *p);
 }
 
-int run_model_dataset(RunModel *r, Dataset *d, char *err, size_t errlen) {
+int run_model_dataset(RunModel *r, const DataPaths *paths, Dataset *d, char *err, size_t errlen) {
     char derr[512] = "";
     memset(d, 0, sizeof *d);
-    if (dataset_load(&r->cfg, d, derr, sizeof derr) != 0) {
+    if (dataset_load(&r->cfg, paths, d, derr, sizeof derr) != 0) {
         snprintf(err, errlen, "cannot load the dataset: %s", derr[0] ? derr : "unknown error");
         return -1;
     }

@@ -54,9 +54,9 @@ int run_model_predict_batch(RunModel *r, const char *const *text, const size_t *
                             int explain, char *err, size_t errlen);
 void prediction_free(Prediction *p);
 
-/* Loads the dataset the run's config describes and checks it still encodes
- * with the run's vocabulary. */
-int run_model_dataset(RunModel *r, Dataset *d, char *err, size_t errlen);
+/* Loads the dataset the run's config describes (paths as for dataset_load)
+ * and checks it still encodes with the run's vocabulary. */
+int run_model_dataset(RunModel *r, const DataPaths *paths, Dataset *d, char *err, size_t errlen);
 /* Metrics (and mean loss) of the model over a split. */
 void run_model_evaluate(RunModel *r, const Split *s, Metrics *m);
 

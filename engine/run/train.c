@@ -34,6 +34,7 @@
 
 struct Trainer {
     Config cfg;
+    DataPaths paths;
     char dir[RUN_PATH_MAX];
     char run[256], arch[32];
     char reason[2048], notes[2048];
@@ -586,7 +587,7 @@ static void pretrain(Trainer *t) {
     if (t->cfg.model_pretrain == PRETRAIN_NONE || t->step != 0 || !table) return;
     PretrainInfo info;
     char err[512] = "";
-    int rc = pretrain_embeddings(&t->cfg, &t->data, table, pretrain_progress, t, &info, err, sizeof err);
+    int rc = pretrain_embeddings(&t->cfg, &t->paths, &t->data, table, pretrain_progress, t, &info, err, sizeof err);
     if (rc == 1) {
         if (t->status == TRAIN_RUNNING) t->status = TRAIN_STOPPED;
         return;
@@ -746,7 +747,7 @@ static int create_new(Trainer *t, char *err, size_t errlen) {
     return 0;
 }
 
-Trainer *trainer_start(const Config *cfg, const char *resume_dir, char *err, size_t errlen) {
+Trainer *trainer_start(const Config *cfg, const DataPaths *paths, const char *resume_dir, char *err, size_t errlen) {
     err[0] = 0;
     Trainer *t = calloc(1, sizeof *t);
     if (!t) {
@@ -754,6 +755,7 @@ Trainer *trainer_start(const Config *cfg, const char *resume_dir, char *err, siz
         return NULL;
     }
     t->wall_start = now_seconds(); /* time to accuracy counts loading the data too */
+    if (paths) t->paths = *paths;
     if (cfg) {
         config_copy(&t->cfg, cfg);
     } else if (resume_dir) {
@@ -795,7 +797,7 @@ Trainer *trainer_start(const Config *cfg, const char *resume_dir, char *err, siz
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 
     char derr[512] = "";
-    if (dataset_load(&t->cfg, &t->data, derr, sizeof derr) != 0) {
+    if (dataset_load(&t->cfg, &t->paths, &t->data, derr, sizeof derr) != 0) {
         snprintf(err, errlen, "cannot load the dataset: %s", derr[0] ? derr : "unknown error");
         goto fail;
     }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "data/data.h"
 #include "run/event_queue.h"
 
 #define TRAIN_SAVE_EVERY 200
@@ -31,9 +32,11 @@ typedef struct Trainer Trainer;
  * run folder under cfg->train_runs_dir and starts the worker.
  * Resume (resume_dir set): cfg may be NULL to use the run's config.yaml; the
  * run continues from its last.safetensors.
+ * paths: where the IMDb data and the cache folder are (may be NULL: no IMDb
+ * location besides data.path, nothing cached); kept for the run.
  * Returns NULL with err filled when anything is wrong; no folder is left
  * behind for a new run that could not start. */
-Trainer *trainer_start(const Config *cfg, const char *resume_dir, char *err, size_t errlen);
+Trainer *trainer_start(const Config *cfg, const DataPaths *paths, const char *resume_dir, char *err, size_t errlen);
 
 /* Waits up to timeout_s for a line, then hands every available line to
  * on_line. Returns the number of lines handed over, or -1 once the worker

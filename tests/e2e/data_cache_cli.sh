@@ -2,10 +2,12 @@
 # The encoded-data cache is never used stale or damaged without a word:
 # reviews added to an aclImdb folder invalidate it, a cache damaged anywhere
 # (its header too) is rebuilt and `sentui data` says so, and a cache that
-# cannot be written is reported as such, not as "now cached".
+# cannot be written is reported as such, not as "now cached". $SENTUI_CACHE_DIR
+# moves the cache folder away from the working directory.
 set -u
 cd "$(dirname "$0")/../.."
 SENTUI=${SENTUI:-build/sentui}
+unset SENTUI_CACHE_DIR # the default, .cache in the working folder, until said otherwise
 [[ "$SENTUI" = /* ]] || SENTUI=$PWD/$SENTUI
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -58,6 +60,16 @@ grep -q "now cached" out && fail ".cache is a file, yet 'now cached'"
 grep -qE "not cached: .*\.cache.*not a folder" out || { cat out; fail "no reason given for not caching"; }
 data --json && grep -q '"cached": false' out || fail "--json does not say cached: false"
 rm -f .cache
+
+# SENTUI_CACHE_DIR names the cache folder: nothing is written to the working folder
+mkdir "$tmp/elsewhere" && cd "$tmp/elsewhere" || exit 1
+SENTUI_CACHE_DIR=$tmp/cache-dir data || { cat err; fail "load with SENTUI_CACHE_DIR"; }
+grep -q "now cached in $tmp/cache-dir/" out || { cat out; fail "not cached in \$SENTUI_CACHE_DIR"; }
+ls "$tmp/cache-dir"/data-*.bin >/dev/null 2>&1 || fail "no data-*.bin in \$SENTUI_CACHE_DIR"
+extra=$(ls -A . | grep -vxE 'out|err')
+[ -z "$extra" ] || fail "the working folder holds $extra besides the output"
+SENTUI_CACHE_DIR=$tmp/cache-dir data && grep -q "from the cache" out || fail "\$SENTUI_CACHE_DIR not read back"
+cd "$tmp/work" || exit 1
 
 # a read-only working folder (root writes anyway: then there is nothing to test)
 if [ "$(id -u)" != 0 ]; then

@@ -9,7 +9,8 @@ SRC=$PWD
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-cd "$TMP" # .cache/ is relative to the working directory
+cd "$TMP" # the default cache folder, .cache/, is relative to the working directory
+unset SENTUI_CACHE_DIR
 ARGS=(train "$SRC/configs/synthetic/gru.yaml" --set model.pretrain=word2vec --set model.pretrain_epochs=2
       --set train.epochs=1 --set data.synthetic_size=1500 --set train.threads=1 --set "train.runs_dir=$TMP/runs")
 

@@ -9,13 +9,12 @@
 #include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    /* Small text blocks: the default 4 MB per input would make fuzzing crawl. */
-    raw_corpus_block_bytes = 4096;
     const char *path = fuzz_write("aclImdb.tar.gz", data, size);
     for (int keep_unsup = 0; keep_unsup < 2; keep_unsup++) {
         RawCorpus c;
         memset(&c, 0, sizeof c);
         c.keep_unsup = keep_unsup;
+        c.block_bytes = 4096; /* the default 4 MB per input would make fuzzing crawl */
         char err[1024];
         /* A small archive holds too little to exhaust memory, unless the
          * reader believed a size its header claimed. */

@@ -12,6 +12,7 @@
 
 #include "screens/app.h"
 #include "cli/bench_tui.h"
+#include "cli/cli_paths.h"
 #include "run/runstate.h"
 #include "kernels/tensor.h"
 #include "run/train.h"
@@ -67,7 +68,8 @@ static double run_tokens_per_s(const char *runs_dir) {
 
 static int headless_run(const Config *cfg) {
     char err[512] = "";
-    Trainer *t = trainer_start(cfg, NULL, err, sizeof err);
+    DataPaths paths = cli_data_paths();
+    Trainer *t = trainer_start(cfg, &paths, NULL, err, sizeof err);
     if (!t) {
         fprintf(stderr, "sentui bench: %s\n", err);
         return -1;

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "cli/bench_tui.h"
+#include "cli/cli_paths.h"
 #include "cli/commands.h"
 #include "config.h"
 #include "data/data.h"
@@ -122,7 +123,8 @@ static void bench_one(const BenchOpts *o, const char *path, BenchResult *r) {
     snprintf(r->arch, sizeof r->arch, "%s", config_enum_name(ARCH_VALUES, c.model_arch, buf, sizeof buf));
     Dataset d;
     char err[512] = "";
-    if (dataset_load(&c, &d, err, sizeof err) != 0) {
+    DataPaths paths = cli_data_paths();
+    if (dataset_load(&c, &paths, &d, err, sizeof err) != 0) {
         snprintf(r->error, sizeof r->error, "%s", err);
         config_free(&c);
         return;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli_args.h"
+#include "cli/cli_paths.h"
 #include "cli/commands.h"
 #include "config.h"
 #include "data/data.h"
@@ -95,7 +96,8 @@ static char *decode_first(const Dataset *d, int max_words) {
 
 static double share(long part, long whole) { return whole ? (double)part / (double)whole : 0; }
 
-static void print_text(const Config *c, const Dataset *d, SplitFigures *f, int nf, const char *sample) {
+static void print_text(const Config *c, const char *cache_dir, const Dataset *d, SplitFigures *f, int nf,
+                       const char *sample) {
     const DatasetStats *st = &d->stats;
     char trunc[16], kind[16];
     config_enum_name(TRUNCATE_VALUES, c->data_truncate, trunc, sizeof trunc);
@@ -110,7 +112,7 @@ static void print_text(const Config *c, const Dataset *d, SplitFigures *f, int n
     else if (st->cache_unsaved[0])
         printf("loaded in   %.2f s (built, not cached: %s)\n\n", st->load_seconds, st->cache_unsaved);
     else
-        printf("loaded in   %.2f s (built, now cached in .cache/)\n\n", st->load_seconds);
+        printf("loaded in   %.2f s (built, now cached in %s/)\n\n", st->load_seconds, cache_dir);
     printf("%-12s %8s %8s %8s\n", "split", "reviews", "neg", "pos");
     for (int k = 0; k < nf; k++) printf("%-12s %8d %8d %8d\n", f[k].name, f[k].s->n, f[k].neg, f[k].pos);
     printf("%-12s %8d %8d %8d\n", "train+val", f[0].s->n + f[1].s->n, f[0].neg + f[1].neg, f[0].pos + f[1].pos);
@@ -207,7 +209,8 @@ int cmd_data(int argc, char **argv) {
     compute_set_threads(c.train_threads);
     Dataset d;
     char err[1024];
-    if (dataset_load(&c, &d, err, sizeof err)) {
+    DataPaths paths = cli_data_paths();
+    if (dataset_load(&c, &paths, &d, err, sizeof err)) {
         fprintf(stderr, "sentui data: %s\n", err);
         config_free(&c);
         return 1;
@@ -221,7 +224,7 @@ int cmd_data(int argc, char **argv) {
     if (json)
         rc = print_json(&c, &d, f, 3, sample ? sample : "");
     else
-        print_text(&c, &d, f, 3, sample ? sample : "");
+        print_text(&c, paths.cache_dir, &d, f, 3, sample ? sample : "");
     free(sample);
     dataset_free(&d);
     config_free(&c);

@@ -4,6 +4,7 @@
 
 #include "run/checkpoint.h"
 #include "cli/cli_args.h"
+#include "cli/cli_paths.h"
 #include "cli/cli_runs.h"
 #include "cli/commands.h"
 #include "run/predict.h"
@@ -35,7 +36,8 @@ int cmd_eval(int argc, char **argv) {
         return 1;
     }
     Dataset d;
-    if (run_model_dataset(&r, &d, err, sizeof err) != 0) {
+    DataPaths paths = cli_data_paths();
+    if (run_model_dataset(&r, &paths, &d, err, sizeof err) != 0) {
         fprintf(stderr, "sentui eval: %s\n", err);
         run_model_close(&r);
         return 1;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli_args.h"
+#include "cli/cli_paths.h"
 #include "cli/cli_runs.h"
 #include "cli/commands.h"
 #include "run/run.h"
@@ -69,7 +70,8 @@ int cmd_resume(int argc, char **argv) {
         return 2;
     }
     if (repair_summary(dir) != 0) return 1;
-    Trainer *t = trainer_start(NULL, dir, err, sizeof err);
+    DataPaths paths = cli_data_paths();
+    Trainer *t = trainer_start(NULL, &paths, dir, err, sizeof err);
     if (!t) {
         run_unlock(dir); /* a lock repair_summary took; a no-op when it is not ours */
         fprintf(stderr, "sentui resume: %s\n", err);

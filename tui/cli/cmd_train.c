@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli_args.h"
+#include "cli/cli_paths.h"
 #include "cli/commands.h"
 #include "config.h"
 #include "run/train.h"
@@ -20,7 +21,8 @@ int cmd_train(int argc, char **argv) {
     Config cfg;
     if (cli_load_config(&cfg, file, argc, argv) != 0) return 2;
     char err[2048];
-    Trainer *t = trainer_start(&cfg, NULL, err, sizeof err);
+    DataPaths paths = cli_data_paths();
+    Trainer *t = trainer_start(&cfg, &paths, NULL, err, sizeof err);
     config_free(&cfg);
     if (!t) {
         fprintf(stderr, "sentui train: %s\n", err);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_paths.h"
 #include "screens/dash.h"
 #include "kernels/tensor.h"
 
@@ -188,7 +189,8 @@ int dash_start_training(App *a, const Config *cfg) {
     const ConfigKey *k = config_find_key("train.runs_dir");
     if (k) config_set_text(&c, k, a->runs_dir, msg, sizeof msg);
     char err[512] = "";
-    Trainer *t = trainer_start(&c, NULL, err, sizeof err);
+    DataPaths paths = cli_data_paths();
+    Trainer *t = trainer_start(&c, &paths, NULL, err, sizeof err);
     config_free(&c);
     if (!t) {
         app_message(a, 1, "cannot start: %s", err);
