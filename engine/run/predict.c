@@ -49,11 +49,7 @@ int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t er
         run_model_close(r);
         return -1;
     }
-    r->tok = malloc((size_t)max_B * T * sizeof *r->tok);
-    r->len = malloc((size_t)max_B * sizeof *r->len);
-    r->lab = malloc((size_t)max_B * sizeof *r->lab);
-    r->pred = malloc((size_t)max_B * sizeof *r->pred);
-    if (!r->tok || !r->len || !r->lab || !r->pred) {
+    if (batcher_init(&r->batch, max_B, T, r->cfg.model_lab_compat) != 0) {
         snprintf(err, errlen, "out of memory");
         run_model_close(r);
         return -1;
@@ -65,10 +61,7 @@ void run_model_close(RunModel *r) {
     model_free(r->model);
     vocab_free(&r->vocab);
     config_free(&r->cfg);
-    free(r->tok);
-    free(r->len);
-    free(r->lab);
-    free(r->pred);
+    batcher_free(&r->batch);
     memset(r, 0, sizeof *r);
 }
 
@@ -118,13 +111,14 @@ static void forward_in_batches(RunModel *r, Prediction *out, const int32_t *orde
             B++;
         /* The lab's setup reads the state after the padding: feed the full width. */
         int T = lab ? r->cfg.data_max_len : out[order[at + B - 1]].len;
-        memset(r->tok, 0, (size_t)B * T * sizeof *r->tok);
+        int32_t *tok = r->batch.tok, *len = r->batch.len;
+        memset(tok, 0, (size_t)B * T * sizeof *tok);
         for (int i = 0; i < B; i++) {
             const Prediction *p = &out[order[at + i]];
-            memcpy(r->tok + (size_t)i * T, p->tokens, (size_t)p->len * sizeof *r->tok);
-            r->len[i] = p->len;
+            memcpy(tok + (size_t)i * T, p->tokens, (size_t)p->len * sizeof *tok);
+            len[i] = p->len;
         }
-        Batch b = {r->tok, r->len, NULL, B, T};
+        Batch b = {tok, len, NULL, B, T};
         model_forward(r->model, &b, 0);
         for (int i = 0; i < B; i++) {
             const float *pr = r->model->probs + (size_t)i * NUM_CLASSES;
@@ -188,9 +182,7 @@ int run_model_dataset(RunModel *r, const DataPaths *paths, Dataset *d, char *err
         snprintf(err, errlen, "cannot load the dataset: %s", derr[0] ? derr : "unknown error");
         return -1;
     }
-    int same = d->vocab.n == r->vocab.n;
-    for (int i = 0; same && i < r->vocab.n; i++) same = !strcmp(d->vocab.words[i], r->vocab.words[i]);
-    if (!same) {
+    if (!vocab_same(&d->vocab, &r->vocab)) {
         snprintf(err, errlen, "the dataset now builds a different vocabulary than the run's vocab.txt "
                               "(did the data change?)");
         dataset_free(d);
@@ -199,40 +191,14 @@ int run_model_dataset(RunModel *r, const DataPaths *paths, Dataset *d, char *err
     return 0;
 }
 
-static int by_length(const void *a, const void *b, void *ctx) {
-    const int32_t *len = ctx;
-    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
-    if (len[i] != len[j]) return len[i] < len[j] ? -1 : 1;
-    return i < j ? -1 : i > j;
-}
-
 void run_model_evaluate(RunModel *r, const Split *s, Metrics *m) {
-    metrics_clear(m);
-    double loss = 0;
-    int bs = r->max_B;
     /* Batches of similar lengths compute over less padding; metrics do not
      * depend on the order. */
-    int32_t *order = malloc(((size_t)s->n + 1) * sizeof *order);
-    if (!order) return;
-    for (int i = 0; i < s->n; i++) order[i] = i;
-    qsort_r(order, (size_t)s->n, sizeof *order, by_length, s->lengths);
-    for (int at = 0; at < s->n; at += bs) {
-        int B = s->n - at < bs ? s->n - at : bs, T = 1;
-        for (int i = 0; i < B; i++)
-            if (s->lengths[order[at + i]] > T) T = s->lengths[order[at + i]];
-        if (T > s->T || r->cfg.model_lab_compat) T = s->T;
-        for (int i = 0; i < B; i++) {
-            int k = order[at + i];
-            memcpy(r->tok + (size_t)i * T, s->tokens + (size_t)k * s->T, (size_t)T * sizeof *r->tok);
-            r->len[i] = s->lengths[k] < T ? s->lengths[k] : T;
-            r->lab[i] = s->labels[k];
-        }
-        Batch b = {r->tok, r->len, r->lab, B, T};
-        loss += (double)model_forward(r->model, &b, 0) * B;
-        for (int i = 0; i < B; i++) r->pred[i] = r->model->probs[i * NUM_CLASSES + 1] > r->model->probs[i * NUM_CLASSES];
-        metrics_add(m, r->lab, r->pred, B);
+    int32_t *order = batcher_sorted_order(s);
+    if (!order) {
+        metrics_clear(m);
+        return;
     }
+    batcher_evaluate(&r->batch, r->model, s, order, s->n, r->max_B, m);
     free(order);
-    metrics_finish(m);
-    m->loss = s->n ? loss / s->n : 0;
 }

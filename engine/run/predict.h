@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "run/batcher.h"
 #include "run/checkpoint.h"
 #include "config.h"
 #include "data/data.h"
@@ -19,7 +20,7 @@ typedef struct RunModel {
     Model *model;
     char checkpoint[1100]; /* the file the weights came from */
     CheckpointMeta meta;   /* its metadata (step, metric, ...) */
-    int32_t *tok, *len, *lab, *pred; /* batch buffers [max_B * max_len] */
+    Batcher batch;         /* input buffers of max_B texts of data.max_len tokens */
     int max_B;
 } RunModel;
 

@@ -3,23 +3,14 @@
  * and `replay` (reading it at a chosen pace) all feed runstate_apply_line, so
  * the three draw from one stream of the same shape.
  *
- * Event lines (one JSON object each, "type" first):
- *  start      {run, arch, params, epochs, steps_per_epoch, total_steps, train_size,
- *              val_size, test_size, batch_size, max_len, resumed_from_step}
- *  step       {step, epoch, loss, lr, grad_norm, tokens_per_s, elapsed}
- *  eval       {step, epoch, split:"val"|"test", loss, accuracy, precision, recall,
- *              f1, f1_macro, f1_weighted, confusion:[[tn,fp],[fn,tp]], best:bool}
- *  explain    {step, samples:[{index, label, pred, prob, tokens:[..], weight:[..],
- *              method, layers, heads, attn:[layers*heads*len*len] (optional)}]}
- *  checkpoint {step, file, metric}
- *  state      {step, state:"paused"|"running"}
- *  done       {step, status:"finished"|"stopped", elapsed}
- *  failed     {step, reason}
+ * The event lines and their fields: run/events.h.
  */
 #ifndef SENTUI_RUNSTATE_H
 #define SENTUI_RUNSTATE_H
 
 #include <stddef.h>
+
+#include "run/events.h"
 
 typedef struct StepPoint { int step; float epoch, loss, lr, grad_norm, tokens_per_s, elapsed; } StepPoint;
 
@@ -29,17 +20,6 @@ typedef struct EvalPoint {
     long confusion[2][2]; /* [true][pred] */
     int best;
 } EvalPoint;
-
-typedef struct ExplainSample {
-    int index, label, pred;
-    float prob;
-    int len;
-    char **tokens;
-    float *weight;       /* [len] */
-    int layers, heads;
-    float *attn;         /* [layers*heads*len*len] or NULL */
-    char method[96];
-} ExplainSample;
 
 typedef struct ExplainSet {
     int step;

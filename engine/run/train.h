@@ -1,5 +1,5 @@
 /* The trainer: one worker pthread that trains a model on a run folder and
- * publishes what happens as event lines (format in runstate.h). The caller
+ * publishes what happens as event lines (schema in run/events.h). The caller
  * (the TUI or `sentui train`) drains them with trainer_poll and steers the
  * worker with trainer_command; the same lines are appended to the run's
  * events.jsonl, so a live run, `watch` and `replay` see one stream.

@@ -1,5 +1,6 @@
-/* events.jsonl: the run-state decoder behind the dashboard, `watch` and
- * `replay` (whole file, torn last line included), the progress printer of
+/* events.jsonl: the event decoder (run/events.c) as its readers use it: the
+ * run state behind the dashboard, `watch` and `replay` (whole file, torn
+ * last line included), the progress printer of
  * `sentui train` (tui/cli/train_cli.c, fed line by line as the trainer's queue
  * feeds it), and the torn-tail repair that `resume` runs before appending. */
 #include <stdint.h>

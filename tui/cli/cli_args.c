@@ -4,7 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 
-static const char *const value_flags[] = {"--set", "--split", "--dir", "--speed", "--arch", "--steps", "--seed", NULL};
+static const char *const value_flags[] = {"--set",  "--split", "--dir",     "--speed",      "--arch",
+                                           "--steps", "--seed", "--reps", "--threads", "--eval-batch", NULL};
 
 /* Length of the name part of "--name=value" (or of the whole argument). */
 static size_t name_len(const char *arg) {

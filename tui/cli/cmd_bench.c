@@ -15,12 +15,15 @@
 #include <jansson.h>
 
 #include "cli/bench_tui.h"
+#include "cli/cli_args.h"
 #include "cli/cli_paths.h"
 #include "cli/commands.h"
 #include "config.h"
 #include "data/data.h"
 #include "models/model.h"
 #include "nn/optim.h"
+#include "run/batcher.h"
+#include "run/train_step.h"
 #include "kernels/tensor.h"
 
 typedef struct BenchOpts {
@@ -109,73 +112,87 @@ static int load_config(const BenchOpts *o, const char *path, Config *c) {
     return rc ? -1 : 0;
 }
 
-static void bench_one(const BenchOpts *o, const char *path, BenchResult *r) {
+/* What one configuration's benchmark works on: the model, optimizer and
+ * batches a training run of that configuration would have. */
+typedef struct BenchRun {
     Config c;
-    snprintf(r->config, sizeof r->config, "%s", path);
-    if (load_config(o, path, &c) != 0) {
-        snprintf(r->error, sizeof r->error, "config errors");
-        return;
-    }
-    if (o->threads > 0) c.train_threads = o->threads;
-    compute_set_threads(c.train_threads);
-    r->threads = compute_threads();
-    char buf[64];
-    snprintf(r->arch, sizeof r->arch, "%s", config_enum_name(ARCH_VALUES, c.model_arch, buf, sizeof buf));
     Dataset d;
-    char err[512] = "";
-    DataPaths paths = cli_data_paths();
-    if (dataset_load(&c, &paths, &d, err, sizeof err) != 0) {
-        snprintf(r->error, sizeof r->error, "%s", err);
-        config_free(&c);
-        return;
+    Model *m;
+    Optimizer opt;
+    Batcher batch;
+    EpochOrder order;
+    int config_ok, data_ok, opt_ok;
+} BenchRun;
+
+static int bench_open(const BenchOpts *o, const char *path, BenchRun *b, BenchResult *r) {
+    memset(b, 0, sizeof *b);
+    if (load_config(o, path, &b->c) != 0) {
+        snprintf(r->error, sizeof r->error, "config errors");
+        return -1;
     }
-    int B = c.train_batch_size, T = d.train.T, EB = o->eval_batch;
+    b->config_ok = 1;
+    if (o->threads > 0) b->c.train_threads = o->threads;
+    compute_set_threads(b->c.train_threads);
+    r->threads = compute_threads();
+    char buf[64], err[512] = "";
+    snprintf(r->arch, sizeof r->arch, "%s", config_enum_name(ARCH_VALUES, b->c.model_arch, buf, sizeof buf));
+    DataPaths paths = cli_data_paths();
+    if (dataset_load(&b->c, &paths, &b->d, err, sizeof err) != 0) {
+        snprintf(r->error, sizeof r->error, "%s", err);
+        return -1;
+    }
+    b->data_ok = 1;
+    int B = b->c.train_batch_size, T = b->d.train.T, EB = o->eval_batch;
+    /* Training batches gather B rows: buffers hold the larger of the two batch sizes. */
+    int rows = B > EB ? B : EB;
     r->batch = B;
     r->max_len = T;
-    Model *m = model_create(&c, d.vocab.n, B > EB ? B : EB, T, err, sizeof err);
-    if (!m) {
+    b->m = model_create(&b->c, b->d.vocab.n, rows, T, err, sizeof err);
+    if (!b->m) {
         snprintf(r->error, sizeof r->error, "%s", err);
-        dataset_free(&d);
-        config_free(&c);
-        return;
+        return -1;
     }
-    model_init(m, 1);
-    r->params = (long)model_param_count(m);
-    Optimizer opt;
-    optim_init(&opt, &m->params, &c);
-    /* Real batches: a fixed shuffled order of the training split. */
-    int n = d.train.n, nb = n / B;
-    /* Training batches gather B rows: buffers hold the larger of the two batch sizes. */
-    size_t rows = (size_t)(B > EB ? B : EB);
-    int32_t *order = malloc(sizeof(int32_t) * (size_t)n), *tok = malloc(sizeof(int32_t) * rows * T),
-            *len = malloc(sizeof(int32_t) * rows), *lab = malloc(sizeof(int32_t) * rows);
-    for (int i = 0; i < n; i++) order[i] = i;
-    Rng rng;
-    rng_seed(&rng, 7);
-    rng_shuffle_int(&rng, order, n);
-    long real_tokens = 0, all_tokens = 0;
-    int next = 0;
+    model_init(b->m, 1);
+    r->params = (long)model_param_count(b->m);
+    b->opt_ok = optim_init(&b->opt, &b->m->params, &b->c) == 0;
+    if (!b->opt_ok || batcher_init(&b->batch, rows, T, b->c.model_lab_compat) != 0 ||
+        epoch_order_init(&b->order, b->d.train.n, B) != 0) {
+        snprintf(r->error, sizeof r->error, "out of memory");
+        return -1;
+    }
+    /* Real batches: the first epoch of a run of this configuration. */
+    epoch_order_make(&b->order, &b->d.train, (uint64_t)b->c.train_seed, 0);
+    return 0;
+}
+
+static void bench_close(BenchRun *b) {
+    epoch_order_free(&b->order);
+    batcher_free(&b->batch);
+    if (b->opt_ok) optim_free(&b->opt);
+    model_free(b->m);
+    if (b->data_ok) dataset_free(&b->d);
+    if (b->config_ok) config_free(&b->c);
+}
+
+/* Training: the trainer's own step (learning-rate schedule, dropout seeds,
+ * clipping) on the epoch's batches in turn, o->reps timed stretches of
+ * o->steps steps after a warm-up of two. */
+static void bench_train(const BenchOpts *o, BenchRun *b, BenchResult *r) {
+    long real_tokens = 0, all_tokens = 0, rows = 0, step = 0;
+    long total = (long)b->order.n_batches * b->c.train_epochs;
     double times[64];
     int reps = o->reps > 64 ? 64 : o->reps;
     for (int rep = -1; rep < reps; rep++) { /* rep -1 warms up */
         int steps = rep < 0 ? 2 : o->steps;
         double t0 = now_seconds();
-        for (int s = 0; s < steps; s++) {
-            int base = (next++ % nb) * B;
-            for (int i = 0; i < B; i++) {
-                int k = order[base + i];
-                memcpy(tok + (size_t)i * T, d.train.tokens + (size_t)k * T, sizeof(int32_t) * (size_t)T);
-                len[i] = d.train.lengths[k];
-                lab[i] = d.train.labels[k];
-                real_tokens += len[i];
-                all_tokens += T;
-            }
-            Batch b = {tok, len, lab, B, T};
-            params_zero_grad(&m->params);
-            model_forward(m, &b, 1);
-            model_backward(m, &b);
-            grad_clip_norm(&m->params, (float)c.train_clip_norm);
-            optim_step(&opt, (float)c.train_lr);
+        for (int s = 0; s < steps; s++, step++) {
+            int k = (int)(step % b->order.n_batches), at = b->order.batch_start[k];
+            Batch batch = batcher_gather(&b->batch, &b->d.train, b->order.order + at, b->order.batch_start[k + 1] - at);
+            for (int i = 0; i < batch.B; i++) real_tokens += batch.lengths[i];
+            all_tokens += (long)batch.B * batch.T;
+            rows += batch.B;
+            StepResult res;
+            train_step_run(b->m, &b->opt, &b->c, &batch, step, total, &res);
         }
         if (rep >= 0) times[rep] = (now_seconds() - t0) / steps;
     }
@@ -184,46 +201,53 @@ static void bench_one(const BenchOpts *o, const char *path, BenchResult *r) {
         r->step_ms_min = fmin(r->step_ms_min, times[i] * 1e3);
         r->step_ms_max = fmax(r->step_ms_max, times[i] * 1e3);
     }
-    double step = median(times, reps);
-    r->step_ms = step * 1e3;
-    r->train_tokens_per_s = (double)B * T / step;
-    r->train_reviews_per_s = B / step;
+    double t = median(times, reps), B = r->batch, T = r->max_len, rows_per_step = (double)rows / (double)step;
+    r->step_ms = t * 1e3;
+    r->train_tokens_per_s = B * T / t;
+    r->train_reviews_per_s = B / t;
     r->padded_share = 1.0 - (double)real_tokens / (double)all_tokens;
     /* Training FLOPs are about three forward passes (forward, and backward's two products). */
     /* Lab mode feeds the padding through the model, so every position is work done. */
-    double real_T = c.model_lab_compat ? T : (double)real_tokens / (all_tokens / T);
-    r->gflops = 3.0 * model_flops_per_token(m, (int)real_T) * B * real_T / step * 1e-9;
-    /* Evaluation: the test split in batches of EB. */
-    int ne = d.test.n < EB * 8 ? d.test.n : EB * 8;
+    double real_T = b->c.model_lab_compat ? T : (double)real_tokens / (double)rows;
+    r->gflops = 3.0 * model_flops_per_token(b->m, (int)real_T) * rows_per_step * real_T / t * 1e-9;
+}
+
+/* Evaluation: whole batches of o->eval_batch test reviews (at most eight)
+ * through the evaluation loop `eval` and validation use. */
+static void bench_eval(const BenchOpts *o, BenchRun *b, BenchResult *r) {
+    int EB = o->eval_batch, ne = b->d.test.n < EB * 8 ? b->d.test.n : EB * 8, n = ne / EB * EB;
+    int reps = o->reps > 64 ? 64 : o->reps;
+    int32_t *order = malloc(((size_t)n + 1) * sizeof *order);
+    if (!order) return;
+    for (int i = 0; i < n; i++) order[i] = i;
     double et[64];
+    Metrics m;
     for (int rep = -1; rep < reps; rep++) {
         double t0 = now_seconds();
-        for (int base = 0; base + EB <= ne; base += EB) {
-            Batch b = {d.test.tokens + (size_t)base * T, d.test.lengths + base, NULL, EB, T};
-            model_forward(m, &b, 0);
-        }
+        if (n > 0) batcher_evaluate(&b->batch, b->m, &b->d.test, order, n, EB, &m);
         if (rep >= 0) et[rep] = now_seconds() - t0;
         if (rep < 0 && ne < EB) break;
     }
-    if (ne >= EB) {
-        double done = (double)(ne / EB) * EB;
-        r->eval_min = 1e30;
-        for (int i = 0; i < reps; i++) {
-            r->eval_min = fmin(r->eval_min, done / et[i]);
-            r->eval_max = fmax(r->eval_max, done / et[i]);
-        }
-        r->eval_reviews_per_s = done / median(et, reps);
-    }
-    r->gemm_gflops = model_gemm_peak(&c);
-    r->pct_peak = 100.0 * r->gflops / r->gemm_gflops;
     free(order);
-    free(tok);
-    free(len);
-    free(lab);
-    optim_free(&opt);
-    model_free(m);
-    dataset_free(&d);
-    config_free(&c);
+    if (ne < EB) return;
+    r->eval_min = 1e30;
+    for (int i = 0; i < reps; i++) {
+        r->eval_min = fmin(r->eval_min, n / et[i]);
+        r->eval_max = fmax(r->eval_max, n / et[i]);
+    }
+    r->eval_reviews_per_s = n / median(et, reps);
+}
+
+static void bench_one(const BenchOpts *o, const char *path, BenchResult *r) {
+    snprintf(r->config, sizeof r->config, "%s", path);
+    BenchRun b;
+    if (bench_open(o, path, &b, r) == 0) {
+        bench_train(o, &b, r);
+        bench_eval(o, &b, r);
+        r->gemm_gflops = model_gemm_peak(&b.c);
+        r->pct_peak = 100.0 * r->gflops / r->gemm_gflops;
+    }
+    bench_close(&b);
 }
 
 /* The machine's own ceiling: OpenBLAS sgemm on large square matrices at the
@@ -324,24 +348,45 @@ static int print_json(const BenchResult *r) {
 static const char *default_configs[] = {"configs/lab/rnn.yaml", "configs/lab/lstm.yaml", "configs/lab/gru.yaml",
                                         "configs/lab/transformer.yaml", NULL};
 
+static const char *const bench_flags[] = {"--json", "--tui", "--steps", "--reps", "--threads", "--eval-batch", "--set",
+                                           NULL};
+
+/* A number flag: absent leaves *out as it is; given without a value is an error. */
+static int int_flag(int argc, char **argv, const char *flag, int *out) {
+    if (!cli_has_flag(argc, argv, flag)) return 0;
+    const char *v = cli_flag_value(argc, argv, flag);
+    if (!v) return -1;
+    *out = atoi(v);
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, BenchOpts *o) {
+    if (cli_unknown_flag(argc, argv, bench_flags)) return -1;
+    o->json = cli_has_flag(argc, argv, "--json");
+    o->tui = cli_has_flag(argc, argv, "--tui");
+    if (int_flag(argc, argv, "--steps", &o->steps) || int_flag(argc, argv, "--reps", &o->reps) ||
+        int_flag(argc, argv, "--threads", &o->threads) || int_flag(argc, argv, "--eval-batch", &o->eval_batch))
+        return -1;
+    int it = 0;
+    const char *v;
+    while (cli_flag_next(argc, argv, "--set", &it, &v)) {
+        if (!v || o->n_sets >= 32) return -1;
+        o->sets[o->n_sets++] = v;
+    }
+    int n = cli_positional_count(argc, argv);
+    if (n > 32) return -1;
+    for (int i = 0; i < n; i++) cli_positional(argc, argv, i, &o->configs[i]);
+    o->n_configs = n;
+    return 0;
+}
+
 int cmd_bench(int argc, char **argv) {
     BenchOpts o = {.steps = 10, .reps = 5, .threads = 0, .eval_batch = 256};
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--json")) o.json = 1;
-        else if (!strcmp(a, "--tui")) o.tui = 1;
-        else if (!strcmp(a, "--steps") && v) o.steps = atoi(argv[++i]);
-        else if (!strcmp(a, "--reps") && v) o.reps = atoi(argv[++i]);
-        else if (!strcmp(a, "--threads") && v) o.threads = atoi(argv[++i]);
-        else if (!strcmp(a, "--eval-batch") && v) o.eval_batch = atoi(argv[++i]);
-        else if (!strcmp(a, "--set") && v && o.n_sets < 32) o.sets[o.n_sets++] = argv[++i];
-        else if (a[0] != '-' && o.n_configs < 32) o.configs[o.n_configs++] = a;
-        else {
-            fprintf(stderr, "usage: sentui bench [CONFIG...] [--json] [--steps N] [--reps N] [--threads N]\n"
-                            "       sentui bench --tui [CONFIG] [--set k=v]...   (cost of watching a run)\n"
-                            "                    [--eval-batch N] [--set k=v]...\n");
-            return 2;
-        }
+    if (parse_opts(argc, argv, &o) != 0) {
+        fprintf(stderr, "usage: sentui bench [CONFIG...] [--json] [--steps N] [--reps N] [--threads N]\n"
+                        "       sentui bench --tui [CONFIG] [--set k=v]...   (cost of watching a run)\n"
+                        "                    [--eval-batch N] [--set k=v]...\n");
+        return 2;
     }
     if (o.steps < 1 || o.reps < 1 || o.eval_batch < 1) {
         fprintf(stderr, "sentui bench: --steps, --reps and --eval-batch must be positive\n");

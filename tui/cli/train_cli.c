@@ -1,6 +1,5 @@
 #include "cli/train_cli.h"
 
-#include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/units.h"
+#include "run/events.h"
 #include "run/run.h"
 #include "kernels/tensor.h"
 #include "cli/text_safe.h"
@@ -40,20 +40,15 @@ typedef struct Follow {
     char reason[512];
 } Follow;
 
-static double num(json_t *o, const char *k) {
-    json_t *v = json_object_get(o, k);
-    return json_is_number(v) ? json_number_value(v) : 0;
-}
+/* A real the line lacks shows as 0. */
+static double num(double v) { return isnan(v) ? 0 : v; }
 
-/* Counts are clamped to [0, 2^40]: no value in a line can then be cast out of
- * range or overflow the step arithmetic below. */
-static long count(json_t *o, const char *k) {
-    double v = num(o, k);
-    return v > 0 ? (v < 0x1p40 ? (long)v : 1L << 40) : 0;
-}
+/* Counts are clamped to [0, 2^40]: no value in a line can then overflow the
+ * step arithmetic below. */
+static long count(long v) { return v > 0 ? (v < (1L << 40) ? v : 1L << 40) : 0; }
 
-static int icount(json_t *o, const char *k) {
-    long v = count(o, k);
+static int icount(long v) {
+    v = count(v);
     return v > INT_MAX ? INT_MAX : (int)v;
 }
 
@@ -89,11 +84,11 @@ static void progress_text(Follow *f, char *buf, size_t n, int with_eta) {
              f->total_steps, loss, tps, el, eta);
 }
 
-static void on_step(Follow *f, json_t *o) {
-    f->step = count(o, "step");
-    f->loss = num(o, "loss");
-    f->tokens_per_s = num(o, "tokens_per_s");
-    f->elapsed = num(o, "elapsed");
+static void on_step(Follow *f, const StepEvent *e) {
+    f->step = count(e->step);
+    f->loss = num(e->loss);
+    f->tokens_per_s = num(e->tokens_per_s);
+    f->elapsed = num(e->elapsed);
     f->loss_sum += f->loss;
     f->loss_n++;
     int epoch_end = f->steps_per_epoch && f->step % f->steps_per_epoch == 0;
@@ -114,13 +109,13 @@ static void on_step(Follow *f, json_t *o) {
     if (epoch_end) f->loss_sum = 0, f->loss_n = 0;
 }
 
-static void on_pretrain(Follow *f, json_t *o) {
-    double done = num(o, "done"), total = num(o, "total");
+static void on_pretrain(Follow *f, const PretrainEvent *e) {
+    double done = (double)e->done, total = (double)e->total;
     char el[32];
-    if (json_is_true(json_object_get(o, "final"))) {
+    if (e->final) {
         clear_line(f);
-        format_duration(num(o, "seconds"), el, sizeof el);
-        if (json_is_true(json_object_get(o, "cached")))
+        format_duration(num(e->seconds), el, sizeof el);
+        if (e->cached)
             printf("word vectors: word2vec vectors loaded from .cache/ (%s)\n", el);
         else
             printf("word vectors: word2vec learnt in %s (cached for later runs)\n", el);
@@ -130,74 +125,70 @@ static void on_pretrain(Follow *f, json_t *o) {
     double now = now_seconds();
     if (!f->tty || now - f->last_draw < 0.2) return;
     f->last_draw = now;
-    format_duration(num(o, "elapsed"), el, sizeof el);
-    printf("\r\033[Kword2vec %3.0f%%  loss %.3f  %s", total > 0 ? 100 * done / total : 0, num(o, "loss"), el);
+    format_duration(num(e->elapsed), el, sizeof el);
+    printf("\r\033[Kword2vec %3.0f%%  loss %.3f  %s", total > 0 ? 100 * done / total : 0, num(e->loss), el);
     f->line_open = 1;
     fflush(stdout);
 }
 
-static void on_eval(Follow *f, json_t *o) {
-    const char *split = json_string_value(json_object_get(o, "split"));
-    int test = split && !strcmp(split, "test");
+static void on_eval(Follow *f, const Event *ev) {
+    const EvalEvent *e = &ev->eval;
+    int test = e->split && !strcmp(e->split, "test");
     clear_line(f);
     if (test) {
-        json_t *c = json_object_get(o, "confusion");
         printf("test  acc %.4f  precision %.4f  recall %.4f  f1 %.4f  f1_macro %.4f  f1_weighted %.4f  loss %.4f\n",
-               num(o, "accuracy"), num(o, "precision"), num(o, "recall"), num(o, "f1"), num(o, "f1_macro"),
-               num(o, "f1_weighted"), num(o, "loss"));
-        if (json_is_array(c))
-            printf("      confusion [true][pred]: neg %lld/%lld  pos %lld/%lld\n",
-                   json_integer_value(json_array_get(json_array_get(c, 0), 0)),
-                   json_integer_value(json_array_get(json_array_get(c, 0), 1)),
-                   json_integer_value(json_array_get(json_array_get(c, 1), 0)),
-                   json_integer_value(json_array_get(json_array_get(c, 1), 1)));
+               num(e->accuracy), num(e->precision), num(e->recall), num(e->f1), num(e->f1_macro),
+               num(e->f1_weighted), num(e->loss));
+        if (EVENT_HAS(ev, eval, confusion))
+            printf("      confusion [true][pred]: neg %ld/%ld  pos %ld/%ld\n", e->confusion[0][0],
+                   e->confusion[0][1], e->confusion[1][0], e->confusion[1][1]);
     } else {
-        printf("val   step %ld  epoch %.2f  acc %.4f  f1 %.4f  f1_macro %.4f  loss %.4f%s\n", count(o, "step"),
-               num(o, "epoch"), num(o, "accuracy"), num(o, "f1"), num(o, "f1_macro"), num(o, "loss"),
-               json_is_true(json_object_get(o, "best")) ? "  (best)" : "");
+        printf("val   step %ld  epoch %.2f  acc %.4f  f1 %.4f  f1_macro %.4f  loss %.4f%s\n", count(e->step),
+               num(e->epoch), num(e->accuracy), num(e->f1), num(e->f1_macro), num(e->loss),
+               e->best ? "  (best)" : "");
     }
+    fflush(stdout);
+}
+
+static void on_start(Follow *f, const Event *ev) {
+    const StartEvent *e = &ev->start;
+    f->epochs = icount(e->epochs);
+    f->steps_per_epoch = icount(e->steps_per_epoch);
+    f->total_steps = count(e->total_steps);
+    f->first_step = f->step = count(e->resumed_from_step);
+    f->session_start = now_seconds();
+    char p[32];
+    format_si((double)e->params, p, sizeof p);
+    printf("%s, %s parameters; %d epochs of %d steps; %ld train / %ld val / %ld test reviews\n",
+           e->arch ? e->arch : "?", p, f->epochs, f->steps_per_epoch, count(e->train_size), count(e->val_size),
+           count(e->test_size));
+    if (EVENT_HAS(ev, start, resumed_from_step))
+        printf("resuming at step %ld (epoch %ld)\n", f->step, f->steps_per_epoch ? f->step / f->steps_per_epoch + 1 : 1);
     fflush(stdout);
 }
 
 static void on_line(void *ctx, const char *line) {
     Follow *f = ctx;
-    json_t *o = json_loads(line, 0, NULL);
-    if (!o) return;
-    const char *type = json_string_value(json_object_get(o, "type"));
-    if (!type) type = "";
-    if (!strcmp(type, "start")) {
-        f->epochs = icount(o, "epochs");
-        f->steps_per_epoch = icount(o, "steps_per_epoch");
-        f->total_steps = count(o, "total_steps");
-        f->first_step = f->step = count(o, "resumed_from_step");
-        f->session_start = now_seconds();
-        char p[32];
-        format_si(num(o, "params"), p, sizeof p);
-        const char *arch = json_string_value(json_object_get(o, "arch"));
-        printf("%s, %s parameters; %d epochs of %d steps; %ld train / %ld val / %ld test reviews\n",
-               arch ? arch : "?", p, f->epochs, f->steps_per_epoch, count(o, "train_size"), count(o, "val_size"),
-               count(o, "test_size"));
-        if (json_object_get(o, "resumed_from_step"))
-            printf("resuming at step %ld (epoch %ld)\n", f->step,
-                   f->steps_per_epoch ? f->step / f->steps_per_epoch + 1 : 1);
-        fflush(stdout);
-    } else if (!strcmp(type, "pretrain")) {
-        on_pretrain(f, o);
-    } else if (!strcmp(type, "step")) {
-        on_step(f, o);
-    } else if (!strcmp(type, "eval")) {
-        on_eval(f, o);
-    } else if (!strcmp(type, "done")) {
-        const char *st = json_string_value(json_object_get(o, "status"));
-        f->stopped = st && !strcmp(st, "stopped");
-        f->done = 1;
-        f->elapsed = num(o, "elapsed");
-    } else if (!strcmp(type, "failed")) {
-        const char *r = json_string_value(json_object_get(o, "reason"));
-        snprintf(f->reason, sizeof f->reason, "%s", r ? r : "unknown reason");
-        f->failed = 1;
+    Event ev;
+    if (event_decode(line, strlen(line), &ev) == 0) {
+        switch (ev.type) {
+        case EV_START: on_start(f, &ev); break;
+        case EV_PRETRAIN: on_pretrain(f, &ev.pretrain); break;
+        case EV_STEP: on_step(f, &ev.step); break;
+        case EV_EVAL: on_eval(f, &ev); break;
+        case EV_DONE:
+            f->stopped = ev.done.status && !strcmp(ev.done.status, "stopped");
+            f->done = 1;
+            f->elapsed = num(ev.done.elapsed);
+            break;
+        case EV_FAILED:
+            snprintf(f->reason, sizeof f->reason, "%s", ev.failed.reason ? ev.failed.reason : "unknown reason");
+            f->failed = 1;
+            break;
+        default: break;
+        }
     }
-    json_decref(o);
+    event_release(&ev);
 }
 
 int train_cli_follow(Trainer *t) {

@@ -1,0 +1,223 @@
+/* What the trainer tells: event lines (schema in events.h) appended to
+ * events.jsonl and published to the reader, and summary.json. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run/trainer_internal.h"
+
+/* Explain samples are picked among validation reviews at most this long, so
+ * the heatmap stays readable; attention maps are kept for the first sample
+ * only and when they have at most ATTN_MAX_VALUES values. */
+#define EXPLAIN_MAX_LEN 64
+#define ATTN_MAX_VALUES 65536
+
+/* One line: appended to events.jsonl and published to the reader. */
+static int emit_line(Trainer *t, const char *line, int droppable) {
+    int r = run_log_write(&t->log, line);
+    evq_push(t->events, line, droppable);
+    if (r != 0 && t->status == TRAIN_RUNNING) {
+        snprintf(t->reason, sizeof t->reason, "cannot append to %s (disk full?)", t->log.path);
+        t->status = TRAIN_FAILED;
+    }
+    return r;
+}
+
+int report_event(Trainer *t, const Event *ev, int droppable) {
+    char *line = event_format(ev);
+    int r = line ? emit_line(t, line, droppable) : 0;
+    free(line);
+    return r;
+}
+
+void report_start(Trainer *t) {
+    Event ev;
+    event_init(&ev, EV_START);
+    StartEvent *e = &ev.start;
+    *e = (StartEvent){.run = t->run,
+                      .arch = t->arch,
+                      .params = (long)model_param_count(t->model),
+                      .epochs = t->cfg.train_epochs,
+                      .steps_per_epoch = t->steps_per_epoch,
+                      .total_steps = t->total_steps,
+                      .train_size = t->data.train.n,
+                      .val_size = t->data.val.n,
+                      .test_size = t->data.test.n,
+                      .batch_size = t->cfg.train_batch_size,
+                      .max_len = t->cfg.data_max_len,
+                      .resumed_from_step = t->resumed_from};
+    if (t->resumed) EVENT_SET(&ev, start, resumed_from_step);
+    report_event(t, &ev, 0);
+}
+
+void report_step(Trainer *t, const StepResult *r) {
+    Event ev;
+    event_init(&ev, EV_STEP);
+    ev.step = (StepEvent){.step = t->step,
+                          .epoch = trainer_epoch_progress(t),
+                          .loss = (double)r->loss,
+                          .lr = (double)r->lr,
+                          .grad_norm = (double)r->grad_norm,
+                          .tokens_per_s = t->rate,
+                          .elapsed = trainer_elapsed(t)};
+    report_event(t, &ev, 1);
+}
+
+void report_eval(Trainer *t, const char *split, long step, double epoch, const Metrics *m, int best) {
+    Event ev;
+    event_init(&ev, EV_EVAL);
+    EvalEvent *e = &ev.eval;
+    *e = (EvalEvent){.step = step,
+                     .epoch = epoch,
+                     .split = split,
+                     .loss = m->loss,
+                     .accuracy = m->accuracy,
+                     .precision = m->precision,
+                     .recall = m->recall,
+                     .f1 = m->f1,
+                     .f1_macro = m->f1_macro,
+                     .f1_weighted = m->f1_weighted,
+                     .best = best,
+                     .wall_seconds = trainer_wall_seconds(t)};
+    memcpy(e->confusion, m->confusion, sizeof e->confusion);
+    report_event(t, &ev, 0);
+}
+
+void report_checkpoint(Trainer *t, const char *file, const double *metric) {
+    Event ev;
+    event_init(&ev, EV_CHECKPOINT);
+    ev.checkpoint = (CheckpointEvent){.step = t->step, .file = file, .metric = metric ? *metric : 0};
+    if (metric) EVENT_SET(&ev, checkpoint, metric);
+    report_event(t, &ev, 0);
+}
+
+void report_state(Trainer *t, const char *state) {
+    Event ev;
+    event_init(&ev, EV_STATE);
+    ev.state = (StateEvent){.step = t->step, .state = state};
+    report_event(t, &ev, 0);
+}
+
+void report_pretrain(Trainer *t, long done, long total, double loss) {
+    Event ev;
+    event_init(&ev, EV_PRETRAIN);
+    ev.pretrain = (PretrainEvent){.done = done, .total = total, .loss = loss, .elapsed = trainer_elapsed(t)};
+    EVENT_SET(&ev, pretrain, loss);
+    EVENT_SET(&ev, pretrain, elapsed);
+    report_event(t, &ev, 1);
+}
+
+void report_pretrain_done(Trainer *t, long total, int cached, double seconds) {
+    Event ev;
+    event_init(&ev, EV_PRETRAIN);
+    ev.pretrain = (PretrainEvent){.done = total, .total = total, .cached = cached, .seconds = seconds, .final = 1};
+    EVENT_SET(&ev, pretrain, cached);
+    EVENT_SET(&ev, pretrain, seconds);
+    EVENT_SET(&ev, pretrain, final);
+    report_event(t, &ev, 0);
+}
+
+void report_end(Trainer *t) {
+    Event ev;
+    if (t->status == TRAIN_FAILED) {
+        event_init(&ev, EV_FAILED);
+        ev.failed = (FailedEvent){.step = t->step, .reason = t->reason};
+    } else {
+        event_init(&ev, EV_DONE);
+        ev.done = (DoneEvent){.step = t->step,
+                              .status = t->status == TRAIN_FINISHED ? "finished" : "stopped",
+                              .elapsed = trainer_elapsed(t),
+                              .wall_seconds = trainer_wall_seconds(t)};
+    }
+    report_event(t, &ev, 0);
+}
+
+/* ---- explain samples --------------------------------------------------- */
+
+void pick_explain_samples(Trainer *t) {
+    const Split *s = &t->data.val;
+    int want = t->cfg.eval_explain_samples < MAX_EXPLAIN ? t->cfg.eval_explain_samples : MAX_EXPLAIN;
+    t->n_explain = 0;
+    char *used = calloc((size_t)s->n + 1, 1);
+    for (int pass = 0; pass < 2 && t->n_explain < want; pass++) {
+        for (int i = 0; i < s->n && t->n_explain < want; i++) {
+            int label = t->n_explain % 2 ? 0 : 1;
+            if (used[i] || (pass == 0 && (s->labels[i] != label || s->lengths[i] > EXPLAIN_MAX_LEN))) continue;
+            used[i] = 1;
+            t->explain_idx[t->n_explain++] = i;
+        }
+    }
+    free(used);
+}
+
+/* The sample of validation review i from the model's explanation; its words
+ * point into the vocabulary (free with free_sample). with_attn: keep the
+ * attention maps when they are small enough. */
+static int make_sample(Trainer *t, int i, int with_attn, ExplainSample *x) {
+    const Split *s = &t->data.val;
+    int len = s->lengths[i] < s->T ? s->lengths[i] : s->T;
+    const int32_t *toks = s->tokens + (size_t)i * s->T;
+    Explanation ex;
+    memset(x, 0, sizeof *x);
+    if (model_explain(t->model, toks, len, &ex) != 0) {
+        explanation_free(&ex);
+        return -1;
+    }
+    int n = ex.len > 0 && ex.len <= len ? ex.len : len;
+    *x = (ExplainSample){.index = i, .label = s->labels[i], .pred = ex.prob[1] > ex.prob[0], .prob = ex.prob[1], .len = n};
+    snprintf(x->method, sizeof x->method, "%s", ex.method);
+    x->tokens = calloc((size_t)n + 1, sizeof *x->tokens);
+    x->weight = calloc((size_t)n + 1, sizeof *x->weight);
+    for (int j = 0; x->tokens && x->weight && j < n; j++) {
+        int id = toks[j];
+        x->tokens[j] = id >= 0 && id < t->data.vocab.n ? t->data.vocab.words[id] : "?";
+        x->weight[j] = ex.token_weight ? ex.token_weight[j] : 0;
+    }
+    size_t cells = (size_t)ex.layers * ex.heads * n * n;
+    if (with_attn && ex.attn && cells > 0 && cells <= ATTN_MAX_VALUES) {
+        x->attn = malloc(cells * sizeof *x->attn);
+        if (x->attn) memcpy(x->attn, ex.attn, cells * sizeof *x->attn);
+        x->layers = ex.layers;
+        x->heads = ex.heads;
+    }
+    explanation_free(&ex);
+    return x->tokens && x->weight ? 0 : -1;
+}
+
+static void free_sample(ExplainSample *x) {
+    free(x->tokens);
+    free(x->weight);
+    free(x->attn);
+}
+
+void report_explain(Trainer *t) {
+    if (t->n_explain == 0) return;
+    ExplainSample samples[MAX_EXPLAIN];
+    int n = 0;
+    for (int k = 0; k < t->n_explain; k++) {
+        if (make_sample(t, t->explain_idx[k], k == 0, &samples[n]) == 0) n++;
+        else free_sample(&samples[n]);
+    }
+    Event ev;
+    event_init(&ev, EV_EXPLAIN);
+    ev.explain = (ExplainEvent){.step = t->step, .samples = {n, samples}};
+    report_event(t, &ev, 0);
+    for (int k = 0; k < n; k++) free_sample(&samples[k]);
+}
+
+/* ---- summary.json ------------------------------------------------------ */
+
+void save_summary(Trainer *t, RunStatus st) {
+    RunSummary *s = &t->summary;
+    s->status = st;
+    s->epoch = trainer_epoch_progress(t);
+    s->step = t->step;
+    s->total_steps = t->total_steps;
+    s->train_seconds = trainer_elapsed(t);
+    if (t->compute_seconds > 0) s->tokens_per_s = t->session_tokens / t->compute_seconds;
+    s->pid = (long)getpid();
+    snprintf(s->reason, sizeof s->reason, "%.250s", t->reason);
+    char err[512];
+    /* A summary that cannot be written costs the listing an update, not the run. */
+    run_summary_save(t->dir, s, err, sizeof err);
+}

@@ -1,0 +1,108 @@
+/* The trainer's state, shared by its files: train.c starts and ends a run,
+ * train_worker.c is the worker thread (the loop, validation, checkpoints,
+ * commands), train_report.c writes what happens as events. */
+#ifndef SENTUI_TRAINER_INTERNAL_H
+#define SENTUI_TRAINER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "data/data.h"
+#include "kernels/tensor.h"
+#include "models/model.h"
+#include "nn/optim.h"
+#include "run/batcher.h"
+#include "run/event_queue.h"
+#include "run/events.h"
+#include "run/metrics.h"
+#include "run/run.h"
+#include "run/train.h"
+#include "run/train_step.h"
+
+#define MAX_EXPLAIN 64
+
+struct Trainer {
+    Config cfg;
+    DataPaths paths; /* where the data and the cache are: given by the caller */
+    char dir[RUN_PATH_MAX];
+    char run[256], arch[32];
+    char reason[2048], notes[2048];
+    Dataset data;
+    Model *model;
+    Optimizer opt;
+    int opt_ready;
+    EventQueue *events;
+    CmdChannel *cmds;
+    RunLog log;
+    RunSummary summary;
+    pthread_t thread;
+    int thread_started, joined;
+    volatile int status;
+
+    /* progress */
+    int steps_per_epoch;
+    long step, total_steps;
+    int epoch;       /* in progress, 0-based */
+    long epoch_pos;  /* batches of it done */
+    long resumed_from;
+    int resumed;
+
+    /* evaluation */
+    int has_best;
+    double best_value;
+    long best_step;
+    int bad_evals;
+    long last_eval_step;
+    Metrics best_metrics;
+    double best_epoch;
+
+    /* batches */
+    EpochOrder epoch_order;
+    Batcher batch;
+    int32_t *val_order, *test_order; /* sorted by length: evaluation is order-free */
+    int explain_idx[MAX_EXPLAIN], n_explain;
+
+    /* time and throughput */
+    double elapsed_base, session_start, paused_seconds;
+    double wall_base, wall_start; /* wall clock: loading and pauses count, time between sessions does not */
+    double tokens_base, session_tokens, compute_seconds;
+    double rate, rate_tokens, rate_time, rate_mark;
+};
+
+static inline double trainer_elapsed(const Trainer *t) {
+    return t->elapsed_base + (now_seconds() - t->session_start) - t->paused_seconds;
+}
+
+static inline double trainer_wall_seconds(const Trainer *t) { return t->wall_base + (now_seconds() - t->wall_start); }
+
+static inline double trainer_epoch_progress(const Trainer *t) {
+    return t->steps_per_epoch ? (double)t->step / t->steps_per_epoch : 0;
+}
+
+static inline void file_in_run(const Trainer *t, char *out, size_t n, const char *name) {
+    snprintf(out, n, "%s/%s", t->dir, name);
+}
+
+/* train_worker.c */
+void *trainer_worker(void *arg);
+
+/* train_report.c: every event the trainer writes goes through these; each is
+ * appended to events.jsonl and published to the reader. */
+int report_event(Trainer *t, const Event *ev, int droppable);
+void report_start(Trainer *t);
+void report_step(Trainer *t, const StepResult *r);
+void report_eval(Trainer *t, const char *split, long step, double epoch, const Metrics *m, int best);
+void report_explain(Trainer *t);
+void report_checkpoint(Trainer *t, const char *file, const double *metric);
+void report_state(Trainer *t, const char *state);
+void report_pretrain(Trainer *t, long done, long total, double loss);
+void report_pretrain_done(Trainer *t, long total, int cached, double seconds);
+/* done, or failed with t->reason. */
+void report_end(Trainer *t);
+/* Fixed validation reviews for the explain samples, alternating labels, preferring short ones. */
+void pick_explain_samples(Trainer *t);
+/* summary.json from the trainer's state with status st. */
+void save_summary(Trainer *t, RunStatus st);
+
+#endif
