@@ -24,7 +24,6 @@
 #include "nn/feedforward.h"
 #include "nn/layernorm.h"
 #include "nn/linear.h"
-#include "kernels/linear_rows.h"
 #include "kernels/mask_hash.h"
 #include "nn/pooling.h"
 #include "nn/position.h"
@@ -57,7 +56,7 @@ typedef struct Tf {
     LayerParams *lp;
     LayerActs *la;
     float *sinus;               /* [P x E] fixed table for sinusoidal positions */
-    float *wpack;               /* every layer's weights packed for rows_apply, per forward */
+    float *wpack;               /* every layer's weights packed for the per-sequence forward */
     size_t wpack_layer;         /* floats of one layer's packed weights */
 
     /* the batch, packed */
@@ -77,7 +76,7 @@ typedef struct Tf {
     float *g_out, *g_in, *g_t1, *g_t2, *g_t3, *tmp; /* [rows x E] */
     float *g_qkv;                       /* [rows x 3E] */
     float *g_hid, *g_pre;               /* [rows x F] */
-    float *g_scores;                    /* [psize]; also the dropped maps in forward */
+    float *dropped;                     /* [psize] the dropped attention maps of a forward */
     float *g_pooled;                    /* [B x E] */
 
     void *arena;
@@ -217,7 +216,7 @@ static void carve_all(Tf *t, Carve *c, int maxB, int maxT) {
     t->g_qkv = TAKE_F(c, R * 3 * E);
     t->g_hid = TAKE_F(c, R * F);
     t->g_pre = t->act == ACT_GELU ? TAKE_F(c, R * F) : NULL;
-    t->g_scores = TAKE_F(c, PS);
+    t->dropped = TAKE_F(c, PS);
 }
 
 static int tf_setup(Model *m) {
@@ -230,8 +229,7 @@ static int tf_setup(Model *m) {
     c.base = t->arena;
     c.used = 0;
     carve_all(t, &c, m->max_B, m->max_T);
-    t->wpack_layer = rows_packed_floats(t->E, 3 * t->E) + rows_packed_floats(t->E, t->E) +
-                     rows_packed_floats(t->E, t->F) + rows_packed_floats(t->F, t->E);
+    t->wpack_layer = mha_packed_floats(t->E) + ffn_packed_floats(t->E, t->F);
     t->wpack = aligned_alloc(64, (t->wpack_layer * t->L * sizeof(float) + 63) & ~(size_t)63);
     if (!t->wpack) return -1;
     if (t->position == POS_SINUSOIDAL) {
@@ -319,29 +317,8 @@ static FfnParams ffn_params(const Model *m, const LayerParams *p) {
 /* Dropout masks come from a counter hash keyed by a draw of the model's
  * generator (mask_hash.h): filled in fixed chunks by any number of threads,
  * or one sequence's rows at a time inside the forward, always the same. */
-enum { MASK_CHUNK = 1 << 16 };
-
-typedef struct {
-    uint64_t key;
-    float p, *mask;
-    size_t n;
-} MaskCtx;
-
-static void mask_chunks(void *ctx, int c0, int c1) {
-    const MaskCtx *c = ctx;
-    for (int i = c0; i < c1; i++) {
-        size_t b = (size_t)i * MASK_CHUNK, e = b + MASK_CHUNK < c->n ? b + MASK_CHUNK : c->n;
-        mask_hash_fill(c->key, c->p, b, c->mask + b, e - b);
-    }
-}
-
 static void draw_mask(Model *m, float p, float *mask, size_t n) {
-    MaskCtx c = {rng_next(&m->dropout_rng), p, mask, n};
-    int chunks = (int)((n + MASK_CHUNK - 1) / MASK_CHUNK);
-    if (chunks < 2)
-        mask_chunks(&c, 0, chunks);
-    else
-        parallel_for(chunks, mask_chunks, &c);
+    dropout_mask_keyed(rng_next(&m->dropout_rng), p, mask, n);
 }
 
 /* Keys of one layer's dropout: attention maps, after attention, inside and
@@ -359,40 +336,26 @@ typedef struct LayerKeys {
  * arena at the sequence's rows; evaluation keeps them in per-thread scratch,
  * reused by every layer and sequence. */
 
-typedef struct PackedLayer {
-    const float *w_in, *w_out, *w1, *w2;
-} PackedLayer;
+/* Layer l's weights packed for the per-sequence forward: the attention's,
+ * then the feed-forward's. */
+static const float *packed_attn(const Tf *t, int l) { return t->wpack + (size_t)l * t->wpack_layer; }
 
-static PackedLayer packed_layer(const Tf *t, int l) {
-    const int E = t->E, F = t->F;
-    const float *p = t->wpack + (size_t)l * t->wpack_layer;
-    PackedLayer k;
-    k.w_in = p;
-    k.w_out = k.w_in + rows_packed_floats(E, 3 * E);
-    k.w1 = k.w_out + rows_packed_floats(E, E);
-    k.w2 = k.w1 + rows_packed_floats(E, F);
-    return k;
-}
+static const float *packed_ffn(const Tf *t, int l) { return packed_attn(t, l) + mha_packed_floats(t->E); }
 
 static void pack_weights(const Model *m, Tf *t) {
-    const float *d = m->params.data;
-    const int E = t->E, F = t->F;
     for (int l = 0; l < t->L; l++) {
-        const LayerParams *p = &t->lp[l];
-        PackedLayer k = packed_layer(t, l);
-        rows_pack(d + p->w_in, 3 * E, E, (float *)k.w_in);
-        rows_pack(d + p->w_out, E, E, (float *)k.w_out);
-        rows_pack(d + p->w1, F, E, (float *)k.w1);
-        rows_pack(d + p->w2, E, F, (float *)k.w2);
+        MhaParams mp = mha_params(m, &t->lp[l]);
+        FfnParams fp = ffn_params(m, &t->lp[l]);
+        mha_pack(&mp, t->E, (float *)packed_attn(t, l));
+        ffn_pack(&fp, t->E, t->F, (float *)packed_ffn(t, l));
     }
 }
 
 /* One layer's buffers for one sequence ([L x ...] rows). */
 typedef struct SeqLayer {
-    float *n1, *n2, *mean1, *rstd1, *mean2, *rstd2, *qkv, *ctx, *res1, *res2, *pre, *hid;
-    float *probs, *dropped;             /* [H x L x L] or NULL */
+    float *n1, *n2, *mean1, *rstd1, *mean2, *rstd2, *res1, *res2, *pre, *hid;
+    MhaSeqActs attn;
     const float *mask1, *mask2, *maskff; /* NULL without dropout */
-    size_t pbase;
 } SeqLayer;
 
 typedef struct FwdCtx {
@@ -405,42 +368,32 @@ typedef struct FwdCtx {
 
 /* One encoder layer of one sequence; returns its output (n2 for post-norm,
  * res2 for pre-norm). */
-static const float *layer_seq(const Tf *t, const float *d, int l, int L, const float *x, const SeqLayer *b,
+static const float *layer_seq(const Model *m, const Tf *t, int l, int L, const float *x, const SeqLayer *b,
                               MhaDropout md, float *attn_scratch) {
+    const float *d = m->params.data;
     const LayerParams *p = &t->lp[l];
-    const PackedLayer k = packed_layer(t, l);
-    const int E = t->E, F = t->F, H = t->H;
+    const MhaParams mp = mha_params(m, p);
+    const FfnParams fp = ffn_params(m, p);
+    const int E = t->E;
     const float *attn_in = x;
     if (!t->post) {
-        layernorm_forward_serial(x, L, E, d + p->n1w, d + p->n1b, LAYERNORM_EPS, b->n1, b->mean1, b->rstd1);
+        layernorm_forward(x, L, E, d + p->n1w, d + p->n1b, LAYERNORM_EPS, b->n1, b->mean1, b->rstd1);
         attn_in = b->n1;
     }
-    rows_apply(attn_in, L, E, k.w_in, 3 * E, (RowsEpilogue){.bias = d + p->b_in}, b->qkv);
-    mha_attend_seq(L, E, H, b->qkv, md, b->probs, b->dropped, b->pbase, b->ctx, attn_scratch);
-    rows_apply(b->ctx, L, E, k.w_out, E, (RowsEpilogue){.bias = d + p->b_out, .mask = b->mask1, .residual = x},
-               b->res1);
+    mha_forward_seq(L, E, t->H, attn_in, &mp, packed_attn(t, l), md, &b->attn, b->mask1, x, b->res1, attn_scratch);
     const float *ff_in, *res_base;
     if (t->post) {
-        layernorm_forward_serial(b->res1, L, E, d + p->n1w, d + p->n1b, LAYERNORM_EPS, b->n1, b->mean1, b->rstd1);
+        layernorm_forward(b->res1, L, E, d + p->n1w, d + p->n1b, LAYERNORM_EPS, b->n1, b->mean1, b->rstd1);
         ff_in = res_base = b->n1;
     } else {
-        layernorm_forward_serial(b->res1, L, E, d + p->n2w, d + p->n2b, LAYERNORM_EPS, b->n2, b->mean2, b->rstd2);
+        layernorm_forward(b->res1, L, E, d + p->n2w, d + p->n2b, LAYERNORM_EPS, b->n2, b->mean2, b->rstd2);
         ff_in = b->n2;
         res_base = b->res1;
     }
-    if (t->act == ACT_GELU) {
-        size_t nF = (size_t)L * F;
-        rows_apply(ff_in, L, E, k.w1, F, (RowsEpilogue){.bias = d + p->b1}, b->pre);
-        act_gelu_forward(b->pre, nF, b->hid);
-        if (b->maskff)
-            for (size_t i = 0; i < nF; i++) b->hid[i] *= b->maskff[i];
-    } else {
-        rows_apply(ff_in, L, E, k.w1, F, (RowsEpilogue){.bias = d + p->b1, .relu = 1, .mask = b->maskff}, b->hid);
-    }
-    rows_apply(b->hid, L, F, k.w2, E, (RowsEpilogue){.bias = d + p->b2, .mask = b->mask2, .residual = res_base},
-               b->res2);
+    ffn_forward_seq(L, E, t->F, t->act, ff_in, &fp, packed_ffn(t, l), b->maskff, b->mask2, res_base, b->pre, b->hid,
+                    b->res2);
     if (!t->post) return b->res2;
-    layernorm_forward_serial(b->res2, L, E, d + p->n2w, d + p->n2b, LAYERNORM_EPS, b->n2, b->mean2, b->rstd2);
+    layernorm_forward(b->res2, L, E, d + p->n2w, d + p->n2b, LAYERNORM_EPS, b->n2, b->mean2, b->rstd2);
     return b->n2;
 }
 
@@ -449,12 +402,12 @@ static SeqLayer seq_layer_arena(const Tf *t, int l, int s, int keep_maps, int dr
     size_t o = (size_t)t->off[s], E = (size_t)t->E, F = (size_t)t->F;
     SeqLayer b = {
         .n1 = a->n1 + o * E, .n2 = a->n2 + o * E, .mean1 = a->mean1 + o, .rstd1 = a->rstd1 + o,
-        .mean2 = a->mean2 + o, .rstd2 = a->rstd2 + o, .qkv = a->qkv + o * 3 * E, .ctx = a->ctx + o * E,
-        .res1 = a->res1 + o * E, .res2 = a->res2 + o * E, .pre = a->pre ? a->pre + o * F : NULL,
-        .hid = a->hid + o * F, .probs = keep_maps ? a->probs + t->poff[s] : NULL,
-        .dropped = drop ? t->g_scores + t->poff[s] : NULL, .mask1 = drop ? a->mask1 + o * E : NULL,
-        .mask2 = drop ? a->mask2 + o * E : NULL, .maskff = drop ? a->maskff + o * F : NULL,
-        .pbase = t->poff[s]};
+        .mean2 = a->mean2 + o, .rstd2 = a->rstd2 + o, .res1 = a->res1 + o * E, .res2 = a->res2 + o * E,
+        .pre = a->pre ? a->pre + o * F : NULL, .hid = a->hid + o * F,
+        .attn = {.qkv = a->qkv + o * 3 * E, .probs = keep_maps ? a->probs + t->poff[s] : NULL,
+                 .dropped = drop ? t->dropped + t->poff[s] : NULL, .ctx = a->ctx + o * E, .pbase = t->poff[s]},
+        .mask1 = drop ? a->mask1 + o * E : NULL, .mask2 = drop ? a->mask2 + o * E : NULL,
+        .maskff = drop ? a->maskff + o * F : NULL};
     return b;
 }
 
@@ -476,10 +429,10 @@ static void forward_part(void *p, int q0, int q1) {
         if (!train) {
             ev.n1 = u, u += R * E;
             ev.n2 = u, u += R * E;
-            ev.ctx = u, u += R * E;
+            ev.attn.ctx = u, u += R * E;
             ev.res1 = u, u += R * E;
             ev.res2 = u, u += R * E;
-            ev.qkv = u, u += R * 3 * E;
+            ev.attn.qkv = u, u += R * 3 * E;
             ev.pre = u, u += R * F;
             ev.hid = u, u += R * F;
             ev.mean1 = u, u += R;
@@ -505,10 +458,10 @@ static void forward_part(void *p, int q0, int q1) {
                     }
                 } else {
                     b = ev;
-                    b.probs = c->mode == MODE_KEEP_MAPS ? t->la[l].probs + t->poff[s] : NULL;
-                    b.pbase = t->poff[s];
+                    b.attn.probs = c->mode == MODE_KEEP_MAPS ? t->la[l].probs + t->poff[s] : NULL;
+                    b.attn.pbase = t->poff[s];
                 }
-                x = layer_seq(t, d, l, L, x, &b, c->keys[l].attn, attn_scratch);
+                x = layer_seq(c->m, t, l, L, x, &b, c->keys[l].attn, attn_scratch);
             }
             const float *w = t->pooling == POOL_ATTENTION ? d + t->pool_w : NULL;
             const float *pb = t->pooling == POOL_ATTENTION ? d + t->pool_b : NULL;
@@ -633,36 +586,28 @@ static void layer_backward(Model *m, Tf *t, int l, const float *x, float *dout, 
     MhaGrads mg = {g + p->w_in, g + p->b_in, g + p->w_out, g + p->b_out};
     FfnGrads fg = {g + p->w1, g + p->b1, g + p->w2, g + p->b2};
     float *t1 = t->g_t1, *t2 = t->g_t2, *t3 = t->g_t3;
+    /* the masks the forward drew, NULL when it drew none */
+    const float *m1 = drop ? a->mask1 : NULL, *m2 = drop ? a->mask2 : NULL, *mff = drop ? a->maskff : NULL;
 
     if (t->post) {
         /* out = norm2(n1 + drop(ff(n1))), n1 = norm1(x + drop(attn(x))) */
         zero(t1, nE);
         layernorm_backward(a->res2, rows, E, d + p->n2w, a->mean2, a->rstd2, dout, t1, g + p->n2w, g + p->n2b);
-        if (drop)
-            dropout_forward(t1, a->mask2, nE, t2);
-        else
-            memcpy(t2, t1, nE * sizeof(float));
-        ffn_backward(a->n1, rows, E, F, t->act, &fp, drop ? a->maskff : NULL, a->pre, a->hid, t2, t->g_hid, t->g_pre,
-                     t1, &fg);
+        memcpy(t2, t1, nE * sizeof(float));
+        ffn_backward(a->n1, rows, E, F, t->act, &fp, mff, m2, a->pre, a->hid, t2, t->g_hid, t->g_pre, t1, &fg);
         zero(t2, nE);
         layernorm_backward(a->res1, rows, E, d + p->n1w, a->mean1, a->rstd1, t1, t2, g + p->n1w, g + p->n1b);
         memcpy(dx, t2, nE * sizeof(float));
-        if (drop) dropout_apply(t2, a->mask1, nE);
-        mha_backward(&t->pack, E, t->H, x, &mp, md, a->qkv, a->probs, a->ctx, t2, t1, t->g_qkv, t->g_scores, dx,
-                     &mg);
+        mha_backward(&t->pack, E, t->H, x, &mp, md, a->qkv, a->probs, a->ctx, m1, t2, t1, t->g_qkv, dx, &mg);
     } else {
         /* res1 = x + drop(attn(norm1(x))), out = res1 + drop(ff(norm2(res1))) */
         memcpy(t1, dout, nE * sizeof(float));
-        if (drop) dropout_apply(dout, a->mask2, nE);
         zero(t3, nE);
-        ffn_backward(a->n2, rows, E, F, t->act, &fp, drop ? a->maskff : NULL, a->pre, a->hid, dout, t->g_hid, t->g_pre,
-                     t3, &fg);
+        ffn_backward(a->n2, rows, E, F, t->act, &fp, mff, m2, a->pre, a->hid, dout, t->g_hid, t->g_pre, t3, &fg);
         layernorm_backward(a->res1, rows, E, d + p->n2w, a->mean2, a->rstd2, t3, t1, g + p->n2w, g + p->n2b);
         memcpy(dx, t1, nE * sizeof(float));
-        if (drop) dropout_apply(t1, a->mask1, nE);
         zero(t3, nE);
-        mha_backward(&t->pack, E, t->H, a->n1, &mp, md, a->qkv, a->probs, a->ctx, t1, t2, t->g_qkv, t->g_scores, t3,
-                     &mg);
+        mha_backward(&t->pack, E, t->H, a->n1, &mp, md, a->qkv, a->probs, a->ctx, m1, t1, t2, t->g_qkv, t3, &mg);
         layernorm_backward(x, rows, E, d + p->n1w, a->mean1, a->rstd1, t3, dx, g + p->n1w, g + p->n1b);
     }
 }
