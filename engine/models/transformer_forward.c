@@ -39,16 +39,16 @@ typedef struct LayerKeys {
 
 /* Layer l's weights packed for the per-sequence forward: the attention's,
  * then the feed-forward's. */
-static const float *packed_attn(const Tf *t, int l) { return t->wpack + (size_t)l * t->wpack_layer; }
+static float *packed_attn(const Tf *t, int l) { return t->wpack + (size_t)l * t->wpack_layer; }
 
-static const float *packed_ffn(const Tf *t, int l) { return packed_attn(t, l) + mha_packed_floats(t->E); }
+static float *packed_ffn(const Tf *t, int l) { return packed_attn(t, l) + mha_packed_floats(t->E); }
 
 static void pack_weights(const Model *m, Tf *t) {
     for (int l = 0; l < t->L; l++) {
         MhaParams mp = mha_params(m, &t->lp[l]);
         FfnParams fp = ffn_params(m, &t->lp[l]);
-        mha_pack(&mp, t->E, (float *)packed_attn(t, l));
-        ffn_pack(&fp, t->E, t->F, (float *)packed_ffn(t, l));
+        mha_pack(&mp, t->E, packed_attn(t, l));
+        ffn_pack(&fp, t->E, t->F, packed_ffn(t, l));
     }
 }
 
@@ -112,63 +112,77 @@ static SeqLayer seq_layer_arena(const Tf *t, int l, int s, int keep_maps, int dr
     return b;
 }
 
-static void forward_part(void *p, int q0, int q1) {
-    const FwdCtx *c = p;
+/* Evaluation's row buffers for sequences of up to R rows, carved from u
+ * (seq_scratch_floats floats): one set, reused by every layer. */
+static size_t seq_scratch_floats(size_t R, size_t E, size_t F) { return R * (8 * E + 2 * F) + 4 * R; }
+
+static SeqLayer seq_layer_scratch(float *u, size_t R, size_t E, size_t F) {
+    SeqLayer b = {0};
+    b.n1 = u, u += R * E;
+    b.n2 = u, u += R * E;
+    b.attn.ctx = u, u += R * E;
+    b.res1 = u, u += R * E;
+    b.res2 = u, u += R * E;
+    b.attn.qkv = u, u += R * 3 * E;
+    b.pre = u, u += R * F;
+    b.hid = u, u += R * F;
+    b.mean1 = u, u += R;
+    b.rstd1 = u, u += R;
+    b.mean2 = u, u += R;
+    b.rstd2 = u;
+    return b;
+}
+
+/* Sequence s's rows of layer l's dropout masks, while they are about to be read. */
+static void fill_seq_masks(const Tf *t, int l, int s, const LayerKeys *k) {
+    const LayerActs *a = &t->la[l];
+    size_t nE = (size_t)t->len[s] * t->E, nF = (size_t)t->len[s] * t->F;
+    size_t oE = (size_t)t->off[s] * t->E, oF = (size_t)t->off[s] * t->F;
+    mask_hash_fill(k->k1, t->p_drop, oE, a->mask1 + oE, nE);
+    mask_hash_fill(k->kff, t->p_drop, oF, a->maskff + oF, nF);
+    mask_hash_fill(k->k2, t->p_drop, oE, a->mask2 + oE, nE);
+}
+
+/* Every layer of sequence s, then its pooling. */
+static void forward_seq(const FwdCtx *c, int s, const SeqLayer *ev, float *attn_scratch) {
     Tf *t = c->t;
     const float *d = c->m->params.data;
-    const int E = t->E, F = t->F, train = c->mode == MODE_TRAIN;
+    const int E = t->E, L = t->len[s], o = t->off[s];
+    const float *x = t->x0 + (size_t)o * E;
+    for (int l = 0; l < t->L; l++) {
+        SeqLayer b;
+        if (c->mode == MODE_TRAIN) {
+            int drop = c->keys[l].attn.p > 0;
+            b = seq_layer_arena(t, l, s, 1, drop);
+            if (drop) fill_seq_masks(t, l, s, &c->keys[l]);
+        } else {
+            b = *ev;
+            b.attn.probs = c->mode == MODE_KEEP_MAPS ? t->la[l].probs + t->poff[s] : NULL;
+            b.attn.pbase = t->poff[s];
+        }
+        x = layer_seq(c->m, t, l, L, x, &b, c->keys[l].attn, attn_scratch);
+    }
+    const float *w = t->pooling == POOL_ATTENTION ? d + t->pool_w : NULL;
+    const float *pb = t->pooling == POOL_ATTENTION ? d + t->pool_b : NULL;
+    pooling_forward(t->pooling, x, 1, L, E, (size_t)L * E, (size_t)E, &t->len[s], w, pb, t->pool_weights + o,
+                    t->argmax + (size_t)s * E, t->pooled + (size_t)s * E);
+}
+
+/* One part of the batch on one thread, with its own scratch. */
+static void forward_part(void *p, int q0, int q1) {
+    const FwdCtx *c = p;
+    const Tf *t = c->t;
+    const int train = c->mode == MODE_TRAIN;
     for (int q = q0; q < q1; q++) {
         int s0 = c->bound[q], s1 = c->bound[q + 1], Lmax = 1;
         for (int s = s0; s < s1; s++) Lmax = t->len[s] > Lmax ? t->len[s] : Lmax;
-        size_t R = (size_t)Lmax, attn = mha_seq_scratch_floats(Lmax, E, t->H);
-        /* evaluation: one set of row buffers, shared by every layer */
-        size_t local = train ? 0 : R * (5 * (size_t)E + 3 * (size_t)E + 2 * (size_t)F) + 4 * R;
+        size_t R = (size_t)Lmax, attn = mha_seq_scratch_floats(Lmax, t->E, t->H);
+        size_t local = train ? 0 : seq_scratch_floats(R, (size_t)t->E, (size_t)t->F);
         float *scr = aligned_alloc(64, ((attn + local) * sizeof(float) + 63) & ~(size_t)63);
         if (!scr) abort();
-        float *attn_scratch = scr, *u = scr + attn;
         SeqLayer ev = {0};
-        if (!train) {
-            ev.n1 = u, u += R * E;
-            ev.n2 = u, u += R * E;
-            ev.attn.ctx = u, u += R * E;
-            ev.res1 = u, u += R * E;
-            ev.res2 = u, u += R * E;
-            ev.attn.qkv = u, u += R * 3 * E;
-            ev.pre = u, u += R * F;
-            ev.hid = u, u += R * F;
-            ev.mean1 = u, u += R;
-            ev.rstd1 = u, u += R;
-            ev.mean2 = u, u += R;
-            ev.rstd2 = u;
-        }
-        for (int s = s0; s < s1; s++) {
-            int L = t->len[s], o = t->off[s];
-            const float *x = t->x0 + (size_t)o * E;
-            for (int l = 0; l < t->L; l++) {
-                SeqLayer b;
-                if (train) {
-                    int drop = c->keys[l].attn.p > 0;
-                    b = seq_layer_arena(t, l, s, 1, drop);
-                    if (drop) {
-                        /* this sequence's rows of the masks, while they are about to be read */
-                        const LayerActs *a = &t->la[l];
-                        size_t nE = (size_t)L * E, nF = (size_t)L * F, oE = (size_t)o * E, oF = (size_t)o * F;
-                        mask_hash_fill(c->keys[l].k1, t->p_drop, oE, a->mask1 + oE, nE);
-                        mask_hash_fill(c->keys[l].kff, t->p_drop, oF, a->maskff + oF, nF);
-                        mask_hash_fill(c->keys[l].k2, t->p_drop, oE, a->mask2 + oE, nE);
-                    }
-                } else {
-                    b = ev;
-                    b.attn.probs = c->mode == MODE_KEEP_MAPS ? t->la[l].probs + t->poff[s] : NULL;
-                    b.attn.pbase = t->poff[s];
-                }
-                x = layer_seq(c->m, t, l, L, x, &b, c->keys[l].attn, attn_scratch);
-            }
-            const float *w = t->pooling == POOL_ATTENTION ? d + t->pool_w : NULL;
-            const float *pb = t->pooling == POOL_ATTENTION ? d + t->pool_b : NULL;
-            pooling_forward(t->pooling, x, 1, L, E, (size_t)L * E, (size_t)E, &t->len[s], w, pb, t->pool_weights + o,
-                            t->argmax + (size_t)s * E, t->pooled + (size_t)s * E);
-        }
+        if (!train) ev = seq_layer_scratch(scr + attn, R, (size_t)t->E, (size_t)t->F);
+        for (int s = s0; s < s1; s++) forward_seq(c, s, &ev, scr);
         free(scr);
     }
 }
