@@ -1,8 +1,12 @@
-/* Finite-difference checks of the Transformer blocks: layer norm, multi-head
- * attention over packed sequences of different lengths (with and without
- * attention dropout), the feed-forward with ReLU and GELU, position
- * embeddings, and whole encoder layers (post- and pre-norm) through every
- * parameter of a small model. Each block's output is reduced to a scalar with
+/* Finite-difference checks of the Transformer blocks, through the same fused
+ * forwards the model trains with: layer norm, multi-head attention one
+ * sequence at a time over packed sequences of different lengths (with and
+ * without attention dropout, with the layer's output dropout and residual),
+ * the feed-forward with ReLU and GELU (with and without its dropouts and
+ * residual), position embeddings, and whole encoder layers (post- and
+ * pre-norm) through every parameter of a small model. Dropout masks are held
+ * fixed (attention's is a hash of its seed), so with dropout on the gradient
+ * must still match the forward that used the mask. Each block's output is reduced to a scalar with
  * fixed random weights R, so the analytic gradient is backward(dy = R).
  *
  * Bound: central differences with h = 1e-2 on float forwards (the loss is
@@ -129,15 +133,25 @@ typedef struct {
     int32_t len[3], off[3];
     size_t poff[3];
     int E, H;
-    float *x, *w_in, *b_in, *w_out, *b_out;
+    float *x, *w_in, *b_in, *w_out, *b_out, *packed, *scratch;
     float *qkv, *probs, *dropped, *ctx, *out, *R;
+    float *mask; /* [rows x E] dropout after the out-projection, or NULL */
+    int residual; /* out = x + ..., as in a post-norm layer */
     MhaDropout drop;
 } AttnCase;
 
+/* The model's forward: weights packed, then one sequence at a time. */
 static double attn_loss(void *p) {
     AttnCase *c = p;
     MhaParams w = {c->w_in, c->b_in, c->w_out, c->b_out};
-    mha_forward(&c->s, c->E, c->H, c->x, &w, c->drop, c->qkv, c->probs, c->dropped, c->ctx, c->out);
+    mha_pack(&w, c->E, c->packed);
+    for (int s = 0; s < c->s.nseq; s++) {
+        size_t o = (size_t)c->off[s] * c->E;
+        MhaSeqActs a = {c->qkv + 3 * o, c->probs + c->poff[s], c->drop.p > 0 ? c->dropped + c->poff[s] : NULL,
+                        c->ctx + o, c->poff[s]};
+        mha_forward_seq(c->len[s], c->E, c->H, c->x + o, &w, c->packed, c->drop, &a, c->mask ? c->mask + o : NULL,
+                        c->residual ? c->x + o : NULL, c->out + o, c->scratch);
+    }
     return dotd(c->out, c->R, (size_t)c->s.rows * c->E);
 }
 
@@ -147,8 +161,12 @@ static void attn_setup(AttnCase *c, const int32_t *len, int nseq, int E, int H) 
     c->E = E, c->H = H;
     seqpack_build(&c->s, nseq, c->len, c->off, c->poff, H);
     size_t R = (size_t)c->s.rows;
+    int Lmax = 1;
+    for (int s = 0; s < nseq; s++) Lmax = len[s] > Lmax ? len[s] : Lmax;
     c->x = falloc(R * E), c->w_in = falloc(3 * E * E), c->b_in = falloc(3 * E);
-    c->w_out = falloc(E * E), c->b_out = falloc(E);
+    c->w_out = falloc(E * E), c->b_out = falloc(E), c->packed = falloc(mha_packed_floats(E));
+    c->scratch = aligned_alloc(64, (mha_seq_scratch_floats(Lmax, E, H) * sizeof(float) + 63) & ~(size_t)63);
+    assert_non_null(c->scratch);
     c->qkv = falloc(R * 3 * E), c->probs = falloc(c->s.psize), c->dropped = falloc(c->s.psize);
     c->ctx = falloc(R * E), c->out = falloc(R * E), c->R = falloc(R * E);
     fill_uniform(c->x, R * E, 11, -1, 1);
@@ -160,8 +178,8 @@ static void attn_setup(AttnCase *c, const int32_t *len, int nseq, int E, int H) 
 }
 
 static void attn_free(AttnCase *c) {
-    free(c->x), free(c->w_in), free(c->b_in), free(c->w_out), free(c->b_out);
-    free(c->qkv), free(c->probs), free(c->dropped), free(c->ctx), free(c->out), free(c->R);
+    free(c->x), free(c->w_in), free(c->b_in), free(c->w_out), free(c->b_out), free(c->packed), free(c->scratch);
+    free(c->qkv), free(c->probs), free(c->dropped), free(c->ctx), free(c->out), free(c->R), free(c->mask);
 }
 
 /* Textbook attention in double with an explicit key-padding mask over a
@@ -210,57 +228,77 @@ static void attn_reference(const AttnCase *c, int T, double *out) {
     }
 }
 
-static void check_attention(float p) {
+/* The output dropout (a fixed mask) and residual of the layer around the attention. */
+static void attn_add_out_dropout(AttnCase *c) {
+    size_t n = (size_t)c->s.rows * c->E;
+    c->mask = falloc(n);
+    fill_uniform(c->mask, n, 17, 0, 1);
+    for (size_t i = 0; i < n; i++) c->mask[i] = c->mask[i] < 0.3f ? 0.0f : 1.0f / 0.7f;
+    c->residual = 1;
+}
+
+static void check_attention_reference(const AttnCase *c) {
+    size_t R = (size_t)c->s.rows, E = (size_t)c->E;
+    double *ref = calloc(R * E, sizeof *ref);
+    attn_reference(c, 6, ref);
+    float *reff = falloc(R * E);
+    for (size_t i = 0; i < R * E; i++) reff[i] = (float)ref[i];
+    assert_allclose(c->out, reff, R * E, 1e-5, 1e-5, "attention vs masked reference");
+    free(ref);
+    free(reff);
+    /* Every map row is a distribution over the sequence's own keys. */
+    for (int s = 0; s < c->s.nseq; s++)
+        for (int h = 0; h < c->H; h++)
+            for (int i = 0; i < c->len[s]; i++) {
+                double sum = 0;
+                for (int j = 0; j < c->len[s]; j++)
+                    sum += c->probs[c->poff[s] + (size_t)h * c->len[s] * c->len[s] + i * c->len[s] + j];
+                assert_true(fabs(sum - 1) < 1e-5);
+            }
+}
+
+static void check_attention(float p, int out_dropout) {
     static const int32_t len[3] = {5, 1, 3};
     AttnCase c;
     attn_setup(&c, len, 3, 8, 2);
     c.drop = (MhaDropout){p, 12345u};
+    if (out_dropout) attn_add_out_dropout(&c);
     size_t R = (size_t)c.s.rows, E = (size_t)c.E;
     attn_loss(&c);
-    if (p == 0) {
-        double *ref = calloc(R * E, sizeof *ref);
-        attn_reference(&c, 6, ref);
-        float *reff = falloc(R * E);
-        for (size_t i = 0; i < R * E; i++) reff[i] = (float)ref[i];
-        assert_allclose(c.out, reff, R * E, 1e-5, 1e-5, "attention vs masked reference");
-        free(ref);
-        free(reff);
-        /* Every map row is a distribution over the sequence's own keys. */
-        for (int s = 0; s < 3; s++)
-            for (int h = 0; h < c.H; h++)
-                for (int i = 0; i < len[s]; i++) {
-                    double sum = 0;
-                    for (int j = 0; j < len[s]; j++) sum += c.probs[c.poff[s] + (size_t)h * len[s] * len[s] + i * len[s] + j];
-                    assert_true(fabs(sum - 1) < 1e-5);
-                }
-    } else {
+    if (p == 0 && !out_dropout) {
+        check_attention_reference(&c);
+    } else if (p > 0) {
         /* Some probabilities are dropped, the rest scaled by 1/(1-p). */
         size_t zeros = 0;
         for (size_t i = 0; i < c.s.psize; i++) zeros += c.dropped[i] == 0.0f;
         assert_true(zeros > 0 && zeros < c.s.psize);
     }
-    float *dx = falloc(R * E), *dctx = falloc(R * E), *dqkv = falloc(R * 3 * E), *dsc = falloc(c.s.psize);
+    float *dx = falloc(R * E), *dout = falloc(R * E), *dctx = falloc(R * E), *dqkv = falloc(R * 3 * E);
     float *gwi = falloc(3 * E * E), *gbi = falloc(3 * E), *gwo = falloc(E * E), *gbo = falloc(E);
     MhaParams w = {c.w_in, c.b_in, c.w_out, c.b_out};
     MhaGrads g = {gwi, gbi, gwo, gbo};
-    mha_backward(&c.s, c.E, c.H, c.x, &w, c.drop, c.qkv, c.probs, c.ctx, c.R, dctx, dqkv, dsc, dx, &g);
+    memcpy(dout, c.R, R * E * sizeof(float));
+    if (c.residual) memcpy(dx, c.R, R * E * sizeof(float)); /* the residual's share is the caller's */
+    mha_backward(&c.s, c.E, c.H, c.x, &w, c.drop, c.qkv, c.probs, c.ctx, c.mask, dout, dctx, dqkv, dx, &g);
     gradcheck(attn_loss, &c, c.x, dx, R * E, 0, H_STEP, TOL, "attention dx");
     gradcheck(attn_loss, &c, c.w_in, gwi, 3 * E * E, 0, H_STEP, TOL, "attention in_proj_weight");
     gradcheck(attn_loss, &c, c.b_in, gbi, 3 * E, 0, H_STEP, TOL, "attention in_proj_bias");
     gradcheck(attn_loss, &c, c.w_out, gwo, E * E, 0, H_STEP, TOL, "attention out_proj.weight");
     gradcheck(attn_loss, &c, c.b_out, gbo, E, 0, H_STEP, TOL, "attention out_proj.bias");
-    free(dx), free(dctx), free(dqkv), free(dsc), free(gwi), free(gbi), free(gwo), free(gbo);
+    free(dx), free(dout), free(dctx), free(dqkv), free(gwi), free(gbi), free(gwo), free(gbo);
     attn_free(&c);
 }
 
 static void test_attention(void **state) {
     (void)state;
-    check_attention(0.0f);
+    check_attention(0.0f, 0);
 }
 
 static void test_attention_dropout(void **state) {
     (void)state;
-    check_attention(0.3f);
+    check_attention(0.3f, 0);
+    check_attention(0.0f, 1);
+    check_attention(0.3f, 1);
 }
 
 /* The keys of one sequence never leak into another: changing sequence 0's
@@ -285,20 +323,62 @@ static void test_attention_isolation(void **state) {
 
 typedef struct {
     int N, E, F, act;
-    float *x, *w1, *b1, *w2, *b2, *mask, *pre, *hid, *out, *R;
+    float *x, *w1, *b1, *w2, *b2, *packed, *mask, *mask_out, *pre, *hid, *out, *R;
+    int residual; /* out = x + ..., as in a post-norm layer */
 } FfCase;
 
 static double ff_loss(void *p) {
     FfCase *c = p;
     FfnParams w = {c->w1, c->b1, c->w2, c->b2};
-    ffn_forward(c->x, c->N, c->E, c->F, c->act, &w, c->mask, c->pre, c->hid, c->out);
+    ffn_pack(&w, c->E, c->F, c->packed);
+    ffn_forward_seq(c->N, c->E, c->F, c->act, c->x, &w, c->packed, c->mask, c->mask_out, c->residual ? c->x : NULL,
+                    c->pre, c->hid, c->out);
     return dotd(c->out, c->R, (size_t)c->N * c->E);
 }
 
+/* Fixed dropout masks: 0 or 1/(1-p). */
+static float *ff_mask(size_t n, unsigned seed) {
+    float *m = falloc(n);
+    fill_uniform(m, n, seed, 0, 1);
+    for (size_t i = 0; i < n; i++) m[i] = m[i] < 0.3f ? 0.0f : 1.0f / 0.7f;
+    return m;
+}
+
+static void check_ffn_grads(FfCase *c) {
+    size_t nE = (size_t)c->N * c->E, nF = (size_t)c->N * c->F;
+    float *dx = falloc(nE), *dout = falloc(nE), *dhid = falloc(nF), *dpre = falloc(nF);
+    float *g1 = falloc(nF), *gb1 = falloc(c->F), *g2 = falloc(nF), *gb2 = falloc(c->E);
+    FfnParams w = {c->w1, c->b1, c->w2, c->b2};
+    FfnGrads g = {g1, gb1, g2, gb2};
+    memcpy(dout, c->R, nE * sizeof(float));
+    if (c->residual) memcpy(dx, c->R, nE * sizeof(float)); /* the residual's share is the caller's */
+    ffn_backward(c->x, c->N, c->E, c->F, c->act, &w, c->mask, c->mask_out, c->pre, c->hid, dout, dhid, dpre, dx, &g);
+    char what[64];
+    snprintf(what, sizeof what, "ffn %s%s dx", c->act == ACT_RELU ? "relu" : "gelu", c->mask ? " dropout" : "");
+    struct {
+        float *x, *g;
+        size_t n;
+        const char *name;
+    } checks[] = {{c->x, dx, nE, what},
+                  {c->w1, g1, nF, "ffn linear1.weight"},
+                  {c->b1, gb1, (size_t)c->F, "ffn linear1.bias"},
+                  {c->w2, g2, nF, "ffn linear2.weight"},
+                  {c->b2, gb2, (size_t)c->E, "ffn linear2.bias"}};
+    for (int k = 0; k < 5; k++) {
+        if (c->act == ACT_RELU)
+            gradcheck_kinks(ff_loss, c, checks[k].x, checks[k].g, checks[k].n, checks[k].name);
+        else
+            gradcheck(ff_loss, c, checks[k].x, checks[k].g, checks[k].n, 0, H_STEP, TOL, checks[k].name);
+    }
+    free(dx), free(dout), free(dhid), free(dpre), free(g1), free(gb1), free(g2), free(gb2);
+}
+
+/* with_mask: dropout inside and after the feed-forward, and the residual. */
 static void check_ffn(int act, int with_mask) {
     FfCase c = {.N = 5, .E = 4, .F = 6, .act = act};
     size_t nE = (size_t)c.N * c.E, nF = (size_t)c.N * c.F;
     c.x = falloc(nE), c.w1 = falloc(nF), c.b1 = falloc(c.F), c.w2 = falloc(nF), c.b2 = falloc(c.E);
+    c.packed = falloc(ffn_packed_floats(c.E, c.F));
     c.pre = falloc(nF), c.hid = falloc(nF), c.out = falloc(nE), c.R = falloc(nE);
     fill_uniform(c.x, nE, 21, -1, 1);
     fill_uniform(c.w1, (size_t)c.F * c.E, 22, -0.8f, 0.8f);
@@ -307,44 +387,24 @@ static void check_ffn(int act, int with_mask) {
     fill_uniform(c.b2, c.E, 25, -0.3f, 0.3f);
     fill_uniform(c.R, nE, 26, -1, 1);
     if (with_mask) {
-        c.mask = falloc(nF);
-        fill_uniform(c.mask, nF, 27, 0, 1);
-        for (size_t i = 0; i < nF; i++) c.mask[i] = c.mask[i] < 0.3f ? 0.0f : 1.0f / 0.7f;
+        c.mask = ff_mask(nF, 27);
+        c.mask_out = ff_mask(nE, 28);
+        c.residual = 1;
     }
     ff_loss(&c);
-    /* Spot-check one hidden unit against the formula. */
+    /* Spot-check one hidden unit and one output against the formula. */
     double a = c.b1[2];
     for (int i = 0; i < c.E; i++) a += (double)c.w1[2 * c.E + i] * c.x[1 * c.E + i];
     double f = act == ACT_RELU ? (a > 0 ? a : 0) : 0.5 * a * (1 + erf(a / sqrt(2.0)));
     if (c.mask) f *= c.mask[1 * c.F + 2];
     assert_true(fabs(f - c.hid[1 * c.F + 2]) < 1e-5);
-
-    float *dx = falloc(nE), *dhid = falloc(nF), *dpre = falloc(nF);
-    float *g1 = falloc(nF), *gb1 = falloc(c.F), *g2 = falloc(nF), *gb2 = falloc(c.E);
-    FfnParams w = {c.w1, c.b1, c.w2, c.b2};
-    FfnGrads g = {g1, gb1, g2, gb2};
-    ffn_backward(c.x, c.N, c.E, c.F, act, &w, c.mask, c.pre, c.hid, c.R, dhid, dpre, dx, &g);
-    const char *name = act == ACT_RELU ? "ffn relu" : "ffn gelu";
-    char what[64];
-    snprintf(what, sizeof what, "%s%s dx", name, with_mask ? " dropout" : "");
-    struct {
-        float *x, *g;
-        size_t n;
-        const char *name;
-    } checks[] = {{c.x, dx, nE, what},
-                  {c.w1, g1, nF, "ffn linear1.weight"},
-                  {c.b1, gb1, (size_t)c.F, "ffn linear1.bias"},
-                  {c.w2, g2, nF, "ffn linear2.weight"},
-                  {c.b2, gb2, (size_t)c.E, "ffn linear2.bias"}};
-    for (int k = 0; k < 5; k++) {
-        if (act == ACT_RELU)
-            gradcheck_kinks(ff_loss, &c, checks[k].x, checks[k].g, checks[k].n, checks[k].name);
-        else
-            gradcheck(ff_loss, &c, checks[k].x, checks[k].g, checks[k].n, 0, H_STEP, TOL, checks[k].name);
-    }
-    free(dx), free(dhid), free(dpre), free(g1), free(gb1), free(g2), free(gb2);
-    free(c.x), free(c.w1), free(c.b1), free(c.w2), free(c.b2), free(c.pre), free(c.hid), free(c.out), free(c.R);
-    free(c.mask);
+    double o = c.b2[3];
+    for (int k = 0; k < c.F; k++) o += (double)c.w2[3 * c.F + k] * c.hid[2 * c.F + k];
+    if (c.mask_out) o = c.x[2 * c.E + 3] + o * c.mask_out[2 * c.E + 3];
+    assert_true(fabs(o - c.out[2 * c.E + 3]) < 1e-5);
+    check_ffn_grads(&c);
+    free(c.x), free(c.w1), free(c.b1), free(c.w2), free(c.b2), free(c.packed), free(c.pre), free(c.hid), free(c.out);
+    free(c.R), free(c.mask), free(c.mask_out);
 }
 
 static void test_ffn_relu(void **state) {

@@ -64,14 +64,11 @@ static void rows_blocks(void *p, int b0, int b1) {
     }
 }
 
-static void run(const float *x, int N, int in, const float *W, int transposed, int out, RowsEpilogue ep, float *y) {
+void rows_linear_t(const float *x, int N, int in, const float *W, int out, RowsEpilogue ep, float *y) {
     if (N <= 0 || out <= 0) return;
     float *bp = aligned_alloc(64, (gsm_packed_floats(in, out) * sizeof(float) + 63) & ~(size_t)63);
     if (!bp) abort();
-    if (transposed)
-        panel_pack_cols(in, out, W, (size_t)in, bp);
-    else
-        panel_pack_rows(in, out, W, (size_t)out, bp);
+    panel_pack_rows(in, out, W, (size_t)out, bp); /* B[k][n] = W[k][n] */
     RowsCtx c = {x, bp, y, N, in, out, ep};
     int blocks = (N + BLOCK_ROWS - 1) / BLOCK_ROWS;
     /* Below a few hundred thousand multiply-adds a second thread costs more than it saves. */
@@ -80,16 +77,6 @@ static void run(const float *x, int N, int in, const float *W, int transposed, i
     else
         parallel_for(blocks, rows_blocks, &c);
     free(bp);
-}
-
-void rows_linear(const float *x, int N, int in, const float *W, int out, RowsEpilogue ep, float *y) {
-    /* B[k][n] = W[n][k] */
-    run(x, N, in, W, 1, out, ep, y);
-}
-
-void rows_linear_t(const float *x, int N, int in, const float *W, int out, RowsEpilogue ep, float *y) {
-    /* B[k][n] = W[k][n] */
-    run(x, N, in, W, 0, out, ep, y);
 }
 
 size_t rows_packed_floats(int in, int out) { return gsm_packed_floats(in, out); }

@@ -21,9 +21,6 @@ typedef struct RowsEpilogue {
     const float *residual; /* [N x out] added last (y = residual + masked output), or NULL */
 } RowsEpilogue;
 
-/* y = x W^T (+ epilogue), W [out x in] in PyTorch's layout (a layer's forward). */
-void rows_linear(const float *x, int N, int in, const float *W, int out, RowsEpilogue ep, float *y);
-
 /* y = x W (+ epilogue), W [in x out] row-major (d(input) of a layer whose
  * weight is W [out' x in'] = [in x out]: dy W). */
 void rows_linear_t(const float *x, int N, int in, const float *W, int out, RowsEpilogue ep, float *y);
@@ -35,9 +32,10 @@ void rows_linear_t(const float *x, int N, int in, const float *W, int out, RowsE
  * next to ours. */
 void rows_weight_grad(const float *dy, const float *x, int N, int out, int in, float *dW, float *db);
 
-/* The same on one thread with a weight packed beforehand, for callers that
- * already run inside a parallel region (one sequence at a time).
- * rows_pack: W [out x in] packed for x W^T. */
+/* A layer's forward, y = x W^T (+ epilogue) with W [out x in] in PyTorch's
+ * layout, on the calling thread with the weight packed beforehand
+ * (rows_pack), for callers that already run inside a parallel region (one
+ * sequence at a time). */
 size_t rows_packed_floats(int in, int out);
 void rows_pack(const float *W, int out, int in, float *packed);
 void rows_apply(const float *x, int N, int in, const float *packed, int out, RowsEpilogue ep, float *y);

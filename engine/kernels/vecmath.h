@@ -2,7 +2,7 @@
  * vector extensions, vectorised at every optimisation level (also -O1 under
  * the sanitizers); eight lanes with AVX, four with plain SSE. Every function
  * has a scalar twin with the same formula, for loop tails, so kernels can be
- * written once over a lane type (see recurrent.c). */
+ * written once over a lane type (see recurrent_backward.c). */
 #ifndef SENTUI_NN_VECMATH_H
 #define SENTUI_NN_VECMATH_H
 
@@ -55,47 +55,6 @@ static inline float sfma(float a, float b, float c) { return fmaf(a, b, c); }
 static inline float sfma(float a, float b, float c) { return a * b + c; }
 #endif
 
-/* Cephes expf: x = n ln2 + r with |r| <= ln2/2, degree-6 polynomial for e^r,
- * 2^n assembled in the exponent bits. Inputs are clamped so 2^n stays normal. */
-#define EXP_HI 88.3762626647949f
-#define EXP_LO -87.3365478515625f
-#define LOG2E 1.44269504088896341f
-#define LN2_HI 0.693359375f
-#define LN2_LO -2.12194440e-4f
-#define ROUND_MAGIC 12582912.0f /* 1.5 * 2^23: adding it rounds to an integer */
-
-static inline vf vexp(vf x) {
-    x = vmin(vmax(x, vsplat(EXP_LO)), vsplat(EXP_HI));
-    vf n = (x * LOG2E + ROUND_MAGIC) - ROUND_MAGIC;
-    vf r = x - n * LN2_HI - n * LN2_LO;
-    vf p = vsplat(1.9875691500e-4f);
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    vf y = p * r * r + r + 1.0f;
-    vi e = (__builtin_convertvector(n, vi) + 127) << 23;
-    return y * (vf)e;
-}
-
-static inline float sexp(float x) {
-    x = fminf(fmaxf(x, EXP_LO), EXP_HI);
-    float n = (x * LOG2E + ROUND_MAGIC) - ROUND_MAGIC;
-    float r = x - n * LN2_HI - n * LN2_LO;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float y = p * r * r + r + 1.0f;
-    int32_t e = ((int32_t)n + 127) << 23;
-    float s;
-    memcpy(&s, &e, sizeof s);
-    return y * s;
-}
-
 /* tanh as a rational function, odd degree-13 over even degree-6 (the
  * approximation Eigen uses), on x clamped to +-7.9 where it reaches +-1: one
  * division and no exp, within 4e-7 of tanh everywhere, exact sign and tiny
@@ -124,9 +83,6 @@ static inline float stanh(float x) {
 #undef SF_
     return p / q;
 }
-
-static inline vf vsigmoid(vf x) { return 1.0f / (1.0f + vexp(-x)); }
-static inline float ssigmoid(float x) { return 1.0f / (1.0f + sexp(-x)); }
 
 #if defined(__AVX__)
 #include <immintrin.h>

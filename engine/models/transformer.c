@@ -10,78 +10,23 @@
  * packed back to back (SeqPack), every position-wise GEMM runs over
  * sum(lengths) rows instead of B*T, and attention only ever sees its own
  * sequence's keys. lab_compat turns that off (every sequence is T long: no
- * mask, mean over all positions), as in the lab's notebook. */
+ * mask, mean over all positions), as in the lab's notebook.
+ *
+ * This file builds the model and composes its backward from the blocks'
+ * (layernorm, mha and ffn backwards over the packed batch); the forward that
+ * trains is in transformer_forward.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/model.h"
-#include "nn/activations.h"
-#include "nn/attention.h"
+#include "models/transformer_internal.h"
 #include "nn/dropout.h"
 #include "nn/embedding.h"
-#include "nn/feedforward.h"
 #include "nn/layernorm.h"
 #include "nn/linear.h"
-#include "kernels/linear_rows.h"
-#include "kernels/mask_hash.h"
 #include "nn/pooling.h"
 #include "nn/position.h"
-
-enum { MODE_TRAIN, MODE_EVAL, MODE_KEEP_MAPS };
-
-/* Offsets of one encoder layer's tensors in the parameter (and gradient) block. */
-typedef struct LayerParams {
-    size_t w_in, b_in, w_out, b_out, w1, b1, w2, b2, n1w, n1b, n2w, n2b;
-} LayerParams;
-
-/* What one layer keeps for backward ([rows x E] unless noted). */
-typedef struct LayerActs {
-    float *n1, *n2;             /* outputs of norm1 and norm2 */
-    float *mean1, *rstd1, *mean2, *rstd2; /* [rows] */
-    float *qkv;                 /* [rows x 3E] */
-    float *probs;               /* [psize] attention maps */
-    float *ctx;
-    float *res1, *res2;         /* residual sums */
-    float *pre, *hid;           /* [rows x F]; pre only for GELU */
-    float *mask1, *mask2;       /* dropout after attention and after the feed-forward */
-    float *maskff;              /* [rows x F] dropout inside the feed-forward */
-    uint32_t attn_seed;
-} LayerActs;
-
-typedef struct Tf {
-    int E, H, F, L, P, act, post, pooling, position, lab;
-    float p_drop, p_emb;
-    size_t emb, pos, pool_w, pool_b, fc_w, fc_b;
-    LayerParams *lp;
-    LayerActs *la;
-    float *sinus;               /* [P x E] fixed table for sinusoidal positions */
-    float *wpack;               /* every layer's weights packed for rows_apply, per forward */
-    size_t wpack_layer;         /* floats of one layer's packed weights */
-
-    /* the batch, packed */
-    SeqPack pack;
-    int32_t *len, *off, *tok;
-    size_t *poff;
-    int B;                      /* sequences in the last forward */
-
-    /* activations outside the layers */
-    float *x0, *mask_e, *mask_s;        /* [rows x E] */
-    const float *h;                     /* output of the last layer */
-    float *pooled, *mask_h, *head_in;   /* [B x E] */
-    float *pool_weights;                /* [rows] */
-    int32_t *argmax;                    /* [B x E] */
-
-    /* gradient scratch, shared by every layer */
-    float *g_out, *g_in, *g_t1, *g_t2, *g_t3, *tmp; /* [rows x E] */
-    float *g_qkv;                       /* [rows x 3E] */
-    float *g_hid, *g_pre;               /* [rows x F] */
-    float *g_scores;                    /* [psize]; also the dropped maps in forward */
-    float *g_pooled;                    /* [B x E] */
-
-    void *arena;
-} Tf;
 
 /* ---- build -------------------------------------------------------------- */
 
@@ -213,11 +158,10 @@ static void carve_all(Tf *t, Carve *c, int maxB, int maxT) {
     t->g_t1 = TAKE_F(c, R * E);
     t->g_t2 = TAKE_F(c, R * E);
     t->g_t3 = TAKE_F(c, R * E);
-    t->tmp = TAKE_F(c, R * E);
     t->g_qkv = TAKE_F(c, R * 3 * E);
     t->g_hid = TAKE_F(c, R * F);
     t->g_pre = t->act == ACT_GELU ? TAKE_F(c, R * F) : NULL;
-    t->g_scores = TAKE_F(c, PS);
+    t->dropped = TAKE_F(c, PS);
 }
 
 static int tf_setup(Model *m) {
@@ -230,8 +174,7 @@ static int tf_setup(Model *m) {
     c.base = t->arena;
     c.used = 0;
     carve_all(t, &c, m->max_B, m->max_T);
-    t->wpack_layer = rows_packed_floats(t->E, 3 * t->E) + rows_packed_floats(t->E, t->E) +
-                     rows_packed_floats(t->E, t->F) + rows_packed_floats(t->F, t->E);
+    t->wpack_layer = mha_packed_floats(t->E) + ffn_packed_floats(t->E, t->F);
     t->wpack = aligned_alloc(64, (t->wpack_layer * t->L * sizeof(float) + 63) & ~(size_t)63);
     if (!t->wpack) return -1;
     if (t->position == POS_SINUSOIDAL) {
@@ -306,295 +249,6 @@ static void tf_init(Model *m, Rng *rng) {
 
 /* ---- forward ------------------------------------------------------------- */
 
-static MhaParams mha_params(const Model *m, const LayerParams *p) {
-    const float *d = m->params.data;
-    return (MhaParams){d + p->w_in, d + p->b_in, d + p->w_out, d + p->b_out};
-}
-
-static FfnParams ffn_params(const Model *m, const LayerParams *p) {
-    const float *d = m->params.data;
-    return (FfnParams){d + p->w1, d + p->b1, d + p->w2, d + p->b2};
-}
-
-/* Dropout masks come from a counter hash keyed by a draw of the model's
- * generator (mask_hash.h): filled in fixed chunks by any number of threads,
- * or one sequence's rows at a time inside the forward, always the same. */
-enum { MASK_CHUNK = 1 << 16 };
-
-typedef struct {
-    uint64_t key;
-    float p, *mask;
-    size_t n;
-} MaskCtx;
-
-static void mask_chunks(void *ctx, int c0, int c1) {
-    const MaskCtx *c = ctx;
-    for (int i = c0; i < c1; i++) {
-        size_t b = (size_t)i * MASK_CHUNK, e = b + MASK_CHUNK < c->n ? b + MASK_CHUNK : c->n;
-        mask_hash_fill(c->key, c->p, b, c->mask + b, e - b);
-    }
-}
-
-static void draw_mask(Model *m, float p, float *mask, size_t n) {
-    MaskCtx c = {rng_next(&m->dropout_rng), p, mask, n};
-    int chunks = (int)((n + MASK_CHUNK - 1) / MASK_CHUNK);
-    if (chunks < 2)
-        mask_chunks(&c, 0, chunks);
-    else
-        parallel_for(chunks, mask_chunks, &c);
-}
-
-/* Keys of one layer's dropout: attention maps, after attention, inside and
- * after the feed-forward. */
-typedef struct LayerKeys {
-    MhaDropout attn;
-    uint64_t k1, kff, k2;
-} LayerKeys;
-
-/* ---- forward, one sequence at a time ----------------------------------------
- * Every layer of one sequence runs on one thread, from the first layer to
- * the pooled vector: the sequence's activations (a few hundred KB) stay in that
- * core's cache from one product to the next, and the whole forward is one
- * parallel region. Training writes the activations backward needs into the
- * arena at the sequence's rows; evaluation keeps them in per-thread scratch,
- * reused by every layer and sequence. */
-
-typedef struct PackedLayer {
-    const float *w_in, *w_out, *w1, *w2;
-} PackedLayer;
-
-static PackedLayer packed_layer(const Tf *t, int l) {
-    const int E = t->E, F = t->F;
-    const float *p = t->wpack + (size_t)l * t->wpack_layer;
-    PackedLayer k;
-    k.w_in = p;
-    k.w_out = k.w_in + rows_packed_floats(E, 3 * E);
-    k.w1 = k.w_out + rows_packed_floats(E, E);
-    k.w2 = k.w1 + rows_packed_floats(E, F);
-    return k;
-}
-
-static void pack_weights(const Model *m, Tf *t) {
-    const float *d = m->params.data;
-    const int E = t->E, F = t->F;
-    for (int l = 0; l < t->L; l++) {
-        const LayerParams *p = &t->lp[l];
-        PackedLayer k = packed_layer(t, l);
-        rows_pack(d + p->w_in, 3 * E, E, (float *)k.w_in);
-        rows_pack(d + p->w_out, E, E, (float *)k.w_out);
-        rows_pack(d + p->w1, F, E, (float *)k.w1);
-        rows_pack(d + p->w2, E, F, (float *)k.w2);
-    }
-}
-
-/* One layer's buffers for one sequence ([L x ...] rows). */
-typedef struct SeqLayer {
-    float *n1, *n2, *mean1, *rstd1, *mean2, *rstd2, *qkv, *ctx, *res1, *res2, *pre, *hid;
-    float *probs, *dropped;             /* [H x L x L] or NULL */
-    const float *mask1, *mask2, *maskff; /* NULL without dropout */
-    size_t pbase;
-} SeqLayer;
-
-typedef struct FwdCtx {
-    const Model *m;
-    Tf *t;
-    int mode;
-    const int *bound; /* [parts + 1] first sequence of each part */
-    const LayerKeys *keys; /* [L] */
-} FwdCtx;
-
-/* One encoder layer of one sequence; returns its output (n2 for post-norm,
- * res2 for pre-norm). */
-static const float *layer_seq(const Tf *t, const float *d, int l, int L, const float *x, const SeqLayer *b,
-                              MhaDropout md, float *attn_scratch) {
-    const LayerParams *p = &t->lp[l];
-    const PackedLayer k = packed_layer(t, l);
-    const int E = t->E, F = t->F, H = t->H;
-    const float *attn_in = x;
-    if (!t->post) {
-        layernorm_forward_serial(x, L, E, d + p->n1w, d + p->n1b, LAYERNORM_EPS, b->n1, b->mean1, b->rstd1);
-        attn_in = b->n1;
-    }
-    rows_apply(attn_in, L, E, k.w_in, 3 * E, (RowsEpilogue){.bias = d + p->b_in}, b->qkv);
-    mha_attend_seq(L, E, H, b->qkv, md, b->probs, b->dropped, b->pbase, b->ctx, attn_scratch);
-    rows_apply(b->ctx, L, E, k.w_out, E, (RowsEpilogue){.bias = d + p->b_out, .mask = b->mask1, .residual = x},
-               b->res1);
-    const float *ff_in, *res_base;
-    if (t->post) {
-        layernorm_forward_serial(b->res1, L, E, d + p->n1w, d + p->n1b, LAYERNORM_EPS, b->n1, b->mean1, b->rstd1);
-        ff_in = res_base = b->n1;
-    } else {
-        layernorm_forward_serial(b->res1, L, E, d + p->n2w, d + p->n2b, LAYERNORM_EPS, b->n2, b->mean2, b->rstd2);
-        ff_in = b->n2;
-        res_base = b->res1;
-    }
-    if (t->act == ACT_GELU) {
-        size_t nF = (size_t)L * F;
-        rows_apply(ff_in, L, E, k.w1, F, (RowsEpilogue){.bias = d + p->b1}, b->pre);
-        act_gelu_forward(b->pre, nF, b->hid);
-        if (b->maskff)
-            for (size_t i = 0; i < nF; i++) b->hid[i] *= b->maskff[i];
-    } else {
-        rows_apply(ff_in, L, E, k.w1, F, (RowsEpilogue){.bias = d + p->b1, .relu = 1, .mask = b->maskff}, b->hid);
-    }
-    rows_apply(b->hid, L, F, k.w2, E, (RowsEpilogue){.bias = d + p->b2, .mask = b->mask2, .residual = res_base},
-               b->res2);
-    if (!t->post) return b->res2;
-    layernorm_forward_serial(b->res2, L, E, d + p->n2w, d + p->n2b, LAYERNORM_EPS, b->n2, b->mean2, b->rstd2);
-    return b->n2;
-}
-
-static SeqLayer seq_layer_arena(const Tf *t, int l, int s, int keep_maps, int drop) {
-    const LayerActs *a = &t->la[l];
-    size_t o = (size_t)t->off[s], E = (size_t)t->E, F = (size_t)t->F;
-    SeqLayer b = {
-        .n1 = a->n1 + o * E, .n2 = a->n2 + o * E, .mean1 = a->mean1 + o, .rstd1 = a->rstd1 + o,
-        .mean2 = a->mean2 + o, .rstd2 = a->rstd2 + o, .qkv = a->qkv + o * 3 * E, .ctx = a->ctx + o * E,
-        .res1 = a->res1 + o * E, .res2 = a->res2 + o * E, .pre = a->pre ? a->pre + o * F : NULL,
-        .hid = a->hid + o * F, .probs = keep_maps ? a->probs + t->poff[s] : NULL,
-        .dropped = drop ? t->g_scores + t->poff[s] : NULL, .mask1 = drop ? a->mask1 + o * E : NULL,
-        .mask2 = drop ? a->mask2 + o * E : NULL, .maskff = drop ? a->maskff + o * F : NULL,
-        .pbase = t->poff[s]};
-    return b;
-}
-
-static void forward_part(void *p, int q0, int q1) {
-    const FwdCtx *c = p;
-    Tf *t = c->t;
-    const float *d = c->m->params.data;
-    const int E = t->E, F = t->F, train = c->mode == MODE_TRAIN;
-    for (int q = q0; q < q1; q++) {
-        int s0 = c->bound[q], s1 = c->bound[q + 1], Lmax = 1;
-        for (int s = s0; s < s1; s++) Lmax = t->len[s] > Lmax ? t->len[s] : Lmax;
-        size_t R = (size_t)Lmax, attn = mha_seq_scratch_floats(Lmax, E, t->H);
-        /* evaluation: one set of row buffers, shared by every layer */
-        size_t local = train ? 0 : R * (5 * (size_t)E + 3 * (size_t)E + 2 * (size_t)F) + 4 * R;
-        float *scr = aligned_alloc(64, ((attn + local) * sizeof(float) + 63) & ~(size_t)63);
-        if (!scr) abort();
-        float *attn_scratch = scr, *u = scr + attn;
-        SeqLayer ev = {0};
-        if (!train) {
-            ev.n1 = u, u += R * E;
-            ev.n2 = u, u += R * E;
-            ev.ctx = u, u += R * E;
-            ev.res1 = u, u += R * E;
-            ev.res2 = u, u += R * E;
-            ev.qkv = u, u += R * 3 * E;
-            ev.pre = u, u += R * F;
-            ev.hid = u, u += R * F;
-            ev.mean1 = u, u += R;
-            ev.rstd1 = u, u += R;
-            ev.mean2 = u, u += R;
-            ev.rstd2 = u;
-        }
-        for (int s = s0; s < s1; s++) {
-            int L = t->len[s], o = t->off[s];
-            const float *x = t->x0 + (size_t)o * E;
-            for (int l = 0; l < t->L; l++) {
-                SeqLayer b;
-                if (train) {
-                    int drop = c->keys[l].attn.p > 0;
-                    b = seq_layer_arena(t, l, s, 1, drop);
-                    if (drop) {
-                        /* this sequence's rows of the masks, while they are about to be read */
-                        const LayerActs *a = &t->la[l];
-                        size_t nE = (size_t)L * E, nF = (size_t)L * F, oE = (size_t)o * E, oF = (size_t)o * F;
-                        mask_hash_fill(c->keys[l].k1, t->p_drop, oE, a->mask1 + oE, nE);
-                        mask_hash_fill(c->keys[l].kff, t->p_drop, oF, a->maskff + oF, nF);
-                        mask_hash_fill(c->keys[l].k2, t->p_drop, oE, a->mask2 + oE, nE);
-                    }
-                } else {
-                    b = ev;
-                    b.probs = c->mode == MODE_KEEP_MAPS ? t->la[l].probs + t->poff[s] : NULL;
-                    b.pbase = t->poff[s];
-                }
-                x = layer_seq(t, d, l, L, x, &b, c->keys[l].attn, attn_scratch);
-            }
-            const float *w = t->pooling == POOL_ATTENTION ? d + t->pool_w : NULL;
-            const float *pb = t->pooling == POOL_ATTENTION ? d + t->pool_b : NULL;
-            pooling_forward(t->pooling, x, 1, L, E, (size_t)L * E, (size_t)E, &t->len[s], w, pb, t->pool_weights + o,
-                            t->argmax + (size_t)s * E, t->pooled + (size_t)s * E);
-        }
-        free(scr);
-    }
-}
-
-/* Splits the sequences into contiguous parts of about equal work (rows and
- * attention pairs), one per thread. */
-static int split_parts(const Tf *t, int B, int *bound) {
-    int parts = compute_threads();
-    if (parts > B) parts = B;
-    if (parts < 1) parts = 1;
-    const double E = t->E, F = t->F;
-    double total = 0;
-    for (int s = 0; s < B; s++) total += t->len[s] * (4 * E * E + 2 * E * F + 2.0 * t->len[s] * E);
-    bound[0] = 0;
-    double acc = 0;
-    int q = 1;
-    for (int s = 0; s < B && q < parts; s++) {
-        acc += t->len[s] * (4 * E * E + 2 * E * F + 2.0 * t->len[s] * E);
-        if (acc >= total * q / parts) bound[q++] = s + 1;
-    }
-    while (q < parts) bound[q++] = B;
-    bound[parts] = B;
-    return parts;
-}
-
-static void tf_run(Model *m, const Batch *b, int mode, float *logits) {
-    Tf *t = m->impl;
-    const float *d = m->params.data;
-    const int E = t->E, B = b->B, T = b->T < m->max_T ? b->T : m->max_T;
-    const int train = mode == MODE_TRAIN;
-    for (int s = 0; s < B; s++) {
-        int L = b->lengths && !t->lab ? b->lengths[s] : T;
-        t->len[s] = L < 1 ? 1 : L > T ? T : L;
-    }
-    int rows = seqpack_build(&t->pack, B, t->len, t->off, t->poff, t->H);
-    for (int s = 0; s < B; s++)
-        memcpy(t->tok + t->off[s], b->tokens + (size_t)s * b->T, (size_t)t->len[s] * sizeof(int32_t));
-    t->B = B;
-
-    const size_t nE = (size_t)rows * E;
-    embedding_forward(d + t->emb, E, t->tok, rows, t->x0);
-    if (train && t->p_emb > 0) {
-        draw_mask(m, t->p_emb, t->mask_e, nE);
-        dropout_apply(t->x0, t->mask_e, nE);
-    }
-    if (t->position == POS_LEARNED) position_add_forward(d + t->pos, E, B, t->off, t->len, t->x0);
-    if (t->position == POS_SINUSOIDAL) position_add_forward(t->sinus, E, B, t->off, t->len, t->x0);
-    const int drop = train && t->p_drop > 0;
-    if (drop) {
-        draw_mask(m, t->p_drop, t->mask_s, nE);
-        dropout_apply(t->x0, t->mask_s, nE);
-    }
-
-    /* Every dropout key of the layers, in layer order, before the parallel
-     * region. */
-    LayerKeys keys[t->L];
-    for (int l = 0; l < t->L; l++) {
-        LayerKeys *k = &keys[l];
-        k->attn = (MhaDropout){drop ? t->p_drop : 0.0f, drop ? (uint32_t)rng_next(&m->dropout_rng) : 0u};
-        t->la[l].attn_seed = k->attn.seed;
-        k->k1 = drop ? rng_next(&m->dropout_rng) : 0;
-        k->kff = drop ? rng_next(&m->dropout_rng) : 0;
-        k->k2 = drop ? rng_next(&m->dropout_rng) : 0;
-    }
-    pack_weights(m, t);
-    int bound[B + 1];
-    FwdCtx c = {m, t, mode, bound, keys};
-    int parts = split_parts(t, B, bound);
-    parallel_for(parts, forward_part, &c);
-    t->h = train ? (t->post ? t->la[t->L - 1].n2 : t->la[t->L - 1].res2) : NULL;
-
-    const float *head = t->pooled;
-    if (drop) {
-        draw_mask(m, t->p_drop, t->mask_h, (size_t)B * E);
-        dropout_forward(t->pooled, t->mask_h, (size_t)B * E, t->head_in);
-        head = t->head_in;
-    }
-    linear_forward(head, B, E, d + t->fc_w, d + t->fc_b, NUM_CLASSES, logits);
-}
-
 /* Evaluation runs in slices of EVAL_SLICE reviews: the GEMMs stay large,
  * and a big evaluation batch touches no more memory than a training batch. */
 enum { EVAL_SLICE = 64 };
@@ -633,36 +287,28 @@ static void layer_backward(Model *m, Tf *t, int l, const float *x, float *dout, 
     MhaGrads mg = {g + p->w_in, g + p->b_in, g + p->w_out, g + p->b_out};
     FfnGrads fg = {g + p->w1, g + p->b1, g + p->w2, g + p->b2};
     float *t1 = t->g_t1, *t2 = t->g_t2, *t3 = t->g_t3;
+    /* the masks the forward drew, NULL when it drew none */
+    const float *m1 = drop ? a->mask1 : NULL, *m2 = drop ? a->mask2 : NULL, *mff = drop ? a->maskff : NULL;
 
     if (t->post) {
         /* out = norm2(n1 + drop(ff(n1))), n1 = norm1(x + drop(attn(x))) */
         zero(t1, nE);
         layernorm_backward(a->res2, rows, E, d + p->n2w, a->mean2, a->rstd2, dout, t1, g + p->n2w, g + p->n2b);
-        if (drop)
-            dropout_forward(t1, a->mask2, nE, t2);
-        else
-            memcpy(t2, t1, nE * sizeof(float));
-        ffn_backward(a->n1, rows, E, F, t->act, &fp, drop ? a->maskff : NULL, a->pre, a->hid, t2, t->g_hid, t->g_pre,
-                     t1, &fg);
+        memcpy(t2, t1, nE * sizeof(float));
+        ffn_backward(a->n1, rows, E, F, t->act, &fp, mff, m2, a->pre, a->hid, t2, t->g_hid, t->g_pre, t1, &fg);
         zero(t2, nE);
         layernorm_backward(a->res1, rows, E, d + p->n1w, a->mean1, a->rstd1, t1, t2, g + p->n1w, g + p->n1b);
         memcpy(dx, t2, nE * sizeof(float));
-        if (drop) dropout_apply(t2, a->mask1, nE);
-        mha_backward(&t->pack, E, t->H, x, &mp, md, a->qkv, a->probs, a->ctx, t2, t1, t->g_qkv, t->g_scores, dx,
-                     &mg);
+        mha_backward(&t->pack, E, t->H, x, &mp, md, a->qkv, a->probs, a->ctx, m1, t2, t1, t->g_qkv, dx, &mg);
     } else {
         /* res1 = x + drop(attn(norm1(x))), out = res1 + drop(ff(norm2(res1))) */
         memcpy(t1, dout, nE * sizeof(float));
-        if (drop) dropout_apply(dout, a->mask2, nE);
         zero(t3, nE);
-        ffn_backward(a->n2, rows, E, F, t->act, &fp, drop ? a->maskff : NULL, a->pre, a->hid, dout, t->g_hid, t->g_pre,
-                     t3, &fg);
+        ffn_backward(a->n2, rows, E, F, t->act, &fp, mff, m2, a->pre, a->hid, dout, t->g_hid, t->g_pre, t3, &fg);
         layernorm_backward(a->res1, rows, E, d + p->n2w, a->mean2, a->rstd2, t3, t1, g + p->n2w, g + p->n2b);
         memcpy(dx, t1, nE * sizeof(float));
-        if (drop) dropout_apply(t1, a->mask1, nE);
         zero(t3, nE);
-        mha_backward(&t->pack, E, t->H, a->n1, &mp, md, a->qkv, a->probs, a->ctx, t1, t2, t->g_qkv, t->g_scores, t3,
-                     &mg);
+        mha_backward(&t->pack, E, t->H, a->n1, &mp, md, a->qkv, a->probs, a->ctx, m1, t1, t2, t->g_qkv, t3, &mg);
         layernorm_backward(x, rows, E, d + p->n1w, a->mean1, a->rstd1, t3, dx, g + p->n1w, g + p->n1b);
     }
 }

@@ -1,8 +1,14 @@
+/* Multi-head self-attention (attention.h). The forward that trains and
+ * evaluates is mha_forward_seq: in-projection, per-head attention in blocks of
+ * queries, out-projection with dropout and residual, all on the calling
+ * thread for one sequence. mha_backward runs over the packed batch, one task
+ * per (sequence, head) on the pool. */
 #include "nn/attention.h"
 
 #include <math.h>
 #include <stdlib.h>
 
+#include "nn/dropout.h"
 #include "kernels/gemm_small.h"
 #include "kernels/linear_rows.h"
 #include "kernels/mask_hash.h"
@@ -127,8 +133,8 @@ typedef struct {
     int E, H, dh;
     float scale;
     MhaDropout drop;
-    const float *qkv, *probs_in, *dctx;
-    float *probs, *dropped, *ctx, *dqkv;
+    const float *qkv, *probs, *dctx;
+    float *dqkv;
     ParallelFn task;    /* runs tasks [t0, t1) */
     const int *bound;   /* [parts + 1]: first task of each part */
 } MhaTask;
@@ -191,25 +197,6 @@ void mha_attend_seq(int L, int E, int H, const float *qkv, MhaDropout drop, floa
     }
 }
 
-static void mha_forward_task(void *p, int t0, int t1) {
-    const MhaTask *c = p;
-    const int E = c->E, dh = c->dh, E3 = 3 * E;
-    int Lmax = 1;
-    for (int t = t0; t < t1; t++) Lmax = c->s->len[t / c->H] > Lmax ? c->s->len[t / c->H] : Lmax;
-    float *kt = scratch(gsm_packed_floats(dh, Lmax)), *vp = scratch(gsm_packed_floats(Lmax, dh));
-    float *sbuf = c->probs ? NULL : scratch((size_t)QBLOCK * Lmax);
-    for (int t = t0; t < t1; t++) {
-        int s = t / c->H, h = t % c->H, L = c->s->len[s], o = c->s->off[s];
-        size_t po = c->probs ? c->s->poff[s] + (size_t)h * L * L : 0;
-        attend_head(L, E, dh, c->scale, c->qkv + (size_t)o * E3 + (size_t)h * dh, c->drop,
-                    c->probs ? c->probs + po : NULL, c->drop.p > 0 ? c->dropped + po : NULL, po,
-                    c->ctx + (size_t)o * E + (size_t)h * dh, kt, vp, sbuf);
-    }
-    free(kt);
-    free(vp);
-    free(sbuf);
-}
-
 /* dst[d][i] = src[i * ld + d]: one head's [L x dh] slice transposed, and back. */
 static void transpose_in(int L, int dh, const float *src, size_t ld, float *dst) {
     transpose(L, dh, src, ld, dst, (size_t)L);
@@ -238,7 +225,7 @@ static void mha_backward_task(void *p, int t0, int t1) {
         float *dQ = c->dqkv + (size_t)o * E3 + (size_t)h * dh, *dK = dQ + E, *dV = dQ + 2 * E;
         const float *dC = c->dctx + (size_t)o * E + (size_t)h * dh;
         size_t po = c->s->poff[s] + (size_t)h * L * L, n = (size_t)L * L;
-        const float *P = c->probs_in + po;
+        const float *P = c->probs + po;
         /* dV^T = dC^T A, A the (dropped) probabilities that multiplied V. */
         const float *Pa = P;
         if (A) {
@@ -314,23 +301,29 @@ static void run_heads(MhaTask *c, ParallelFn fn) {
     parallel_for(parts, run_parts, c);
 }
 
-void mha_forward(const SeqPack *s, int E, int H, const float *x, const MhaParams *w, MhaDropout drop, float *qkv,
-                 float *probs, float *dropped, float *ctx, float *out) {
-    rows_linear(x, s->rows, E, w->w_in, 3 * E, (RowsEpilogue){.bias = w->b_in}, qkv);
-    MhaTask c = {.s = s, .E = E, .H = H, .dh = E / H, .scale = 1.0f / sqrtf((float)(E / H)), .drop = drop,
-                 .qkv = qkv, .probs = probs, .dropped = dropped, .ctx = ctx};
-    run_heads(&c, mha_forward_task);
-    rows_linear(ctx, s->rows, E, w->w_out, E, (RowsEpilogue){.bias = w->b_out}, out);
+size_t mha_packed_floats(int E) { return rows_packed_floats(E, 3 * E) + rows_packed_floats(E, E); }
+
+void mha_pack(const MhaParams *w, int E, float *packed) {
+    rows_pack(w->w_in, 3 * E, E, packed);
+    rows_pack(w->w_out, E, E, packed + rows_packed_floats(E, 3 * E));
+}
+
+void mha_forward_seq(int L, int E, int H, const float *x, const MhaParams *w, const float *packed, MhaDropout drop,
+                     const MhaSeqActs *a, const float *mask, const float *residual, float *out, float *scratch) {
+    rows_apply(x, L, E, packed, 3 * E, (RowsEpilogue){.bias = w->b_in}, a->qkv);
+    mha_attend_seq(L, E, H, a->qkv, drop, a->probs, a->dropped, a->pbase, a->ctx, scratch);
+    rows_apply(a->ctx, L, E, packed + rows_packed_floats(E, 3 * E), E,
+               (RowsEpilogue){.bias = w->b_out, .mask = mask, .residual = residual}, out);
 }
 
 void mha_backward(const SeqPack *s, int E, int H, const float *x, const MhaParams *w, MhaDropout drop,
-                  const float *qkv, const float *probs, const float *ctx, const float *dout, float *dctx, float *dqkv,
-                  float *dscores, float *dx, const MhaGrads *g) {
+                  const float *qkv, const float *probs, const float *ctx, const float *mask, float *dout, float *dctx,
+                  float *dqkv, float *dx, const MhaGrads *g) {
+    if (mask) dropout_apply(dout, mask, (size_t)s->rows * E);
     rows_linear_t(dout, s->rows, E, w->w_out, E, (RowsEpilogue){0}, dctx);
     rows_weight_grad(dout, ctx, s->rows, E, E, g->w_out, g->b_out);
     MhaTask c = {.s = s, .E = E, .H = H, .dh = E / H, .scale = 1.0f / sqrtf((float)(E / H)), .drop = drop,
-                 .qkv = qkv, .probs_in = probs, .dctx = dctx, .dqkv = dqkv};
-    (void)dscores;
+                 .qkv = qkv, .probs = probs, .dctx = dctx, .dqkv = dqkv};
     run_heads(&c, mha_backward_task);
     if (dx) rows_linear_t(dqkv, s->rows, 3 * E, w->w_in, E, (RowsEpilogue){.accumulate = 1}, dx);
     rows_weight_grad(dqkv, x, s->rows, 3 * E, E, g->w_in, g->b_in);

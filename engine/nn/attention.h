@@ -4,6 +4,11 @@
  * scaled dot products (scale 1/sqrt(E/H)), softmax, dropout on the attention
  * probabilities while training, and out_proj [E x E] + bias.
  *
+ * What trains and evaluates: mha_forward_seq, one sequence at a time on the
+ * calling thread (the Transformer runs every layer of a sequence on one
+ * thread), with the dropout and residual after out_proj fused into its
+ * epilogue; and mha_backward over the whole packed batch.
+ *
  * Padding is never computed: sequences are packed back to back, so sequence s
  * owns rows off[s] .. off[s]+len[s]-1 of every [rows x ...] buffer, and a
  * query only ever sees the keys of its own sequence. That is exactly the
@@ -43,31 +48,45 @@ typedef struct MhaDropout {
     uint32_t seed;
 } MhaDropout;
 
-/* out[rows x E] from x[rows x E]. Keeps qkv [rows x 3E], probs [psize]
- * (softmax before dropout; row = query, also what a heatmap shows) and
- * ctx [rows x E] for backward. dropped [psize] is scratch, used only when
- * drop.p > 0. probs may be NULL when nothing will read the maps (evaluation,
- * drop.p == 0): the scores then live only in a small per-thread block. */
-void mha_forward(const SeqPack *s, int E, int H, const float *x, const MhaParams *w, MhaDropout drop, float *qkv,
-                 float *probs, float *dropped, float *ctx, float *out);
+/* The in- and out-projection weights packed for mha_forward_seq
+ * (rows_pack), once per forward: mha_packed_floats(E) floats. */
+size_t mha_packed_floats(int E);
+void mha_pack(const MhaParams *w, int E, float *packed);
 
-/* The attention of one sequence on the calling thread (for callers already
- * inside a parallel region): qkv [L x 3E] (this sequence's rows of the
- * in-projection) -> ctx [L x E] (row stride E). probs: the sequence's H maps
- * [H x L x L] to keep, or NULL; dropped: as many floats of scratch when
- * drop.p > 0; pbase: where probs starts in the batch's probability buffer
- * (poff[s]), so the dropout mask matches mha_backward's. scratch: at least
+/* What mha_forward_seq keeps of one sequence for backward, at the sequence's
+ * rows of the batch's buffers: qkv [L x 3E], ctx [L x E], probs its H maps
+ * [H x L x L] (softmax before dropout; row = query, also what a heatmap
+ * shows) or NULL when nothing will read them (evaluation); dropped: as many
+ * floats of scratch when drop.p > 0; pbase: where the maps start in the
+ * batch's probability buffer (poff[s]), which keys the dropout mask so that
+ * mha_backward regenerates the same one. */
+typedef struct MhaSeqActs {
+    float *qkv, *probs, *dropped, *ctx;
+    size_t pbase;
+} MhaSeqActs;
+
+/* out[L x E] = residual + mask * (attention(x) W_out^T + b_out) for one
+ * sequence x[L x E] on the calling thread; mask (dropout, 0 or 1/(1-p)) and
+ * residual [L x E] may be NULL. packed: from mha_pack. scratch: at least
  * mha_seq_scratch_floats(L, E, H) floats, 32-byte aligned. */
+void mha_forward_seq(int L, int E, int H, const float *x, const MhaParams *w, const float *packed, MhaDropout drop,
+                     const MhaSeqActs *a, const float *mask, const float *residual, float *out, float *scratch);
+
+/* The attention core of mha_forward_seq: qkv [L x 3E] (the sequence's
+ * in-projection) -> ctx [L x E] (row stride E); probs, dropped and pbase as
+ * in MhaSeqActs. */
 size_t mha_seq_scratch_floats(int L, int E, int H);
 void mha_attend_seq(int L, int E, int H, const float *qkv, MhaDropout drop, float *probs, float *dropped,
                     size_t pbase, float *ctx, float *scratch);
 
-/* dx[rows x E] += d/dx (dx may be NULL), parameter gradients += into g.
- * Scratch: dctx [rows x E], dqkv [rows x 3E]. dscores is no longer used (each
- * thread keeps one head's score gradients in its own cache-sized buffer) and
- * may be NULL. */
+/* Backward of mha_forward_seq over every sequence of the pack. dout:
+ * d(out) [rows x E], multiplied in place by mask (the forward's dropout
+ * mask, or NULL); the residual's share of the gradient (dout itself) is the
+ * caller's. dx[rows x E] += d/dx (dx may be NULL), parameter gradients +=
+ * into g. x, qkv, probs (kept, not NULL) and ctx are what the forward saw and
+ * kept. Scratch: dctx [rows x E], dqkv [rows x 3E]. */
 void mha_backward(const SeqPack *s, int E, int H, const float *x, const MhaParams *w, MhaDropout drop,
-                  const float *qkv, const float *probs, const float *ctx, const float *dout, float *dctx, float *dqkv,
-                  float *dscores, float *dx, const MhaGrads *g);
+                  const float *qkv, const float *probs, const float *ctx, const float *mask, float *dout, float *dctx,
+                  float *dqkv, float *dx, const MhaGrads *g);
 
 #endif

@@ -1,3 +1,5 @@
+/* Token embedding lookup and its scatter-add backward (embedding.h), the
+ * input of the recurrent and Transformer models, over the packed tokens. */
 #include "nn/embedding.h"
 
 #include <string.h>

@@ -1,3 +1,7 @@
+/* Position-wise feed-forward (feedforward.h). ffn_forward_seq is the forward
+ * that trains and evaluates: one sequence's rows on the calling thread, both
+ * products on the small-GEMM kernel with bias, activation, dropout and the
+ * residual in their epilogues. ffn_backward runs over the packed batch. */
 #include "nn/feedforward.h"
 
 #include <stddef.h>
@@ -5,6 +9,7 @@
 #include <string.h>
 
 #include "nn/activations.h"
+#include "nn/dropout.h"
 #include "config.h"
 #include "kernels/linear_rows.h"
 #include "kernels/tensor.h"
@@ -19,59 +24,32 @@ typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
 
 typedef struct {
     int F, act;
-    const float *b1, *mask, *pre, *hid_in;
-    float *pre_out, *hid, *dhid, *dpre;
+    const float *mask, *pre, *hid_in;
+    float *dhid, *dpre;
 } FfnCtx;
 
-static void ffn_act_rows(void *p, int r0, int r1) {
-    const FfnCtx *c = p;
-    const int F = c->F;
-    for (int r = r0; r < r1; r++) {
-        float *h = c->hid + (size_t)r * F;
-        const float *mk = c->mask ? c->mask + (size_t)r * F : NULL;
-        const float *b = c->b1;
-        int i;
-        if (c->act == ACT_GELU) {
-            float *a = c->pre_out + (size_t)r * F;
-            if (b) {
-                for (i = 0; i + 8 <= F; i += 8) ST(a + i, LD(a + i) + LD(b + i));
-                for (; i < F; i++) a[i] += b[i];
-            }
-            act_gelu_forward(a, (size_t)F, h);
-            if (mk) {
-                for (i = 0; i + 8 <= F; i += 8) ST(h + i, LD(h + i) * LD(mk + i));
-                for (; i < F; i++) h[i] *= mk[i];
-            }
-        } else {
-            /* linear1 wrote straight into hid: bias, ReLU and dropout in place. */
-            const v8 zero = {0};
-            for (i = 0; i + 8 <= F; i += 8) {
-                v8 v = LD(h + i) + LD(b + i);
-                v = (v8)((i8)v & (v > zero)); /* ReLU: keep the lanes above zero */
-                ST(h + i, mk ? v * LD(mk + i) : v);
-            }
-            for (; i < F; i++) {
-                float v = h[i] + b[i];
-                h[i] = (v > 0 ? v : 0) * (mk ? mk[i] : 1.0f);
-            }
-        }
-    }
+size_t ffn_packed_floats(int E, int F) { return rows_packed_floats(E, F) + rows_packed_floats(F, E); }
+
+void ffn_pack(const FfnParams *w, int E, int F, float *packed) {
+    rows_pack(w->w1, F, E, packed);
+    rows_pack(w->w2, E, F, packed + rows_packed_floats(E, F));
 }
 
-void ffn_forward(const float *x, int N, int E, int F, int act, const FfnParams *w, const float *mask, float *pre,
-                 float *hid, float *out) {
+void ffn_forward_seq(int L, int E, int F, int act, const float *x, const FfnParams *w, const float *packed,
+                     const float *mask_hid, const float *mask_out, const float *residual, float *pre, float *hid,
+                     float *out) {
+    const float *w1 = packed, *w2 = packed + rows_packed_floats(E, F);
     if (act == ACT_GELU) {
-        rows_linear(x, N, E, w->w1, F, (RowsEpilogue){.bias = w->b1}, pre);
-        FfnCtx c = {.F = F, .act = act, .b1 = NULL, .mask = mask, .pre_out = pre, .hid = hid};
-        if ((size_t)N * F < 16384)
-            ffn_act_rows(&c, 0, N);
-        else
-            parallel_for(N, ffn_act_rows, &c);
+        size_t nF = (size_t)L * F;
+        rows_apply(x, L, E, w1, F, (RowsEpilogue){.bias = w->b1}, pre);
+        act_gelu_forward(pre, nF, hid);
+        if (mask_hid)
+            for (size_t i = 0; i < nF; i++) hid[i] *= mask_hid[i];
     } else {
         /* bias, ReLU and dropout while the block of rows is in cache */
-        rows_linear(x, N, E, w->w1, F, (RowsEpilogue){.bias = w->b1, .relu = 1, .mask = mask}, hid);
+        rows_apply(x, L, E, w1, F, (RowsEpilogue){.bias = w->b1, .relu = 1, .mask = mask_hid}, hid);
     }
-    rows_linear(hid, N, F, w->w2, E, (RowsEpilogue){.bias = w->b2}, out);
+    rows_apply(hid, L, F, w2, E, (RowsEpilogue){.bias = w->b2, .mask = mask_out, .residual = residual}, out);
 }
 
 /* Turns d(hid) into d(linear1 output) through the dropout and activation. */
@@ -101,11 +79,13 @@ static void ffn_dact_rows(void *p, int r0, int r1) {
     }
 }
 
-void ffn_backward(const float *x, int N, int E, int F, int act, const FfnParams *w, const float *mask, const float *pre,
-                  const float *hid, const float *dout, float *dhid, float *dpre, float *dx, const FfnGrads *g) {
+void ffn_backward(const float *x, int N, int E, int F, int act, const FfnParams *w, const float *mask_hid,
+                  const float *mask_out, const float *pre, const float *hid, float *dout, float *dhid, float *dpre,
+                  float *dx, const FfnGrads *g) {
+    if (mask_out) dropout_apply(dout, mask_out, (size_t)N * E);
     if (act == ACT_GELU) {
         rows_linear_t(dout, N, E, w->w2, F, (RowsEpilogue){0}, dhid);
-        FfnCtx c = {.F = F, .act = act, .mask = mask, .pre = pre, .hid_in = hid, .dhid = dhid, .dpre = dpre};
+        FfnCtx c = {.F = F, .act = act, .mask = mask_hid, .pre = pre, .hid_in = hid, .dhid = dhid, .dpre = dpre};
         if ((size_t)N * F < 16384)
             ffn_dact_rows(&c, 0, N);
         else
@@ -113,7 +93,7 @@ void ffn_backward(const float *x, int N, int E, int F, int act, const FfnParams 
     } else {
         /* through dropout and ReLU: hid > 0 exactly where the unit was active
          * and kept */
-        rows_linear_t(dout, N, E, w->w2, F, (RowsEpilogue){.mask = mask, .gate = hid}, dhid);
+        rows_linear_t(dout, N, E, w->w2, F, (RowsEpilogue){.mask = mask_hid, .gate = hid}, dhid);
     }
     rows_weight_grad(dout, hid, N, E, F, g->w2, g->b2);
     const float *d1 = act == ACT_GELU ? dpre : dhid;

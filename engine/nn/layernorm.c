@@ -1,3 +1,6 @@
+/* Layer normalisation (layernorm.h). The forward runs on the calling thread
+ * (the Transformer calls it per sequence inside its parallel forward); the
+ * backward runs over the packed batch on the pool. */
 #include "nn/layernorm.h"
 
 #include <math.h>
@@ -54,15 +57,6 @@ static void ln_forward_rows(void *p, int r0, int r1) {
 
 void layernorm_forward(const float *x, int N, int D, const float *w, const float *b, float eps, float *y, float *mean,
                        float *rstd) {
-    LnCtx c = {.x = x, .w = w, .b = b, .y = y, .mean_out = mean, .rstd_out = rstd, .N = N, .D = D, .eps = eps};
-    if ((size_t)N * D < 16384)
-        ln_forward_rows(&c, 0, N);
-    else
-        parallel_for(N, ln_forward_rows, &c);
-}
-
-void layernorm_forward_serial(const float *x, int N, int D, const float *w, const float *b, float eps, float *y,
-                              float *mean, float *rstd) {
     LnCtx c = {.x = x, .w = w, .b = b, .y = y, .mean_out = mean, .rstd_out = rstd, .N = N, .D = D, .eps = eps};
     ln_forward_rows(&c, 0, N);
 }

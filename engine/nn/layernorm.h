@@ -6,14 +6,11 @@
 
 #define LAYERNORM_EPS 1e-5f
 
-/* y[N x D] from x[N x D]; mean[N] and rstd[N] receive the row statistics.
- * y may not alias x. */
+/* y[N x D] from x[N x D] on the calling thread (callers run it inside
+ * their own parallel region, a sequence at a time); mean[N] and rstd[N]
+ * receive the row statistics. y may not alias x. */
 void layernorm_forward(const float *x, int N, int D, const float *w, const float *b, float eps, float *y, float *mean,
                        float *rstd);
-
-/* The same on the calling thread only (inside a parallel region). */
-void layernorm_forward_serial(const float *x, int N, int D, const float *w, const float *b, float eps, float *y,
-                              float *mean, float *rstd);
 
 /* dx[N x D] += d/dx, dw[D] += d/dw, db[D] += d/db (dx, dw, db may be NULL).
  * Deterministic for any thread count: dx is per row, and dw/db add up

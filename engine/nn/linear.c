@@ -1,3 +1,6 @@
+/* Fully connected layer on BLAS (linear.h): the classifier head of every
+ * model, over B pooled vectors; the Transformer's position-wise layers run on
+ * kernels/linear_rows.h instead. */
 #include "nn/linear.h"
 
 #include <string.h>

@@ -1,3 +1,6 @@
+/* Pooling over real tokens (pooling.h), the one path for training and
+ * evaluation: the recurrent models pool a batch at once, the Transformer one
+ * sequence at a time inside its forward. */
 #include "nn/pooling.h"
 
 #include <math.h>

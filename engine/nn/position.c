@@ -1,3 +1,5 @@
+/* Learned and sinusoidal position embeddings of the Transformer
+ * (position.h), added to the packed token embeddings before the first layer. */
 #include "nn/position.h"
 
 #include <math.h>

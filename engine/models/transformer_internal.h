@@ -1,0 +1,85 @@
+/* What the Transformer classifier's files share: its parameters' offsets,
+ * the activations a forward keeps, and the forward itself
+ * (transformer_forward.c), which the model's forward, backward and explain
+ * (transformer.c) build on. */
+#ifndef SENTUI_MODELS_TRANSFORMER_INTERNAL_H
+#define SENTUI_MODELS_TRANSFORMER_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/model.h"
+#include "nn/attention.h"
+#include "nn/feedforward.h"
+
+/* What a forward is for: training keeps every activation backward needs;
+ * evaluation keeps none; explaining keeps the attention maps. */
+enum { MODE_TRAIN, MODE_EVAL, MODE_KEEP_MAPS };
+
+/* Offsets of one encoder layer's tensors in the parameter (and gradient) block. */
+typedef struct LayerParams {
+    size_t w_in, b_in, w_out, b_out, w1, b1, w2, b2, n1w, n1b, n2w, n2b;
+} LayerParams;
+
+/* What one layer keeps for backward ([rows x E] unless noted). */
+typedef struct LayerActs {
+    float *n1, *n2;             /* outputs of norm1 and norm2 */
+    float *mean1, *rstd1, *mean2, *rstd2; /* [rows] */
+    float *qkv;                 /* [rows x 3E] */
+    float *probs;               /* [psize] attention maps */
+    float *ctx;
+    float *res1, *res2;         /* residual sums */
+    float *pre, *hid;           /* [rows x F]; pre only for GELU */
+    float *mask1, *mask2;       /* dropout after attention and after the feed-forward */
+    float *maskff;              /* [rows x F] dropout inside the feed-forward */
+    uint32_t attn_seed;
+} LayerActs;
+
+typedef struct Tf {
+    int E, H, F, L, P, act, post, pooling, position, lab;
+    float p_drop, p_emb;
+    size_t emb, pos, pool_w, pool_b, fc_w, fc_b;
+    LayerParams *lp;
+    LayerActs *la;
+    float *sinus;               /* [P x E] fixed table for sinusoidal positions */
+    float *wpack;               /* every layer's weights packed for the per-sequence forward */
+    size_t wpack_layer;         /* floats of one layer's packed weights */
+
+    /* the batch, packed */
+    SeqPack pack;
+    int32_t *len, *off, *tok;
+    size_t *poff;
+    int B;                      /* sequences in the last forward */
+
+    /* activations outside the layers */
+    float *x0, *mask_e, *mask_s;        /* [rows x E] */
+    const float *h;                     /* output of the last layer */
+    float *pooled, *mask_h, *head_in;   /* [B x E] */
+    float *pool_weights;                /* [rows] */
+    int32_t *argmax;                    /* [B x E] */
+
+    /* gradient scratch, shared by every layer */
+    float *g_out, *g_in, *g_t1, *g_t2, *g_t3; /* [rows x E] */
+    float *g_qkv;                       /* [rows x 3E] */
+    float *g_hid, *g_pre;               /* [rows x F] */
+    float *dropped;                     /* [psize] the dropped attention maps of a forward */
+    float *g_pooled;                    /* [B x E] */
+
+    void *arena;
+} Tf;
+
+static inline MhaParams mha_params(const Model *m, const LayerParams *p) {
+    const float *d = m->params.data;
+    return (MhaParams){d + p->w_in, d + p->b_in, d + p->w_out, d + p->b_out};
+}
+
+static inline FfnParams ffn_params(const Model *m, const LayerParams *p) {
+    const float *d = m->params.data;
+    return (FfnParams){d + p->w1, d + p->b1, d + p->w2, d + p->b2};
+}
+
+/* The forward of one batch (at most max_B sequences) in the given mode,
+ * logits [B x NUM_CLASSES] into `logits`. */
+void tf_run(Model *m, const Batch *b, int mode, float *logits);
+
+#endif
