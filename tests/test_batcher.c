@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "config.h"
+#include "config/config.h"
 #include "run/batcher.h"
 
 /* n reviews of random lengths 1..T (tokens are the review's index). */
@@ -155,7 +155,7 @@ static void eval_matches_(const char *arch, int lab_compat) {
     config_set_or_fail(&c, "data.max_len=40");
     if (lab_compat) config_set_or_fail(&c, "model.lab_compat=true");
     Dataset d;
-    if (dataset_load(&c, &d, err, sizeof err) != 0) fail_msg("dataset: %s", err);
+    if (dataset_load(&c, NULL, &d, err, sizeof err) != 0) fail_msg("dataset: %s", err);
     int bs = 32;
     Model *m = model_create(&c, d.vocab.n, bs, d.val.T, err, sizeof err);
     if (!m) fail_msg("model: %s", err);

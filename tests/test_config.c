@@ -13,7 +13,7 @@
 #include "check.h"
 #include "cli/cli_args.h"
 #include "cli/commands.h"
-#include "config.h"
+#include "config/config.h"
 
 /* Loads text over the defaults; the caller frees c and errs. */
 static int load(Config *c, const char *text, ConfigErrors *errs) {

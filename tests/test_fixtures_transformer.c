@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "config.h"
+#include "config/config.h"
 #include "models/model.h"
 #include "nn/optim.h"
 #include "run/safetensors.h"

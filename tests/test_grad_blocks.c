@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "config.h"
+#include "config/config.h"
 #include "nn/activations.h"
 #include "nn/dropout.h"
 #include "nn/embedding.h"

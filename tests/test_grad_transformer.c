@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "config.h"
+#include "config/config.h"
 #include "models/model.h"
 #include "nn/attention.h"
 #include "nn/feedforward.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "widgets/chart.h"
-#include "config.h"
+#include "config/config.h"
 #include "models/model.h"
 #include "common/units.h"
 

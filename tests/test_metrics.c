@@ -6,7 +6,7 @@
 
 #include <math.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "run/metrics.h"
 
 #define NEAR(a, b) assert_true(fabs((a) - (b)) < 1e-9)

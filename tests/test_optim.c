@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "config.h"
+#include "config/config.h"
 #include "nn/optim.h"
 #include "nn/params.h"
 #include "kernels/tensor.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "config.h"
+#include "config/config.h"
 #include "run/predict.h"
 #include "run/train.h"
 

@@ -16,7 +16,7 @@
 
 #include "check.h"
 #include "run/checkpoint.h"
-#include "config.h"
+#include "config/config.h"
 #include "data/data.h"
 #include "models/model.h"
 #include "run/run.h"

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "config.h"
+#include "config/config.h"
 #include "run/run.h"
 
 static void put(const char *path, const char *text) {

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "config.h"
+#include "config/config.h"
 #include "models/model.h"
 #include "nn/attention.h"
 #include "kernels/linear_rows.h"

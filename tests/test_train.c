@@ -19,7 +19,7 @@
 #include "run/checkpoint.h"
 #include "data/data.h"
 #include "models/model.h"
-#include "config.h"
+#include "config/config.h"
 #include "run/run.h"
 #include "run/train.h"
 

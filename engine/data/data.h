@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "config.h"
+#include "config/config.h"
 
 #define TOK_PAD 0
 #define TOK_UNK 1

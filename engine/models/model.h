@@ -6,7 +6,7 @@
 #define SENTUI_MODEL_H
 
 #include <stdint.h>
-#include "config.h"
+#include "config/config.h"
 #include "nn/params.h"
 #include "kernels/tensor.h"
 

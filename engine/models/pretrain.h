@@ -6,7 +6,7 @@
 #ifndef SENTUI_PRETRAIN_H
 #define SENTUI_PRETRAIN_H
 
-#include "config.h"
+#include "config/config.h"
 #include "data/data.h"
 
 typedef struct PretrainInfo {

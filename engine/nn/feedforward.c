@@ -10,7 +10,7 @@
 
 #include "nn/activations.h"
 #include "nn/dropout.h"
-#include "config.h"
+#include "config/config.h"
 #include "kernels/linear_rows.h"
 #include "kernels/tensor.h"
 

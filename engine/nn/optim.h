@@ -6,7 +6,7 @@
 #ifndef SENTUI_OPTIM_H
 #define SENTUI_OPTIM_H
 
-#include "config.h"
+#include "config/config.h"
 #include "nn/params.h"
 
 typedef struct Optimizer {

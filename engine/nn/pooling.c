@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 
 static inline int seq_len(const int32_t *lengths, int b, int T) {
     if (!lengths) return T;

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 
 void metrics_clear(Metrics *m) { memset(m, 0, sizeof *m); }
 

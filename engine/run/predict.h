@@ -9,7 +9,7 @@
 
 #include "run/batcher.h"
 #include "run/checkpoint.h"
-#include "config.h"
+#include "config/config.h"
 #include "data/data.h"
 #include "run/metrics.h"
 #include "models/model.h"

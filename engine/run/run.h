@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "run/runstate.h"
 
 #define RUN_PATH_MAX 1024

@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "data/data.h"
 #include "run/event_queue.h"
 

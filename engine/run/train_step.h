@@ -3,7 +3,7 @@
 #ifndef SENTUI_TRAIN_STEP_H
 #define SENTUI_TRAIN_STEP_H
 
-#include "config.h"
+#include "config/config.h"
 #include "models/model.h"
 #include "nn/optim.h"
 

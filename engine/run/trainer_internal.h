@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "data/data.h"
 #include "kernels/tensor.h"
 #include "models/model.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "fuzz_file.h"
 
 static void load_and_check(int from_file, const char *text, const uint8_t *data, size_t size) {

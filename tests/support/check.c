@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "kernels/tensor.h"
 
 void assert_allclose_(const float *a, const float *b, size_t n, double rtol, double atol, const char *what,

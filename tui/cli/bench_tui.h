@@ -1,7 +1,7 @@
 #ifndef SENTUI_BENCH_TUI_H
 #define SENTUI_BENCH_TUI_H
 
-#include "config.h"
+#include "config/config.h"
 
 /* Trains cfg headless and under the dashboard, alternately, and prints the
  * training throughput of each and the cost of watching. Returns an exit status. */

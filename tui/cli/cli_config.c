@@ -8,7 +8,7 @@
 #include "cli/cli_args.h"
 #include "cli/cli_runs.h"
 #include "cli/commands.h"
-#include "config.h"
+#include "config/config.h"
 
 int cli_load_config(struct Config *c, const char *file, int argc, char **argv) {
     /* Every --set in order; an occurrence without its value stays as NULL so

@@ -18,7 +18,7 @@
 #include "cli/cli_args.h"
 #include "cli/cli_paths.h"
 #include "cli/commands.h"
-#include "config.h"
+#include "config/config.h"
 #include "data/data.h"
 #include "models/model.h"
 #include "nn/optim.h"

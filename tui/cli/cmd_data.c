@@ -10,7 +10,7 @@
 #include "cli/cli_args.h"
 #include "cli/cli_paths.h"
 #include "cli/commands.h"
-#include "config.h"
+#include "config/config.h"
 #include "data/data.h"
 #include "kernels/tensor.h"
 

@@ -5,7 +5,7 @@
 #include "cli/cli_args.h"
 #include "cli/cli_paths.h"
 #include "cli/commands.h"
-#include "config.h"
+#include "config/config.h"
 #include "run/train.h"
 #include "cli/train_cli.h"
 

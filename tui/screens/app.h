@@ -8,7 +8,7 @@
 #ifndef SENTUI_APP_H
 #define SENTUI_APP_H
 
-#include "config.h"
+#include "config/config.h"
 #include "widgets/grid.h"
 #include "run/run.h"
 #include "term.h"

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "widgets/grid.h"
 #include "run/run.h"
 #include "run/runstate.h"

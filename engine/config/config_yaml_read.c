@@ -9,7 +9,7 @@
 #include <yaml.h>
 
 #include "common/safe_open.h"
-#include "config_internal.h"
+#include "config/config_internal.h"
 
 typedef struct {
     Config *c;

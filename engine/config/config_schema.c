@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config_internal.h"
+#include "config/config_internal.h"
 
 #define CFG_KEY_ENTRY(sec, name, type, def, lo, hi, vals, archs, help) \
     {#sec "." #name, CFG_##type, def, lo, hi, vals, archs, help, offsetof(Config, sec##_##name)},

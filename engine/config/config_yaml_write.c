@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/safe_open.h"
-#include "config.h"
+#include "config/config.h"
 
 /* Double-quoted YAML scalar; returns the number of bytes written. */
 static int write_yaml_string(FILE *f, const char *s) {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config_internal.h"
+#include "config/config_internal.h"
 
 /* Shortest text that reads back as exactly the same double. */
 static void format_double(double v, char *buf, size_t n) {

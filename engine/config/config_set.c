@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_internal.h"
+#include "config/config_internal.h"
 
 static char *trim(char *s) {
     while (isspace((unsigned char)*s)) s++;

@@ -5,7 +5,7 @@
 #ifndef SENTUI_CONFIG_INTERNAL_H
 #define SENTUI_CONFIG_INTERNAL_H
 
-#include "config.h"
+#include "config/config.h"
 
 /* Number of keys in CONFIG_SCHEMA, as a constant for array sizes. */
 #define CFG_COUNT_ONE(sec, name, type, def, lo, hi, vals, archs, help) +1

@@ -4,14 +4,14 @@
  * key table and suggestions), config_value.c (values as text),
  * config_yaml_read.c, config_set.c (--set), config_yaml_write.c and
  * config_errors.c. */
-#include "config.h"
+#include "config/config.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_internal.h"
+#include "config/config_internal.h"
 
 void config_defaults(Config *c) {
     memset(c, 0, sizeof *c);

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
+#include "config/config.h"
 
 void config_errors_add(ConfigErrors *e, const char *file, int line, int col, const char *fmt, ...) {
     if (!e) return;
