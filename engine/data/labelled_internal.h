@@ -46,6 +46,7 @@ typedef struct {
     const char *entry; /* the member's own path in the archive */
     int raw;           /* not an archive: the file itself or its decompression */
     int started;       /* the BOM check is done */
+    int empty;         /* the file is empty: libarchive has no member to read */
     char *buf;
     size_t cap;
 } LabelledSource;

@@ -32,6 +32,7 @@ int ls_open(LabelledSource *s, const char *path, char *err, size_t errlen) {
     archive_read_support_format_7zip(s->a);
     archive_read_support_format_cpio(s->a);
     archive_read_support_format_raw(s->a);
+    archive_read_support_format_empty(s->a);
     /* opened here, not by libarchive: a FIFO in its place must not block */
     s->fd = safe_open_read(path, 0, err, errlen);
     if (s->fd < 0) return -1;
@@ -102,6 +103,7 @@ static long read_some(LabelledSource *s, char *err, size_t errlen) {
 
 long ls_read(LabelledSource *s, const char **data, char *err, size_t errlen) {
     *data = s->buf;
+    if (s->empty) return 0;
     if (s->started) return read_some(s, err, errlen);
     s->started = 1;
     /* three bytes at least, to see a BOM whole */
@@ -120,6 +122,14 @@ int ls_select(LabelledSource *s, const char *member, char *err, size_t errlen) {
     for (;;) {
         int r = ls_next_file(s, err, errlen);
         if (r < 0) return -1;
+        if (r == 0 && archive_format(s->a) == ARCHIVE_FORMAT_EMPTY) {
+            /* an empty file: read as a file with no bytes */
+            s->raw = s->empty = 1;
+            s->entry = "";
+            if (!set_name(s, "")) return 0;
+            snprintf(err, errlen, "%s: out of memory", s->path);
+            return -1;
+        }
         if (r == 0) {
             if (member)
                 snprintf(err, errlen, "%s: no file \"%s\" in the archive", s->path, member);
