@@ -59,27 +59,37 @@ static int slurp(const char *file, LabelledBuf *b, char *err, size_t errlen) {
     return 0;
 }
 
+/* One label folder's files, sorted by name; a stray file beside the label
+ * folders is ignored. */
 static int read_label_folder(const char *dir, const char *label, LabelledSet *set, LabelledBuf *b, char *err,
                              size_t errlen) {
     struct dirent **list;
     int n = scandir(dir, &list, visible, by_name);
-    if (n < 0) return 0; /* not a folder: a stray file beside the label folders */
-    char where[4200];
-    snprintf(where, sizeof where, "%s/", dir);
-    int rc = 0;
+    if (n < 0) return 0;
+    char *where = NULL;
+    int rc = asprintf(&where, "%s/", dir) < 0 ? -1 : 0;
     for (int i = 0; i < n && !rc; i++) {
-        char file[4200];
+        char *file;
         struct stat st;
-        snprintf(file, sizeof file, "%s/%s", dir, list[i]->d_name);
-        if (!is_txt(list[i]->d_name) || stat(file, &st) || !S_ISREG(st.st_mode)) continue;
-        rc = slurp(file, b, err, errlen);
-        size_t len = b->len;
-        const char *text = skip_bom(b->p ? b->p : "", &len);
-        LabelledWhere w = {file, 0};
-        if (!rc) rc = lb_add(set, text, len, label, strlen(label), &w, where, list[i]->d_name, err, errlen);
+        if (!is_txt(list[i]->d_name)) continue;
+        if (asprintf(&file, "%s/%s", dir, list[i]->d_name) < 0) {
+            snprintf(err, errlen, "%s: out of memory", dir);
+            rc = -1;
+            break;
+        }
+        if (stat(file, &st) == 0 && S_ISREG(st.st_mode)) {
+            rc = slurp(file, b, err, errlen);
+            size_t len = b->len;
+            const char *text = skip_bom(b->p ? b->p : "", &len);
+            LabelledWhere w = {file, 0};
+            if (!rc) rc = lb_add(set, text, len, label, strlen(label), &w, where, list[i]->d_name, err, errlen);
+        }
+        free(file);
     }
+    if (!where) snprintf(err, errlen, "%s: out of memory", dir);
     for (int i = 0; i < n; i++) free(list[i]);
     free(list);
+    free(where);
     return rc;
 }
 
@@ -93,9 +103,14 @@ int labelled_read_folder(const char *path, LabelledSet *set, char *err, size_t e
     LabelledBuf b = {NULL, 0, 0};
     int rc = 0;
     for (int i = 0; i < n && !rc; i++) {
-        char dir[4200];
-        snprintf(dir, sizeof dir, "%s/%s", path, list[i]->d_name);
+        char *dir;
+        if (asprintf(&dir, "%s/%s", path, list[i]->d_name) < 0) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            rc = -1;
+            break;
+        }
         rc = read_label_folder(dir, list[i]->d_name, set, &b, err, errlen);
+        free(dir);
     }
     for (int i = 0; i < n; i++) free(list[i]);
     free(list);
@@ -144,32 +159,30 @@ static int read_member(LabelledSource *s, LabelledBuf *b, char *err, size_t errl
     }
 }
 
+static int not_an_archive(const LabelledSource *s, char *err, size_t errlen) {
+    snprintf(err, errlen, "%s: not a folder or an archive (expected %s)", s->path, LABELLED_FOLDERS_EXPECT);
+    return -1;
+}
+
 int labelled_read_folder_archive(LabelledSource *s, const char *member, LabelledSet *set, char *err,
                                  size_t errlen) {
     LabelledBuf b = {NULL, 0, 0};
     int rc = 0, r;
     while (!rc && (r = ls_next_file(s, err, errlen)) != 0) {
-        char label[LABELLED_MAX_LABEL + 1];
+        char label[LABELLED_MAX_LABEL + 1], folder[4400];
         const char *name;
         if (r < 0 || s->raw) {
-            if (s->raw) snprintf(err, errlen, "%s: not a folder or an archive (expected %s)", s->path, LABELLED_FOLDERS_EXPECT);
-            rc = -1;
+            rc = r < 0 ? -1 : not_an_archive(s, err, errlen);
             break;
         }
         if (!entry_label(s->entry, member, label, sizeof label, &name)) continue;
-        /* the label's folder, as the archive names it */
-        char where[4200];
-        snprintf(where, sizeof where, "%.*s", (int)(name - s->entry), s->entry);
-        char folder[4400];
-        snprintf(folder, sizeof folder, "%s:%s", s->path, where);
-        /* the whole path sorts: two trees in one archive may share a label */
-        char sort_name[4200];
-        snprintf(sort_name, sizeof sort_name, "%s", s->entry);
+        /* the label's folder as the archive names it: where the class is first seen */
+        snprintf(folder, sizeof folder, "%s:%.*s", s->path, (int)(name - s->entry), s->entry);
         LabelledWhere w = {s->name, 0};
+        /* (ls_read has dropped a BOM already.) Sorted by the whole path: two
+         * trees in one archive may share a label. */
         rc = read_member(s, &b, err, errlen);
-        size_t len = b.len;
-        const char *text = skip_bom(b.p ? b.p : "", &len);
-        if (!rc) rc = lb_add(set, text, len, label, strlen(label), &w, folder, sort_name, err, errlen);
+        if (!rc) rc = lb_add(set, b.p ? b.p : "", b.len, label, strlen(label), &w, folder, s->entry, err, errlen);
     }
     free(b.p);
     return rc;

@@ -69,8 +69,10 @@ int labelled_blank(const char *s, size_t n) {
     return 1;
 }
 
-/* Names longer than this are not compared: the distance is quadratic in length. */
-enum { NEAR_MAX = 256 };
+/* Names longer than this are not compared, nor names past the first
+ * NEAR_NAMES: the distance is quadratic in length, and a hostile header may
+ * hold millions of columns. */
+enum { NEAR_MAX = 256, NEAR_NAMES = 4096 };
 
 /* Levenshtein distance, ASCII case ignored. */
 static size_t distance(const char *a, size_t na, const char *b, size_t nb) {
@@ -111,7 +113,7 @@ void labelled_suggest(const char *want, const char *const *names, int n, char *b
     if (n <= 0) return;
     size_t nw = strlen(want), best = (size_t)-1;
     int at = -1;
-    for (int i = 0; nw <= NEAR_MAX && i < n; i++) {
+    for (int i = 0; nw <= NEAR_MAX && i < n && i < NEAR_NAMES; i++) {
         size_t nn = strlen(names[i]);
         if (nn > NEAR_MAX) continue;
         size_t d = distance(want, nw, names[i], nn);
