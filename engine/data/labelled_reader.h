@@ -1,7 +1,7 @@
 /* Reads the user's own labelled text, for training a classifier on N classes:
  * CSV or TSV (RFC 4180 quoting), JSON Lines, or a folder per label
  * (DIR/<label>/<name>.txt, aclImdb's layout generalised). Every source may also be
- * compressed (.gz, .bz2, .xz, .zst...) or inside an archive (.tar.gz, .zip),
+ * compressed (.gz, .bz2, .xz...) or inside an archive (.tar.gz, .zip),
  * read in a stream through libarchive: nothing is unpacked to disk.
  *
  * The result is a list of examples (the text's bytes as given, and a class)
@@ -9,6 +9,11 @@
  * the order they are first seen, so the same data gives the same class ids
  * whatever order its rows come in. Folder examples come sorted by (label,
  * file name), so their order does not depend on readdir or on the archive.
+ *
+ * Labels are kept byte for byte as given (no trimming, no case folding).
+ * Texts empty or only white space are skipped; texts not valid UTF-8 are
+ * kept (the tokenizer treats invalid bytes as word breaks). Both are counted
+ * for labelled_warnings.
  *
  * Errors name where they are, as "file:line: message" (CSV/TSV: the line
  * where the record starts; JSONL: the line; folders: "file: message"). Inside
@@ -39,7 +44,8 @@ typedef struct {
     int has_header;
     /* Inside an archive: the member to read (CSV/TSV/JSONL), or the folder
      * that holds the label folders (folders). NULL: the archive's only file;
-     * for folders, every *.txt in the archive, labelled by its parent folder. */
+     * for folders, every .txt in the archive, labelled by its parent folder.
+     * Unused for plain files and folders (name the path itself). */
     const char *member;
     /* Validation and test files may hold a single class; a training set may not. */
     int allow_single_class;
@@ -77,7 +83,9 @@ typedef struct {
 int labelled_read(const char *path, const LabelledOptions *opt, LabelledSet *set, char *err, size_t errlen);
 void labelled_free(LabelledSet *set);
 
-/* The class's index, or -1. */
+/* The class's index, or -1 (binary search: classes are sorted). A validation
+ * or test example's class in the training set's numbering is
+ * labelled_class_index(train, other->classes[e->label]). */
 int labelled_class_index(const LabelledSet *set, const char *name);
 
 /* 0 when every class of other (a validation or test set) is a class of
