@@ -26,7 +26,12 @@ int ls_open(LabelledSource *s, const char *path, char *err, size_t errlen) {
         snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    archive_read_support_filter_all(s->a);
+    /* The usual compressions only: some of libarchive's others run an
+     * outside program (lrzip, lzop...) when a file merely starts like one. */
+    archive_read_support_filter_gzip(s->a);
+    archive_read_support_filter_bzip2(s->a);
+    archive_read_support_filter_xz(s->a);
+    archive_read_support_filter_zstd(s->a);
     archive_read_support_format_tar(s->a);
     archive_read_support_format_zip(s->a);
     archive_read_support_format_7zip(s->a);
