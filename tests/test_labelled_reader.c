@@ -149,6 +149,14 @@ static void test_csv_error_lines(void **state) {
     read_fails(tmp_path("l.csv"), &o, "l.csv:7", "the row has 1 field; the label column is field 2");
     write_file("e.csv", "label,text\npos,fine\n,no label\n");
     read_fails(tmp_path("e.csv"), &o, "e.csv:3", "empty label");
+    /* the columns swapped by mistake: the "label" is a review */
+    char row[2100];
+    memset(row, 'w', sizeof row);
+    memcpy(row, "text,label\npos,", 15);
+    row[sizeof row - 1] = '\n';
+    write_bytes(tmp_path("s.csv"), row, sizeof row);
+    read_fails(tmp_path("s.csv"), &o, "s.csv:2",
+               "a label of 2084 bytes (at most 1024); is the label column the text column?");
     write_file("u.csv", "text,label\ngood,pos\n\"bad,neg\nmore,pos\n");
     read_fails(tmp_path("u.csv"), &o, "u.csv:3",
                "unterminated quote: the quoted field 1 runs to the end of the file");
@@ -215,7 +223,7 @@ static void test_field_too_long(void **state) {
 
 static void test_jsonl(void **state) {
     (void)state;
-    const char *p = write_file("d.jsonl", "{\"text\": \"good\", \"y\": 1}\r\n"
+    const char *p = write_file("d.jsonl", "\xEF\xBB\xBF{\"text\": \"good\", \"y\": 1}\r\n"
                                           "\n"
                                           "{\"y\": 0, \"text\": \"bad \\u00e9\"}\n"
                                           "{\"text\": \"nul\\u0000byte\", \"y\": \"1\", \"extra\": [1, 2]}\n"
