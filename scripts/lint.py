@@ -73,6 +73,8 @@ def check_cycles():
                     continue
                 obj = os.path.join(d, f)
                 unit = os.path.relpath(obj, build)[:-2] + ".c"
+                if not os.path.exists(os.path.join(root, unit)):
+                    continue  # left from a source that moved or went
                 needed[unit] = set()
                 out = subprocess.run(["nm", obj], capture_output=True, text=True, check=True).stdout
                 for line in out.splitlines():
