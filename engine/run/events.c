@@ -52,6 +52,7 @@ void event_init(Event *ev, EventType t) {
 }
 
 typedef long Confusion[2][2];
+typedef const char *ConstStr; /* CAT(ev, f, const char *) would say const twice */
 #define AT(ev, f, type) ((type *)((char *)(ev) + (f)->offset))
 #define CAT(ev, f, type) ((const type *)((const char *)(ev) + (f)->offset))
 
@@ -103,7 +104,7 @@ static json_t *sample_json(const ExplainSample *x) {
 static json_t *field_json(const Event *ev, const FieldSpec *f) {
     switch (f->kind) {
     case K_INT: return json_integer(*CAT(ev, f, long));
-    case K_STR: return json_string(*CAT(ev, f, const char *));
+    case K_STR: return json_string(*CAT(ev, f, ConstStr));
     case K_BOOL: return json_boolean(*CAT(ev, f, int));
     case K_CONFUSION: {
         const long(*c)[2] = *CAT(ev, f, Confusion);
