@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_paths.h"
 #include "cli/cli_runs.h"
 #include "kernels/tensor.h"
 
@@ -29,9 +30,9 @@ int app_init(App *a, int w, int h, int utf8, int color, const char *runs_dir, co
     a->utf8 = utf8;
     a->color = color;
     if (grid_init(&a->grid, w, h, utf8, color)) return -1;
-    if (!configs_dir || !*configs_dir) configs_dir = getenv("SENTUI_CONFIGS_DIR");
+    if (!configs_dir || !*configs_dir) configs_dir = cli_configs_dir();
     snprintf(a->runs_dir, sizeof a->runs_dir, "%s", cli_runs_dir(runs_dir));
-    snprintf(a->configs_dir, sizeof a->configs_dir, "%s", configs_dir && *configs_dir ? configs_dir : "configs");
+    snprintf(a->configs_dir, sizeof a->configs_dir, "%s", configs_dir);
     a->screen = SCR_HOME;
     a->now = now_seconds();
     return 0;
@@ -152,6 +153,14 @@ static const char *keys_of(const ActionInfo *ai, int utf8, char *buf, int n) {
     if (ai->alt) snprintf(buf, (size_t)n, "%s/%s", k1, term_key_name(ai->alt, utf8, k2, sizeof k2));
     else snprintf(buf, (size_t)n, "%s", k1);
     return buf;
+}
+
+const char *app_action_keys(const ActionInfo *ai, int utf8, char *buf, int n) {
+    return keys_of(ai, utf8, buf, n);
+}
+
+const char *app_screen_title(ScreenId s) {
+    return s < SCR_COUNT ? screens[s]->title : "";
 }
 
 static void draw_footer(App *a, Grid *g) {
