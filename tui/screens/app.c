@@ -163,21 +163,26 @@ const char *app_screen_title(ScreenId s) {
     return s < SCR_COUNT ? screens[s]->title : "";
 }
 
+/* The footer: the screen's keys in table order, except that the dashboard
+ * leads with its current mode's keys (so a narrow terminal cuts the others)
+ * and leaves out the other mode's. */
 static void draw_footer(App *a, Grid *g) {
     int y = g->h - 1, x = 0;
     grid_fill(g, rect(0, y, g->w, 1), ' ', style(COL_TEXT, 0));
-    for (int i = 0; i < ACT_COUNT; i++) {
-        const ActionInfo *ai = &app_actions[i];
-        if (!ai->footer || !(ai->screens & (1u << a->screen))) continue;
-        char kb[32];
-        const char *k = keys_of(ai, g->utf8, kb, sizeof kb);
-        int need = utf8_columns(k) + 1 + utf8_columns(ai->footer) + 2;
-        if (x + need > g->w) break;
-        x += grid_text(g, x, y, g->w - x, k, style(COL_KEY, ATTR_BOLD));
-        x += 1;
-        x += grid_text(g, x, y, g->w - x, ai->footer, style(COL_DIM, 0));
-        x += 2;
-    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < ACT_COUNT; i++) {
+            const ActionInfo *ai = &app_actions[i];
+            if (!ai->footer || !(ai->screens & (1u << a->screen))) continue;
+            if ((a->screen == SCR_DASH ? dash_footer_rank(a, i) : 1) != pass) continue;
+            char kb[32];
+            const char *k = keys_of(ai, g->utf8, kb, sizeof kb);
+            int need = utf8_columns(k) + 1 + utf8_columns(ai->footer) + 2;
+            if (x + need > g->w) return;
+            x += grid_text(g, x, y, g->w - x, k, style(COL_KEY, ATTR_BOLD));
+            x += 1;
+            x += grid_text(g, x, y, g->w - x, ai->footer, style(COL_DIM, 0));
+            x += 2;
+        }
 }
 
 static void draw_too_small(Grid *g) {

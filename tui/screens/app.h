@@ -171,6 +171,9 @@ int dash_open_run(App *a, const char *dir, int watch, double speed);
 int dash_start_training(App *a, const Config *cfg);
 int dash_live(const App *a);           /* a run trains in this process */
 void dash_stop_and_wait(App *a);       /* quitting: stop (saves), wait, keep resumable */
+/* The footer's order for a dashboard key: 0 first (the current mode's: live
+ * training or replay), 1 after, -1 left out (the other mode's, which would do nothing). */
+int dash_footer_rank(const App *a, int act);
 int compare_open(App *a, char **dirs, int n);
 int try_open(App *a, const char *dir);
 int learn_open(App *a, const Config *cfg);
