@@ -26,11 +26,14 @@ TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 
 # `sentui --version`: git's description of this checkout when built from one
 # (and only when this folder is the checkout's top, not a source tree unpacked
-# inside some other repository), else VERSION_FALLBACK.
+# inside some other repository); else the version already built (so `sudo make
+# install`, where git may refuse another user's checkout, keeps it); else
+# VERSION_FALLBACK.
 VERSION_FALLBACK ?= 0.1-unknown
 VERSION := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$$(pwd -P)" ] && \
              git describe --always --dirty 2>/dev/null | tr -cd 'A-Za-z0-9._+-')
-VERSION := $(or $(VERSION),$(VERSION_FALLBACK))
+VERSION := $(or $(VERSION),$(shell sed -n 's/^const char sentui_version\[\] = "\(.*\)";$$/\1/p' \
+             $(BUILD)/gen/version.c 2>/dev/null),$(VERSION_FALLBACK))
 VERSION_OBJ := $(BUILD)/gen/version.o
 
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC) $(TUI_SRC)) $(VERSION_OBJ)

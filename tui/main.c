@@ -38,8 +38,10 @@ static int run(int argc, char **argv) {
         return 0;
     }
     /* Options without a command belong to the workbench (`sentui --ascii`). */
-    if (argc < 2 || (argv[1][0] == '-' && argv[1][1] == '-' && strcmp(argv[1], "--help")))
+    if (argc < 2 || (argv[1][0] == '-' && argv[1][1] == '-' && strcmp(argv[1], "--help"))) {
+        if (cli_wants_help(argc - 1, argv + 1)) return cli_help_command(stdout, "workbench") ? 1 : 0;
         return cmd_workbench(argc - 1, argv + 1);
+    }
     if (is_help(argv[1])) {
         /* `sentui help train` is `sentui train --help`. */
         if (argc >= 3 && cli_help_command(stdout, argv[2]) == 0) return 0;

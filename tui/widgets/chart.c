@@ -131,13 +131,15 @@ static int legend_entry_width(const ChartSeries *s) {
     return s->name ? utf8_columns(s->name) + 3 : 0;
 }
 
-static void legend_entry(Grid *g, int x, int y, const ChartSeries *s, int braille) {
+/* One entry at x, cut at column xend (a long name in a narrow chart). */
+static void legend_entry(Grid *g, int x, int xend, int y, const ChartSeries *s, int braille) {
     int w = legend_entry_width(s);
     Style st = style((uint8_t)s->color, ATTR_BOLD);
     uint32_t glyph = braille ? (s->points ? 0x2022 : 0x2501) : (uint32_t)series_mark(s);
-    grid_put(g, x, y, glyph, st);
-    grid_put(g, x + 1, y, braille && !s->points ? 0x2501 : ' ', st);
-    grid_text(g, x + 2, y, w - 3, s->name, style(COL_TEXT, 0));
+    if (x < xend) grid_put(g, x, y, glyph, st);
+    if (x + 1 < xend) grid_put(g, x + 1, y, braille && !s->points ? 0x2501 : ' ', st);
+    int tw = xend - (x + 2) < w - 3 ? xend - (x + 2) : w - 3;
+    if (tw > 0) grid_text(g, x + 2, y, tw, s->name, style(COL_TEXT, 0));
 }
 
 /* The legend: right-aligned on the title row (r.y) when every entry fits
@@ -150,7 +152,7 @@ static int draw_legend(Grid *g, Rect r, int title_w, const ChartSeries *s, int n
     for (int k = 0; k < n; k++) total += legend_entry_width(&s[k]);
     if (title_w + 2 + total <= r.w) {
         for (int k = 0, x = r.x + r.w - total; draw && k < n; x += legend_entry_width(&s[k]), k++)
-            if (s[k].name) legend_entry(g, x, r.y, &s[k], braille);
+            if (s[k].name) legend_entry(g, x, r.x + r.w, r.y, &s[k], braille);
         return 0;
     }
     int x = r.x, row = 1;
@@ -159,7 +161,7 @@ static int draw_legend(Grid *g, Rect r, int title_w, const ChartSeries *s, int n
         if (!w) continue;
         if (x > r.x && x + w - 1 > r.x + r.w) x = r.x, row++;
         if (row > max_rows) return max_rows;
-        if (draw) legend_entry(g, x, r.y + row, &s[k], braille);
+        if (draw) legend_entry(g, x, r.x + r.w, r.y + row, &s[k], braille);
         x += w;
     }
     return row;
