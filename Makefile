@@ -24,12 +24,24 @@ TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c tui/*/*.c)))
 TEST_SRC   := $(sort $(wildcard tests/test_*.c))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 
-LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC) $(TUI_SRC))
+# `sentui --version`: git's description of this checkout when built from one
+# (and only when this folder is the checkout's top, not a source tree unpacked
+# inside some other repository); else the version already built (so `sudo make
+# install`, where git may refuse another user's checkout, keeps it); else
+# VERSION_FALLBACK.
+VERSION_FALLBACK ?= 0.1-unknown
+VERSION := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$$(pwd -P)" ] && \
+             git describe --always --dirty 2>/dev/null | tr -cd 'A-Za-z0-9._+-')
+VERSION := $(or $(VERSION),$(shell sed -n 's/^const char sentui_version\[\] = "\(.*\)";$$/\1/p' \
+             $(BUILD)/gen/version.c 2>/dev/null),$(VERSION_FALLBACK))
+VERSION_OBJ := $(BUILD)/gen/version.o
+
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC) $(TUI_SRC)) $(VERSION_OBJ)
 MAIN_OBJ := $(BUILD)/tui/main.o
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT))
 
-.PHONY: all run test check asan test-asan deps data bench bench-ref clean fixtures fuzz fuzz-build
+.PHONY: all run test check asan test-asan deps data bench bench-ref clean fixtures fuzz fuzz-build install uninstall FORCE
 
 # Fuzz targets (tests/fuzz/fuzz_<reader>.c): `make test` replays their seed
 # corpora and regression inputs through build/tests/test_fuzz_<reader>;
@@ -49,6 +61,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+# Rewritten only when the version changes, so an unchanged tree relinks nothing.
+$(BUILD)/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@printf 'const char sentui_version[] = "%s";\n' '$(VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(VERSION_OBJ): $(BUILD)/gen/version.c
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/sentui: $(LIB_OBJ) $(MAIN_OBJ)
 	@$(if $(V),,echo "  LINK    $@")
@@ -117,6 +138,34 @@ bench-ref: $(BUILD)/sentui
 # Regenerates the PyTorch reference fixtures (needs Debian's python3-torch; the tests never do).
 fixtures:
 	for f in scripts/fixtures/recurrent.py scripts/fixtures/transformer.py; do /usr/bin/python3 $$f tests/fixtures || exit 1; done
+
+# `make install PREFIX=~/.local` (or DESTDIR=staging for a package): the binary,
+# its man page and bash/zsh completion (all printed by the binary from its own
+# tables), and the shipped configs, which the workbench lists when it runs
+# outside a checkout (found as ../share/sentui/configs next to bin/sentui).
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share
+SHIPPED_CONFIGS := $(sort $(wildcard configs/*.yaml configs/*/*.yaml))
+INSTALLED := $(BINDIR)/sentui $(DATADIR)/man/man1/sentui.1 $(DATADIR)/bash-completion/completions/sentui \
+             $(DATADIR)/zsh/site-functions/_sentui $(addprefix $(DATADIR)/sentui/,$(SHIPPED_CONFIGS))
+
+install: $(BUILD)/sentui
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(DATADIR)/man/man1" "$(DESTDIR)$(DATADIR)/bash-completion/completions" \
+	  "$(DESTDIR)$(DATADIR)/zsh/site-functions"
+	install -m 755 $(BUILD)/sentui "$(DESTDIR)$(BINDIR)/sentui"
+	$(BUILD)/sentui man >"$(DESTDIR)$(DATADIR)/man/man1/sentui.1"
+	$(BUILD)/sentui completion bash >"$(DESTDIR)$(DATADIR)/bash-completion/completions/sentui"
+	$(BUILD)/sentui completion zsh >"$(DESTDIR)$(DATADIR)/zsh/site-functions/_sentui"
+	for f in $(SHIPPED_CONFIGS); do install -D -m 644 "$$f" "$(DESTDIR)$(DATADIR)/sentui/$$f" || exit 1; done
+
+# Removes what install wrote, then the folders it made that are left empty.
+uninstall:
+	rm -f $(foreach f,$(INSTALLED),"$(DESTDIR)$(f)")
+	for d in $(addprefix $(DATADIR)/sentui/,$(sort $(dir $(wildcard configs/*/*.yaml))) configs) $(DATADIR)/sentui \
+	  $(DATADIR)/man/man1 $(DATADIR)/man $(DATADIR)/bash-completion/completions $(DATADIR)/bash-completion \
+	  $(DATADIR)/zsh/site-functions $(DATADIR)/zsh $(DATADIR) $(BINDIR); do \
+	  rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done
 
 clean:
 	rm -rf build build-asan build-fuzz

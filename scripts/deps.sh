@@ -3,7 +3,7 @@
 # (apt-get as root, sudo otherwise). When it cannot, prints the exact command.
 set -u
 PKGS=(build-essential pkg-config libopenblas-dev libyaml-dev libncurses-dev libarchive-dev
-      libjansson-dev libcmocka-dev libutf8proc-dev tmux curl python3)
+      libjansson-dev libcmocka-dev libutf8proc-dev tmux curl python3 man-db)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -342,6 +342,46 @@ static void test_chart_narrow_widths_stay_inside(void **st) {
             }
 }
 
+/* Five long names do not fit beside the title: the legend takes rows below
+ * it rather than leaving series out, and each curve's tag marks its end. */
+static void test_chart_legend_names_every_series(void **st) {
+    (void)st;
+    static const char *names[5] = {"1 run-alpha-rnn", "2 run-beta-lstm", "3 run-gamma-gru", "4 run-delta-tf",
+                                   "5 run-epsilon-bag"};
+    static const char *tags[5] = {"1", "2", "3", "4", "5"};
+    float x[20], y[5][20];
+    ChartSeries s[5];
+    for (int k = 0; k < 5; k++) {
+        ramp(x, y[k], 20, 0.1f * (float)k, 0.9f - 0.2f * (float)k);
+        s[k] = (ChartSeries){.name = names[k], .x = x, .y = y[k], .n = 20, .color = COL_SERIES0 + k, .tag = tags[k]};
+    }
+    for (int utf = 0; utf < 2; utf++) {
+        Grid g;
+        grid_init(&g, 60, 16, utf, 0);
+        ChartOpts o;
+        chart_opts_default(&o);
+        o.title = "validation accuracy";
+        chart_draw(&g, rect(0, 0, 60, 16), s, 5, &o);
+        dump_on_failure(&g);
+        for (int k = 0; k < 5; k++) assert_true(grid_has(&g, names[k]));
+        assert_true(row_has(&g, 0, "validation accuracy"));
+        /* the tags: each digit once in the plot, beside its curve's end (the right edge) */
+        for (int k = 0; k < 5; k++) {
+            int found = 0;
+            for (int row = 3; row < 14; row++) {
+                char buf[512];
+                const char *line = grid_row(&g, row, buf, sizeof buf);
+                /* past the y axis: its tick labels are digits too */
+                const char *a = strstr(line, utf ? "\u2502" : "|"), *b = strstr(line, utf ? "\u2524" : "+");
+                const char *plot = a && (!b || a < b) ? a : b;
+                if (plot && strstr(plot + 1, tags[k])) found++;
+            }
+            assert_int_equal(found, 1);
+        }
+        grid_free(&g);
+    }
+}
+
 static void test_chart_ascii_fallback(void **st) {
     (void)st;
     float x[30], a[30], b[30];
@@ -668,6 +708,7 @@ int main(void) {
         cmocka_unit_test(test_chart_empty_and_one_point),
         cmocka_unit_test(test_chart_huge_values),
         cmocka_unit_test(test_chart_narrow_widths_stay_inside),
+        cmocka_unit_test(test_chart_legend_names_every_series),
         cmocka_unit_test(test_chart_ascii_fallback),
         cmocka_unit_test(test_chart_cursor_marks_column),
         cmocka_unit_test(test_heat_levels_and_glyphs),

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli_help.h"
 #include "cli/commands.h"
 #include "cli/text_safe.h"
 
@@ -17,35 +18,44 @@ SENTUI_COMMANDS(WEAK_CMD)
 #undef WEAK_CMD
 
 typedef struct {
-    const char *name, *args, *help;
+    const char *name;
     int (*fn)(int, char **);
 } Command;
 
 static const Command commands[] = {
-#define ENTRY(name, args, help) {#name, args, help, cmd_##name},
+#define ENTRY(name, args, help) {#name, cmd_##name},
     SENTUI_COMMANDS(ENTRY)
 #undef ENTRY
 };
 
-static void usage(FILE *f) {
-    fprintf(f, "usage: sentui [COMMAND] [ARGS]\n\n");
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(f, "  %-9s %-34s %s\n", commands[i].name, commands[i].args, commands[i].help);
-    fprintf(f, "\nWithout a command sentui opens the workbench.\n");
+static int is_help(const char *arg) {
+    return !strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "help");
 }
 
 static int run(int argc, char **argv) {
-    /* Options without a command belong to the workbench (`sentui --ascii`). */
-    if (argc < 2 || (argv[1][0] == '-' && argv[1][1] == '-' && strcmp(argv[1], "--help")))
-        return cmd_workbench(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-        usage(stdout);
+    if (argc >= 2 && !strcmp(argv[1], "--version")) {
+        printf("sentui %s\n", sentui_version);
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 2, argv + 2);
+    /* Options without a command belong to the workbench (`sentui --ascii`). */
+    if (argc < 2 || (argv[1][0] == '-' && argv[1][1] == '-' && strcmp(argv[1], "--help"))) {
+        if (cli_wants_help(argc - 1, argv + 1)) return cli_help_command(stdout, "workbench") ? 1 : 0;
+        return cmd_workbench(argc - 1, argv + 1);
+    }
+    if (is_help(argv[1])) {
+        /* `sentui help train` is `sentui train --help`. */
+        if (argc >= 3 && cli_help_command(stdout, argv[2]) == 0) return 0;
+        if (argc >= 3) fprintf(stderr, "sentui: unknown command '%s'\n\n", argv[2]);
+        cli_help_overview(argc >= 3 ? stderr : stdout);
+        return argc >= 3 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        if (strcmp(argv[1], commands[i].name)) continue;
+        if (cli_wants_help(argc - 2, argv + 2)) return cli_help_command(stdout, argv[1]) ? 1 : 0;
+        return commands[i].fn(argc - 2, argv + 2);
+    }
     fprintf(stderr, "sentui: unknown command '%s'\n\n", argv[1]);
-    usage(stderr);
+    cli_help_overview(stderr);
     return 2;
 }
 

@@ -14,8 +14,23 @@ void cache_file_path(const char *dir, const char *prefix, uint64_t key, char *bu
     snprintf(buf, n, "%s/%s%016llx.bin", dir, prefix, (unsigned long long)key);
 }
 
+/* The folders above dir, as `mkdir -p` would: the default cache outside a
+ * checkout ($XDG_CACHE_HOME/sentui or ~/.cache/sentui) may be the first
+ * thing to live under ~/.cache. Failures surface at the mkdir of dir itself. */
+static void make_parents(const char *dir) {
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) return;
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        mkdir(path, 0777);
+        *p = '/';
+    }
+}
+
 const char *cache_dir_prepare(const char *dir) {
     struct stat st;
+    make_parents(dir);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) return strerror(errno);
     if (stat(dir, &st) != 0) return strerror(errno);
     return S_ISDIR(st.st_mode) ? NULL : "it exists and is not a folder";

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # model.pretrain through the real binary: the first run learns word2vec vectors
-# and says so, the second finds them in .cache/ and starts from the same table
+# and says so, the second finds them in the cache and starts from the same table
 # (same first loss), and the run folder's events record the passes.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -9,16 +9,17 @@ SRC=$PWD
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-cd "$TMP" # the default cache folder, .cache/, is relative to the working directory
+cd "$TMP" # outside a checkout the default cache folder is $XDG_CACHE_HOME/sentui
 unset SENTUI_CACHE_DIR
+export XDG_CACHE_HOME=$TMP/xdg
 ARGS=(train "$SRC/configs/synthetic/gru.yaml" --set model.pretrain=word2vec --set model.pretrain_epochs=2
       --set train.epochs=1 --set data.synthetic_size=1500 --set train.threads=1 --set "train.runs_dir=$TMP/runs")
 
 "$SENTUI" "${ARGS[@]}" > first.out 2>&1 || { cat first.out; fail "first run failed"; }
 grep -q '^word vectors: word2vec learnt in' first.out || { cat first.out; fail "no word2vec line in the first run"; }
-ls .cache/w2v-*.bin > /dev/null 2>&1 || fail "no cached vectors"
+ls "$XDG_CACHE_HOME"/sentui/w2v-*.bin > /dev/null 2>&1 || fail "no cached vectors"
 "$SENTUI" "${ARGS[@]}" > second.out 2>&1 || { cat second.out; fail "second run failed"; }
-grep -q '^word vectors: word2vec vectors loaded from .cache/' second.out || { cat second.out; fail "cache not used"; }
+grep -q "^word vectors: word2vec vectors loaded from $XDG_CACHE_HOME/sentui/" second.out || { cat second.out; fail "cache not used"; }
 
 runs=( "$TMP"/runs/* )
 [ ${#runs[@]} -eq 2 ] || fail "expected 2 run folders, found ${#runs[@]}"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli_args.h"
+#include "cli/cli_help.h"
 #include "cli/cli_runs.h"
 #include "cli/commands.h"
 #include "config/config.h"
@@ -132,4 +133,9 @@ int cmd_config(int argc, char **argv) {
     fputs(yaml, stdout);
     free(yaml);
     return 0;
+}
+
+/* The man page and completion list keys' ranges as `config --schema` does. */
+void cli_key_range(const ConfigKey *k, char *buf, size_t n) {
+    range_text(k, buf, n);
 }

@@ -15,7 +15,9 @@
     X(eval, "RUN [--split test|val]", "re-evaluate a checkpoint")                               \
     X(data, "[CONFIG] [--set k=v]...", "dataset figures: counts, lengths, coverage, load time") \
     X(config, "FILE [--set k=v]... | --schema", "print the resolved config or its errors")     \
-    X(bench, "[CONFIG...] [--json] [--threads N]", "training and eval throughput, GFLOP/s vs GEMM peak")
+    X(bench, "[CONFIG...] [--json] [--threads N]", "training and eval throughput, GFLOP/s vs GEMM peak") \
+    X(man, "", "print the manual page (roff; `sentui man | man -l -`)")                          \
+    X(completion, "bash|zsh", "print the shell completion script")
 
 #define DECLARE_CMD(name, args, help) int cmd_##name(int argc, char **argv);
 SENTUI_COMMANDS(DECLARE_CMD)

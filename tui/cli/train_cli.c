@@ -11,6 +11,7 @@
 #include "run/events.h"
 #include "run/run.h"
 #include "kernels/tensor.h"
+#include "cli/cli_paths.h"
 #include "cli/text_safe.h"
 
 static volatile sig_atomic_t interrupts;
@@ -116,7 +117,7 @@ static void on_pretrain(Follow *f, const PretrainEvent *e) {
         clear_line(f);
         format_duration(num(e->seconds), el, sizeof el);
         if (e->cached)
-            printf("word vectors: word2vec vectors loaded from .cache/ (%s)\n", el);
+            printf("word vectors: word2vec vectors loaded from %s/ (%s)\n", cli_data_paths().cache_dir, el);
         else
             printf("word vectors: word2vec learnt in %s (cached for later runs)\n", el);
         fflush(stdout);

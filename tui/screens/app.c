@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_paths.h"
 #include "cli/cli_runs.h"
 #include "kernels/tensor.h"
 
@@ -29,9 +30,9 @@ int app_init(App *a, int w, int h, int utf8, int color, const char *runs_dir, co
     a->utf8 = utf8;
     a->color = color;
     if (grid_init(&a->grid, w, h, utf8, color)) return -1;
-    if (!configs_dir || !*configs_dir) configs_dir = getenv("SENTUI_CONFIGS_DIR");
+    if (!configs_dir || !*configs_dir) configs_dir = cli_configs_dir();
     snprintf(a->runs_dir, sizeof a->runs_dir, "%s", cli_runs_dir(runs_dir));
-    snprintf(a->configs_dir, sizeof a->configs_dir, "%s", configs_dir && *configs_dir ? configs_dir : "configs");
+    snprintf(a->configs_dir, sizeof a->configs_dir, "%s", configs_dir);
     a->screen = SCR_HOME;
     a->now = now_seconds();
     return 0;
@@ -154,21 +155,34 @@ static const char *keys_of(const ActionInfo *ai, int utf8, char *buf, int n) {
     return buf;
 }
 
+const char *app_action_keys(const ActionInfo *ai, int utf8, char *buf, int n) {
+    return keys_of(ai, utf8, buf, n);
+}
+
+const char *app_screen_title(ScreenId s) {
+    return s < SCR_COUNT ? screens[s]->title : "";
+}
+
+/* The footer: the screen's keys in table order, except that the dashboard
+ * leads with its current mode's keys (so a narrow terminal cuts the others)
+ * and leaves out the other mode's. */
 static void draw_footer(App *a, Grid *g) {
     int y = g->h - 1, x = 0;
     grid_fill(g, rect(0, y, g->w, 1), ' ', style(COL_TEXT, 0));
-    for (int i = 0; i < ACT_COUNT; i++) {
-        const ActionInfo *ai = &app_actions[i];
-        if (!ai->footer || !(ai->screens & (1u << a->screen))) continue;
-        char kb[32];
-        const char *k = keys_of(ai, g->utf8, kb, sizeof kb);
-        int need = utf8_columns(k) + 1 + utf8_columns(ai->footer) + 2;
-        if (x + need > g->w) break;
-        x += grid_text(g, x, y, g->w - x, k, style(COL_KEY, ATTR_BOLD));
-        x += 1;
-        x += grid_text(g, x, y, g->w - x, ai->footer, style(COL_DIM, 0));
-        x += 2;
-    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < ACT_COUNT; i++) {
+            const ActionInfo *ai = &app_actions[i];
+            if (!ai->footer || !(ai->screens & (1u << a->screen))) continue;
+            if ((a->screen == SCR_DASH ? dash_footer_rank(a, i) : 1) != pass) continue;
+            char kb[32];
+            const char *k = keys_of(ai, g->utf8, kb, sizeof kb);
+            int need = utf8_columns(k) + 1 + utf8_columns(ai->footer) + 2;
+            if (x + need > g->w) return;
+            x += grid_text(g, x, y, g->w - x, k, style(COL_KEY, ATTR_BOLD));
+            x += 1;
+            x += grid_text(g, x, y, g->w - x, ai->footer, style(COL_DIM, 0));
+            x += 2;
+        }
 }
 
 static void draw_too_small(Grid *g) {

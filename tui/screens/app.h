@@ -89,6 +89,8 @@ typedef struct ActionInfo {
     const char *keys, *footer, *help;
 } ActionInfo;
 extern const ActionInfo app_actions[ACT_COUNT];
+/* How the footer and `?` name an action's keys (also the man page's). */
+const char *app_action_keys(const ActionInfo *ai, int utf8, char *buf, int n);
 
 typedef struct App App;
 
@@ -142,6 +144,8 @@ extern const ScreenOps screen_home, screen_editor, screen_dash, screen_compare, 
 /* Set-up: runs_dir / configs_dir NULL take $SENTUI_RUNS_DIR / $SENTUI_CONFIGS_DIR, else runs / configs. */
 int app_init(App *a, int w, int h, int utf8, int color, const char *runs_dir, const char *configs_dir);
 void app_free(App *a);
+/* A screen's title, as the `?` screen and the man page head its keys. */
+const char *app_screen_title(ScreenId s);
 /* Handles one key (or TK_RESIZE / TK_INTERRUPT); returns flags. */
 int app_key(App *a, int key);
 /* Lets the sources of every open screen advance; returns flags. */
@@ -167,6 +171,9 @@ int dash_open_run(App *a, const char *dir, int watch, double speed);
 int dash_start_training(App *a, const Config *cfg);
 int dash_live(const App *a);           /* a run trains in this process */
 void dash_stop_and_wait(App *a);       /* quitting: stop (saves), wait, keep resumable */
+/* The footer's order for a dashboard key: 0 first (the current mode's: live
+ * training or replay), 1 after, -1 left out (the other mode's, which would do nothing). */
+int dash_footer_rank(const App *a, int act);
 int compare_open(App *a, char **dirs, int n);
 int try_open(App *a, const char *dir);
 int learn_open(App *a, const Config *cfg);

@@ -78,9 +78,12 @@ void compare_row(const CompareRun *c, CompareRow *r) {
 }
 
 void compare_chart(Grid *g, Rect r, const CompareRun *runs, int n, CompareMetric m) {
+    static const char TAGS[] = "123456789abcdefghijklmnopqrstuvwxyz";
     ChartSeries *ser = calloc((size_t)n + 1, sizeof *ser);
     float **bufs = calloc((size_t)n + 1, sizeof *bufs);
-    if (!ser || !bufs) goto out;
+    char(*tags)[4] = calloc((size_t)n + 1, sizeof *tags);
+    char(*names)[96] = calloc((size_t)n + 1, sizeof *names);
+    if (!ser || !bufs || !tags || !names) goto out;
     for (int i = 0; i < n; i++) {
         const RunState *s = &runs[i].rs;
         int len = m == CMP_TRAIN_LOSS ? s->n_steps : s->n_evals;
@@ -99,8 +102,11 @@ void compare_chart(Grid *g, Rect r, const CompareRun *runs, int n, CompareMetric
         if (m == CMP_TRAIN_LOSS) smooth_ema(tmp, y, len, len > 200 ? 0.98f : 0.9f);
         CompareRow row;
         compare_row(&runs[i], &row);
-        ser[i] = (ChartSeries){.name = row.name, .x = x, .y = y, .n = len, .color = COL_SERIES0 + i % SERIES_COLORS,
-                               .marker = "*+ox#@%&"[i % 8]};
+        /* Tagged 1..9, a..z at the curve's end and in the legend: told apart without colour. */
+        snprintf(tags[i], sizeof tags[i], "%c", TAGS[i % (int)(sizeof TAGS - 1)]);
+        snprintf(names[i], sizeof names[i], "%s %s", tags[i], row.name);
+        ser[i] = (ChartSeries){.name = names[i], .x = x, .y = y, .n = len, .color = COL_SERIES0 + i % SERIES_COLORS,
+                               .marker = "*+ox#@%&"[i % 8], .tag = tags[i]};
     }
     ChartOpts o;
     chart_opts_default(&o);
@@ -111,6 +117,8 @@ out:
     for (int i = 0; bufs && i < n; i++) free(bufs[i]);
     free(bufs);
     free(ser);
+    free(tags);
+    free(names);
 }
 
 static void num(char *b, size_t n, double v, const char *fmt) {

@@ -321,3 +321,21 @@ static int dash_action(App *a, int act) {
 }
 
 const ScreenOps screen_dash = {"Dashboard", dash_draw, dash_action, NULL, dash_tick, dash_free};
+
+int dash_footer_rank(const App *a, int act) {
+    const struct Dash *d = a->dash;
+    if (!d || !d->cur) return 1;
+    const View *v = d->cur;
+    int training = v->src == SRC_LIVE && d->trainer && !d->trainer_done;
+    /* A finished live run plays back like a replay (replay_action). */
+    int replay = v->src == SRC_REPLAY || (v->src == SRC_LIVE && !training);
+    switch (act) {
+    case ACT_PAUSE:
+    case ACT_RESUME:
+    case ACT_STOP:
+    case ACT_SAVE_NOW: return training ? 0 : -1;
+    case ACT_PLAY:
+    case ACT_SPEED: return replay ? 0 : -1;
+    default: return 1;
+    }
+}

@@ -60,11 +60,17 @@ static void home_free(App *a) {
     a->home = NULL;
 }
 
+/* Within an architecture: the configs at the top of the folder (the tuned
+ * ones, and the user's own) first, then each subfolder's (lab/, synthetic/)
+ * by name, then the built-in defaults; the same order for every arch,
+ * whatever the file names. */
 static int cmp_items(const void *pa, const void *pb) {
     const ConfigItem *x = pa, *y = pb;
     if (x->arch != y->arch) return x->arch - y->arch;
     if (!x->path[0] != !y->path[0]) return x->path[0] ? -1 : 1; /* defaults after the files */
-    return strcmp(x->path, y->path);
+    int xsub = strchr(x->label, '/') != NULL, ysub = strchr(y->label, '/') != NULL;
+    if (xsub != ysub) return xsub - ysub;
+    return strcmp(x->label, y->label);
 }
 
 static void load_configs(App *a, struct Home *h) {

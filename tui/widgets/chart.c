@@ -127,19 +127,44 @@ static int data_range(const ChartSeries *s, int n, const ChartOpts *o, double *x
     return any;
 }
 
-static void draw_legend(Grid *g, int xend, int y, int xmin, const ChartSeries *s, int n, int braille) {
-    int x = xend;
-    for (int k = n - 1; k >= 0; k--) {
-        if (!s[k].name) continue;
-        int w = utf8_columns(s[k].name) + 3;
-        if (x - w < xmin) break;
-        x -= w;
-        Style st = style((uint8_t)s[k].color, ATTR_BOLD);
-        uint32_t glyph = braille ? (s[k].points ? 0x2022 : 0x2501) : (uint32_t)series_mark(&s[k]);
-        grid_put(g, x, y, glyph, st);
-        grid_put(g, x + 1, y, braille && !s[k].points ? 0x2501 : ' ', st);
-        grid_text(g, x + 2, y, w - 3, s[k].name, style(COL_TEXT, 0));
+static int legend_entry_width(const ChartSeries *s) {
+    return s->name ? utf8_columns(s->name) + 3 : 0;
+}
+
+/* One entry at x, cut at column xend (a long name in a narrow chart). */
+static void legend_entry(Grid *g, int x, int xend, int y, const ChartSeries *s, int braille) {
+    int w = legend_entry_width(s);
+    Style st = style((uint8_t)s->color, ATTR_BOLD);
+    uint32_t glyph = braille ? (s->points ? 0x2022 : 0x2501) : (uint32_t)series_mark(s);
+    if (x < xend) grid_put(g, x, y, glyph, st);
+    if (x + 1 < xend) grid_put(g, x + 1, y, braille && !s->points ? 0x2501 : ' ', st);
+    int tw = xend - (x + 2) < w - 3 ? xend - (x + 2) : w - 3;
+    if (tw > 0) grid_text(g, x + 2, y, tw, s->name, style(COL_TEXT, 0));
+}
+
+/* The legend: right-aligned on the title row (r.y) when every entry fits
+ * after the title, else flowing over rows below it, so no series goes
+ * unnamed. Draws only when draw is set; returns the rows it takes below the
+ * title row (at most max_rows; entries beyond them are left out). */
+static int draw_legend(Grid *g, Rect r, int title_w, const ChartSeries *s, int n, int braille, int max_rows,
+                       int draw) {
+    int total = 0;
+    for (int k = 0; k < n; k++) total += legend_entry_width(&s[k]);
+    if (title_w + 2 + total <= r.w) {
+        for (int k = 0, x = r.x + r.w - total; draw && k < n; x += legend_entry_width(&s[k]), k++)
+            if (s[k].name) legend_entry(g, x, r.x + r.w, r.y, &s[k], braille);
+        return 0;
     }
+    int x = r.x, row = 1;
+    for (int k = 0; k < n; k++) {
+        int w = legend_entry_width(&s[k]);
+        if (!w) continue;
+        if (x > r.x && x + w - 1 > r.x + r.w) x = r.x, row++;
+        if (row > max_rows) return max_rows;
+        if (draw) legend_entry(g, x, r.x + r.w, r.y + row, &s[k], braille);
+        x += w;
+    }
+    return row;
 }
 
 /* The plot area of one chart and how data values map onto its dots. */
@@ -228,6 +253,29 @@ static void plot_series(Canvas *c, const Plot *p, const ChartSeries *q) {
     }
 }
 
+/* A series' tag just right of its last point in view (left of it at the
+ * right edge), in its colour; moved up or down a row when another tag took
+ * that place, as curves often end together. */
+static void draw_tag(Grid *g, const Plot *p, const ChartSeries *q, unsigned char *taken) {
+    for (int i = q->n - 1; i >= 0; i--) {
+        double xv = sx_at(q, i), yv = q->y[i];
+        if (!isfinite(xv) || !isfinite(yv) || xv < p->x0 || xv > p->x1 || yv < p->y0 || yv > p->y1) continue;
+        int col = (int)lround((xv - p->x0) * p->xs) / (p->braille ? 2 : 1);
+        int row = (int)lround((p->y1 - yv) * p->ys) / (p->braille ? 4 : 1);
+        int w = utf8_columns(q->tag);
+        int x = col + 1 + w <= p->pw ? col + 1 : col - w;
+        if (x < 0 || row < 0 || row >= p->ph) return;
+        for (int d = 0; d < 2 * p->ph; d++) {
+            int r = row + (d % 2 ? (d + 1) / 2 : -(d / 2));
+            if (r < 0 || r >= p->ph || taken[r * p->pw + x]) continue;
+            for (int k = 0; k < w && x + k < p->pw; k++) taken[r * p->pw + x + k] = 1;
+            grid_text(g, p->px + x, p->py + r, w, q->tag, style((uint8_t)q->color, ATTR_BOLD | ATTR_REVERSE));
+            return;
+        }
+        return;
+    }
+}
+
 /* The canvas onto the grid, then the replay cursor: a dotted column
  * through the cells the data left empty. */
 static void canvas_blit(Grid *g, const Canvas *c, const Plot *p, double cursor_x) {
@@ -301,11 +349,13 @@ void chart_draw(Grid *g, Rect r, const ChartSeries *s, int n, const ChartOpts *o
     Style label = style(COL_DIM, 0);
 
     int title_row = r.h >= 6 && ((opts->title && *opts->title) || opts->legend);
-    int axis_row = r.h >= 3, label_row = r.h >= 4;
+    int axis_row = r.h >= 3, label_row = r.h >= 4, legend_rows = 0;
     p.ph = r.h - title_row - axis_row - label_row;
     if (title_row) {
         int tw = opts->title ? grid_text(g, r.x, r.y, r.w, opts->title, style(COL_TITLE, ATTR_BOLD)) : 0;
-        if (opts->legend) draw_legend(g, r.x + r.w, r.y, r.x + tw + 2, s, n, p.braille);
+        /* Rows under the title go to the legend while the plot keeps 3. */
+        if (opts->legend) legend_rows = draw_legend(g, r, tw, s, n, p.braille, p.ph - 3 > 0 ? p.ph - 3 : 0, 1);
+        p.ph -= legend_rows;
     }
     if (p.ph < 1 || r.w < 6) {
         grid_text(g, r.x, r.y + title_row, r.w, "(chart too small)", label);
@@ -317,7 +367,7 @@ void chart_draw(Grid *g, Rect r, const ChartSeries *s, int n, const ChartOpts *o
     p.labw = label_width(&p, r, opts, label_row);
     p.ax = r.x + p.labw;
     p.px = p.ax + 1, p.pw = r.x + r.w - p.px;
-    p.py = r.y + title_row;
+    p.py = r.y + title_row + legend_rows;
     if (p.pw < 2) {
         grid_text(g, r.x, p.py, r.w, "(chart too small)", label);
         return;
@@ -331,6 +381,10 @@ void chart_draw(Grid *g, Rect r, const ChartSeries *s, int n, const ChartOpts *o
             for (int k = 0; k < n; k++)
                 if ((pass == 0) == (s[k].faint != 0)) plot_series(&c, &p, &s[k]);
         canvas_blit(g, &c, &p, opts->cursor_x);
+        unsigned char *taken = calloc((size_t)p.pw * (size_t)p.ph, 1);
+        for (int k = 0; taken && k < n; k++)
+            if (s[k].tag && !s[k].faint) draw_tag(g, &p, &s[k], taken);
+        free(taken);
         draw_y_axis(g, &p, c.dh);
         if (axis_row) draw_x_axis(g, &p, r, opts, label_row);
         if (!any) {

@@ -18,6 +18,8 @@ typedef struct ChartSeries {
     int faint;           /* raw data drawn dim under its smoothed line */
     int points;          /* markers at each point (sparse evaluations) instead of a line */
     char marker;         /* ASCII marker; 0 picks one from the series colour */
+    const char *tag;     /* short label written at the curve's last point, so
+                            curves are told apart without colour; NULL: none */
 } ChartSeries;
 
 typedef struct ChartOpts {
@@ -26,7 +28,7 @@ typedef struct ChartOpts {
     int ascii;           /* force the ASCII rung even on a UTF-8 grid */
     double xmin, xmax, ymin, ymax; /* NaN: from the data */
     double cursor_x;     /* NaN: none; a vertical marker (the replay cursor) */
-    int legend;
+    int legend;          /* on the title row when it fits, else on rows below it */
 } ChartOpts;
 
 void chart_opts_default(ChartOpts *o);

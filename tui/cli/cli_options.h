@@ -1,0 +1,53 @@
+/* The options of every command, next to the command table in commands.h:
+ * `sentui CMD --help`, `sentui help`, the man page (`sentui man`) and the
+ * shell completion (`sentui completion bash|zsh`) are all printed from these
+ * two tables, so none of them can list an option another does not.
+ *
+ * X(command, option, value, help): value is "" for a switch, else the name
+ * of the value it takes. -h/--help is every command's and is not listed. */
+#ifndef SENTUI_CLI_OPTIONS_H
+#define SENTUI_CLI_OPTIONS_H
+
+#define SENTUI_SCREEN_OPTIONS(X, cmd)                                                             \
+    X(cmd, "--dir", "DIR", "runs folder (default: $SENTUI_RUNS_DIR, else runs)")                  \
+    X(cmd, "--ascii", "", "draw with ASCII only")                                                  \
+    X(cmd, "--no-color", "", "draw without colour")                                                \
+    X(cmd, "--dump", "", "print the screen as text instead of opening the terminal")               \
+    X(cmd, "--size", "WxH", "screen size for --dump (default 120x40)")                             \
+    X(cmd, "--keys", "KEYS", "keys to press first, e.g. '?' or 'jjn'")
+
+#define SENTUI_OPTIONS(X)                                                                          \
+    SENTUI_SCREEN_OPTIONS(X, workbench)                                                            \
+    X(workbench, "--configs", "DIR", "configs folder the home screen lists")                       \
+    X(train, "--set", "KEY=VALUE", "override a config key (repeatable)")                            \
+    X(resume, "--dir", "DIR", "runs folder RUN is looked up in")                                   \
+    X(runs, "--dir", "DIR", "runs folder (default: $SENTUI_RUNS_DIR, else runs)")                  \
+    X(runs, "--json", "", "one JSON document instead of the table")                                \
+    SENTUI_SCREEN_OPTIONS(X, replay)                                                               \
+    X(replay, "--speed", "1|10|0", "replay speed; 0 shows the end at once")                        \
+    SENTUI_SCREEN_OPTIONS(X, watch)                                                                \
+    X(compare, "--dir", "DIR", "runs folder RUN is looked up in")                                  \
+    X(compare, "--markdown", "", "the table as Markdown")                                          \
+    X(compare, "--csv", "", "the table as CSV")                                                    \
+    X(compare, "--json", "", "the table as JSON")                                                  \
+    X(compare, "--ascii", "", "draw the curves with ASCII only")                                   \
+    X(compare, "--no-charts", "", "the table without the curves")                                  \
+    X(compare, "--width", "N", "chart width in columns (attached: --width=N)")                     \
+    X(predict, "--dir", "DIR", "runs folder RUN is looked up in")                                  \
+    X(predict, "--explain", "", "the tokens that weighed most in each prediction")                 \
+    X(predict, "--json", "", "one JSON object per input line")                                     \
+    X(eval, "--dir", "DIR", "runs folder RUN is looked up in")                                     \
+    X(eval, "--split", "test|val", "the split to score (default test)")                            \
+    X(data, "--set", "KEY=VALUE", "override a config key (repeatable)")                             \
+    X(data, "--json", "", "the figures as JSON")                                                   \
+    X(config, "--set", "KEY=VALUE", "override a config key (repeatable)")                           \
+    X(config, "--schema", "", "every key: type, default, range, architectures, help")              \
+    X(bench, "--json", "", "one JSON object per config")                                           \
+    X(bench, "--tui", "", "the cost of watching a run in the dashboard")                           \
+    X(bench, "--steps", "N", "training steps per repetition (default 10)")                         \
+    X(bench, "--reps", "N", "repetitions (default 5)")                                             \
+    X(bench, "--threads", "N", "worker threads (default: the config's)")                           \
+    X(bench, "--eval-batch", "N", "evaluation batch size (default 256)")                           \
+    X(bench, "--set", "KEY=VALUE", "override a config key (repeatable)")
+
+#endif
