@@ -76,7 +76,11 @@ int svg_nice_ticks(double *lo, double *hi, int want, double *ticks, int max) {
     *lo = floor(*lo / step) * step;
     *hi = ceil(*hi / step - 1e-9) * step;
     int n = 0;
-    for (double t = *lo; t <= *hi + step * 1e-6 && n < max; t += step) ticks[n++] = fabs(t) < step * 1e-9 ? 0 : t;
+    for (int i = 0; n < max; i++) {
+        double t = *lo + i * step;
+        if (t > *hi + step * 1e-6) break;
+        ticks[n++] = fabs(t) < step * 1e-9 ? 0 : t;
+    }
     return n;
 }
 
