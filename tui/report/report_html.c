@@ -23,7 +23,7 @@ static const char *const head =
     "h3{font-size:15px;margin:18px 0 6px}\n"
     "table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px solid #ccc;padding:4px 8px}"
     "th{background:#f2f2f2;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-    "figure{margin:12px 0;overflow-x:auto}svg{max-width:100%;height:auto}.muted{color:#666;font-size:13px}\n"
+    ".row{display:flex;flex-wrap:wrap;gap:0 24px}figure{margin:12px 0;overflow-x:auto}svg{max-width:100%;height:auto}.muted{color:#666;font-size:13px}\n"
     "</style>\n</head>\n<body>\n";
 
 static void cell_num(FILE *f, double v, const char *fmt) {
@@ -114,7 +114,7 @@ static int curves(FILE *f, const CompareRun *runs, int n, FigX x) {
 }
 
 static int confusions(FILE *f, const CompareRun *runs, int n) {
-    fputs("<h2>Confusion matrices</h2>\n", f);
+    fputs("<h2>Confusion matrices</h2>\n<div class=\"row\">\n", f);
     FigOpts o = {0};
     int figs = 0;
     for (int i = 0; i < n; i++) {
@@ -132,6 +132,7 @@ static int confusions(FILE *f, const CompareRun *runs, int n) {
         fputs("</figure>\n", f);
         figs++;
     }
+    fputs("</div>\n", f);
     if (!figs) fputs("<p class=\"muted\">no evaluation yet.</p>\n", f);
     return figs;
 }
