@@ -128,6 +128,7 @@ static int apply_eval(RunState *s, const Event *ev) {
     e.f1_weighted = (float)v->f1_weighted;
     memcpy(e.confusion, v->confusion, sizeof e.confusion);
     e.best = v->best;
+    e.wall_seconds = EVENT_HAS(ev, eval, wall_seconds) ? (float)v->wall_seconds : NAN;
     if (v->split && !strcmp(v->split, "test")) {
         s->test = e;
         s->has_test = 1;

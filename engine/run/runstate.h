@@ -19,6 +19,7 @@ typedef struct EvalPoint {
     float epoch, loss, accuracy, precision, recall, f1, f1_macro, f1_weighted;
     long confusion[2][2]; /* [true][pred] */
     int best;
+    float wall_seconds; /* since the run began, pauses included; NaN when the event had none */
 } EvalPoint;
 
 typedef struct ExplainSet {

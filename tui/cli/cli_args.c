@@ -5,7 +5,8 @@
 #include <string.h>
 
 static const char *const value_flags[] = {"--set",  "--split", "--dir",     "--speed",      "--arch",
-                                           "--steps", "--seed", "--reps", "--threads", "--eval-batch", NULL};
+                                           "--steps", "--seed", "--reps", "--threads", "--eval-batch",
+                                           "-o",      "--output", "--x", "--svg", "--what", "--metric", "--sample", NULL};
 
 /* Length of the name part of "--name=value" (or of the whole argument). */
 static size_t name_len(const char *arg) {
@@ -57,7 +58,7 @@ static int walk(int argc, char **argv, Visit visit, void *ctx) {
         int at = i;
         if (eq)
             value = eq + 1;
-        else if (a[1] == '-' && cli_flag_takes_value(a) && i + 1 < argc)
+        else if (cli_flag_takes_value(a) && i + 1 < argc)
             value = argv[++i];
         if (visit(ctx, at, a, value, 0)) return 1;
     }

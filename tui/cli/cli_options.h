@@ -36,6 +36,16 @@
     X(predict, "--dir", "DIR", "runs folder RUN is looked up in")                                  \
     X(predict, "--explain", "", "the tokens that weighed most in each prediction")                 \
     X(predict, "--json", "", "one JSON object per input line")                                     \
+    X(report, "--dir", "DIR", "runs folder RUN is looked up in")                                   \
+    X(report, "-o", "FILE", "the HTML file to write (default report.html)")                        \
+    X(report, "--output", "FILE", "the same as -o")                                                \
+    X(report, "--x", "step|epoch|wall", "the curves' x-axis (wall: wall-clock seconds)")           \
+    X(plot, "--dir", "DIR", "runs folder RUN is looked up in")                                     \
+    X(plot, "--svg", "FILE", "the SVG file to write")                                              \
+    X(plot, "--what", "curves|confusion|heatmap", "the figure (default curves)")                   \
+    X(plot, "--metric", "val-acc|val-f1|val-loss|train-loss", "the curve to draw (default val-acc)") \
+    X(plot, "--x", "step|epoch|wall", "the x-axis of curves")                                      \
+    X(plot, "--sample", "N", "the explained review a heatmap shows, from 1 (default 1)")         \
     X(eval, "--dir", "DIR", "runs folder RUN is looked up in")                                     \
     X(eval, "--split", "test|val", "the split to score (default test)")                            \
     X(data, "--set", "KEY=VALUE", "override a config key (repeatable)")                             \

@@ -11,6 +11,8 @@
     X(replay, "RUN", "open a saved run in the dashboard and re-animate it")                      \
     X(watch, "RUN", "follow a run another process is writing")                                  \
     X(compare, "RUN... [--markdown|--csv|--json]", "compare runs: metrics table and curves")    \
+    X(report, "RUN... [-o FILE]", "one HTML file: curves, confusion, heatmaps, results, config diff") \
+    X(plot, "RUN... --svg FILE [--what KIND]", "one figure (curves, confusion, heatmap) as a standalone SVG") \
     X(predict, "RUN [TEXT...] [--explain] [--json]", "label and probability of each text (stdin lines without TEXT)") \
     X(eval, "RUN [--split test|val]", "re-evaluate a checkpoint")                               \
     X(data, "[CONFIG] [--set k=v]...", "dataset figures: counts, lengths, coverage, load time") \

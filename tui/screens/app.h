@@ -47,6 +47,7 @@ typedef enum { SCR_HOME, SCR_EDITOR, SCR_DASH, SCR_COMPARE, SCR_TRY, SCR_LEARN, 
     X(SORT_REV, 'O', 0, S_HOME | S_COMPARE, NULL, NULL, "reverse the sort order")                              \
     X(MARK, ' ', 0, S_HOME, "Space", "mark", "mark a run for comparison")                                     \
     X(COMPARE, 'c', 0, S_HOME, NULL, "compare", "compare the marked runs (all runs when none is marked)")      \
+    X(REPORT, 'E', 0, S_HOME | S_COMPARE, NULL, "report", "write the HTML report of the marked runs, else the selected one") \
     X(WATCH, 'W', 0, S_HOME, NULL, NULL, "follow the selected run as another process writes it")              \
     X(TRY, 't', 0, S_HOME | S_DASH, NULL, "try it", "type a review and see what the run's model says")        \
     X(LEARN, 'i', 0, S_HOME | S_EDITOR | S_DASH, NULL, "learn", "how the selected architecture works")        \
@@ -177,6 +178,9 @@ int dash_footer_rank(const App *a, int act);
 int compare_open(App *a, char **dirs, int n);
 int try_open(App *a, const char *dir);
 int learn_open(App *a, const Config *cfg);
+/* Writes the HTML report of the run folders into the runs folder and says
+ * where in the message line (report_key.c). */
+int app_write_report(App *a, const char *const *dirs, int n);
 
 /* Command-line front door shared by the workbench, replay and watch:
  *   --dump            print the rendered screen as text instead of opening the terminal

@@ -114,6 +114,13 @@ static int compare_action(App *a, int act) {
     case ACT_SORT_REV:
         table_sort(&c->table, c->table.sort_col < 0 ? 0 : c->table.sort_col, !c->table.sort_desc);
         return F_REDRAW;
+    case ACT_REPORT: {
+        const char **dirs = calloc((size_t)c->n + 1, sizeof *dirs);
+        for (int i = 0; dirs && i < c->n; i++) dirs[i] = c->runs[i].dir;
+        app_write_report(a, dirs, dirs ? c->n : 0);
+        free(dirs);
+        return F_REDRAW;
+    }
     default: return -1;
     }
 }

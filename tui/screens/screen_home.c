@@ -278,7 +278,7 @@ static void draw_details(Grid *g, Rect r, struct Home *h) {
              s->started, s->epoch, s->epochs, s->step, s->total_steps, p, t, tok, s->dataset[0] ? s->dataset : "-");
     grid_text(g, in.x, in.y + 1, in.w, buf, style(COL_TEXT, 0));
     if (s->reason[0]) grid_text(g, in.x, in.y + 2, in.w, s->reason, style(COL_BAD, 0));
-    else grid_text(g, in.x, in.y + 2, in.w, "Enter replay  W watch  t try it  Space mark  c compare", style(COL_DIM, 0));
+    else grid_text(g, in.x, in.y + 2, in.w, "Enter replay  W watch  t try it  Space mark  c compare  E report", style(COL_DIM, 0));
 }
 
 static void home_draw(App *a, Grid *g, Rect body) {
@@ -384,6 +384,18 @@ static int compare_action(App *a, struct Home *h) {
     return F_REDRAW;
 }
 
+/* The marked runs, else the selected one. */
+static int report_action(App *a, struct Home *h) {
+    const char **dirs = calloc((size_t)h->n_runs + 1, sizeof *dirs);
+    int n = 0, sel = table_selected(&h->table);
+    for (int i = 0; dirs && i < h->n_runs; i++)
+        if (h->marked[i]) dirs[n++] = h->runs[i].dir;
+    if (dirs && n == 0 && sel >= 0) dirs[n++] = h->runs[sel].dir;
+    app_write_report(a, dirs, n);
+    free(dirs);
+    return F_REDRAW;
+}
+
 static int learn_action(App *a, struct Home *h) {
     Table *t = &h->table;
     Config c;
@@ -427,6 +439,7 @@ static int home_action(App *a, int act) {
     case ACT_SORT_REV:
     case ACT_MARK: return table_action(a, h, act);
     case ACT_COMPARE: return compare_action(a, h);
+    case ACT_REPORT: return report_action(a, h);
     case ACT_TRY:
         if (sel < 0) app_message(a, 1, "select a run first (Tab to the runs table)");
         else try_open(a, h->runs[sel].dir);
