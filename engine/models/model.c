@@ -11,6 +11,7 @@
 __attribute__((weak)) const ModelOps rnn_ops = {0};
 __attribute__((weak)) const ModelOps transformer_ops = {0};
 __attribute__((weak)) const ModelOps bag_ops = {0};
+__attribute__((weak)) const ModelOps distilbert_ops = {0};
 
 static const ModelOps *ops_for(int arch) {
     switch (arch) {
@@ -19,6 +20,7 @@ static const ModelOps *ops_for(int arch) {
     case ARCH_GRU: return &rnn_ops;
     case ARCH_TRANSFORMER: return &transformer_ops;
     case ARCH_BAG: return &bag_ops;
+    case ARCH_DISTILBERT: return &distilbert_ops;
     default: return NULL;
     }
 }
