@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# A Hugging Face DistilBERT folder through the real binary: configs/distilbert.yaml
+# on a fresh clone (no model folder) fails saying which files go where; the
+# tiny fixture folder trains on the generated task, and predict and eval read
+# its run with the folder's WordPiece tokenizer.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+SENTUI=${SENTUI:-$PWD/build/sentui}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cd "$TMP"
+cp -r "$ROOT/configs" .
+"$SENTUI" train configs/distilbert.yaml --set data.dataset=synthetic --set train.runs_dir=runs >out 2>err \
+    && fail "trained without a model folder"
+grep -q "put its config.json, vocab.txt and model.safetensors in models/distilbert-base-uncased/" err \
+    || fail "no message saying which files go where: $(cat err)"
+[ ! -d runs ] || [ -z "$(ls runs)" ] || fail "a run folder was left behind: $(ls runs)"
+
+"$SENTUI" train configs/distilbert.yaml --set model.init="$ROOT/tests/fixtures/hf/distilbert" \
+    --set data.dataset=synthetic --set data.synthetic_size=200 --set data.max_len=12 --set data.limit_train=0 \
+    --set train.epochs=1 --set train.lr=1e-3 --set train.runs_dir=runs --set data.cache=false >out 2>err \
+    || fail "training the fixture folder: $(cat err out)"
+grep -q "^test  acc" out || fail "no test line: $(cat out)"
+RUN=$(ls -d runs/*/ | head -1)
+"$SENTUI" predict "$RUN" "the film was great fun" --explain >pred 2>err || fail "predict: $(cat err)"
+grep -q "\[CLS\]" pred || fail "predict did not read word pieces: $(cat pred)"
+"$SENTUI" train configs/distilbert.yaml --set model.init="$ROOT/tests/fixtures/hf/distilbert" \
+    --set data.dataset=synthetic --set data.max_len=64 --set train.runs_dir=runs2 >out 2>err \
+    && fail "max_len above the model's positions accepted"
+grep -q "max_position_embeddings" err || fail "no message for max_len: $(cat err)"
+echo ok
