@@ -117,6 +117,7 @@ bench-ref: $(BUILD)/sentui
 # Regenerates the PyTorch reference fixtures (needs Debian's python3-torch; the tests never do).
 fixtures:
 	for f in scripts/fixtures/recurrent.py scripts/fixtures/transformer.py; do /usr/bin/python3 $$f tests/fixtures || exit 1; done
+	/usr/bin/python3 scripts/fixtures/hf_bert.py tests/fixtures/hf
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -359,6 +359,32 @@ static void test_bf16_and_mlm_head(void **state) {
     st_free(&f);
 }
 
+/* A head stored positive-first is reordered: same probabilities, classes swapped. */
+static void test_labels_reordered(void **state) {
+    (void)state;
+    char err[512];
+    copy_folder("\"0\": \"NEGATIVE\",\n    \"1\": \"POSITIVE\"", "\"0\": \"POSITIVE\",\n    \"1\": \"NEGATIVE\"");
+    Model *m = open_folder(tmpdir, NT, err, sizeof err);
+    if (!m) print_error("%s\n", err);
+    assert_non_null(m);
+    assert_non_null(strstr(distilbert_note(m), "reordered"));
+    StFile f;
+    load_ref(&f);
+    int32_t tok[NB * NT], len[NB];
+    get_i32(&f, "input_ids", tok, NB * NT);
+    get_i32(&f, "lengths", len, NB);
+    Batch b = {.tokens = tok, .lengths = len, .labels = NULL, .B = NB, .T = NT};
+    model_forward(m, &b, 0);
+    float *ref = get(&f, "logits", NB * NUM_CLASSES);
+    for (int i = 0; i < NB; i++) {
+        float swapped[2] = {ref[2 * i + 1], ref[2 * i]};
+        assert_allclose(m->logits + 2 * i, swapped, 2, RTOL, 1e-5, "reordered logits");
+    }
+    free(ref);
+    st_free(&f);
+    model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_pytorch),
@@ -370,6 +396,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_max_len_above_positions, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_truncated_file, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_bf16_and_mlm_head, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_labels_reordered, setup_tmp, teardown_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

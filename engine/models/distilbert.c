@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "models/hf_folder.h"
 #include "models/transformer_internal.h"
@@ -114,6 +115,28 @@ static const StTensor *find(const StFile *f, const char *name) {
 
 static int is_head(const char *name) { return !strncmp(name, "pre_classifier.", 15) || !strncmp(name, "classifier.", 11); }
 
+/* sentui's class of a checkpoint label: names that say negative or positive
+ * (NEGATIVE, neg, Positive...) are matched; others (LABEL_0) keep their id. */
+static int label_class(const char *name, int id) {
+    if (!strncasecmp(name, "neg", 3)) return 0;
+    if (!strncasecmp(name, "pos", 3)) return 1;
+    return id;
+}
+
+/* A head whose id2label is positive, negative is stored the other way round:
+ * its rows are swapped so that class 0 is negative, as the data's labels are. */
+static int head_reversed(const HfConfig *hc) {
+    return hc->num_labels == 2 && label_class(hc->labels[0], 0) == 1 && label_class(hc->labels[1], 1) == 0;
+}
+
+static void swap_rows(float *x, int E) {
+    for (int k = 0; k < E; k++) {
+        float a = x[k];
+        x[k] = x[E + k];
+        x[E + k] = a;
+    }
+}
+
 static void shape_text(char *buf, size_t n, int ndim, const int64_t *shape) {
     size_t u = (size_t)snprintf(buf, n, "[");
     for (int i = 0; i < ndim && u < n; i++) u += (size_t)snprintf(buf + u, n - u, "%s%lld", i ? ", " : "", (long long)shape[i]);
@@ -174,7 +197,10 @@ static int match_tensors(Model *m, Db *db, const char *path, char *err, size_t e
     db->has_head = heads == 4;
     int skipped = 0;
     for (int i = 0; i < db->st.n; i++) skipped += is_mlm_head(db->st.tensors[i].name);
-    snprintf(db->note, sizeof db->note, "%s%s", db->has_head ? "classification head from the checkpoint" : "new classification head",
+    const char *head = !db->has_head ? "new classification head"
+                       : head_reversed(&db->hc) ? "classification head from the checkpoint (its labels reordered: negative, positive)"
+                                                : "classification head from the checkpoint";
+    snprintf(db->note, sizeof db->note, "%s%s", head,
              skipped ? "; the masked-language-model head (vocab_transform, vocab_layer_norm, vocab_projector) is not used" : "");
     return 0;
 }
@@ -235,6 +261,10 @@ static void db_init(Model *m, Rng *rng) {
         }
     }
     if (!have) memset(d + t->emb + (size_t)db->hc.pad_token_id * t->E, 0, (size_t)t->E * sizeof(float));
+    if (have && db->has_head && head_reversed(&db->hc)) {
+        swap_rows(d + t->fc_w, t->E);
+        swap_rows(d + t->fc_b, 1);
+    }
     if (have) st_free(&db->st);
     db->loaded = 0;
 }
