@@ -226,6 +226,11 @@ static int db_build(Model *m, char *err, size_t errlen) {
     t->la = calloc((size_t)t->L, sizeof *t->la);
     if (!t->lp || !t->la) return -1;
     declare(m, t, hc.vocab_size, hc.num_labels);
+    /* the model's own config copy says what it is, for FLOP counts and summaries */
+    m->cfg.model_embed_dim = t->E;
+    m->cfg.model_heads = t->H;
+    m->cfg.model_ff_dim = t->F;
+    m->cfg.model_layers = t->L;
     char path[4096];
     hf_path(path, sizeof path, dir, "model.safetensors");
     /* a file may hold more than the classifier (an MLM head), not much more */

@@ -155,7 +155,8 @@ double model_flops_per_token(const Model *m, int T) {
         }
         return f;
     }
-    case ARCH_TRANSFORMER: {
+    case ARCH_TRANSFORMER:
+    case ARCH_DISTILBERT: /* its build puts the folder's sizes in its config */ {
         double F = c->model_ff_dim;
         return L * (2.0 * 4 * E * E + 2.0 * 2 * E * F + 2.0 * 2 * T * E);
     }
