@@ -2,7 +2,8 @@
 # A Hugging Face DistilBERT folder through the real binary: configs/distilbert.yaml
 # on a fresh clone (no model folder) fails saying which files go where; the
 # tiny fixture folder trains on the generated task, and predict and eval read
-# its run with the folder's WordPiece tokenizer.
+# its run with the folder's WordPiece tokenizer; export writes it back as a
+# Hugging Face folder that loads again and is never overwritten.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -27,6 +28,14 @@ grep -q "^note: model.init: classification head from the checkpoint" out || fail
 RUN=$(ls -d runs/*/ | head -1)
 "$SENTUI" predict "$RUN" "the film was great fun" --explain >pred 2>err || fail "predict: $(cat err)"
 grep -q "\[CLS\]" pred || fail "predict did not read word pieces: $(cat pred)"
+"$SENTUI" export "$RUN" exported >out 2>err || fail "export: $(cat err)"
+for f in config.json vocab.txt model.safetensors; do [ -s "exported/$f" ] || fail "export wrote no $f"; done
+grep -q '"NEGATIVE"' exported/config.json || fail "exported labels: $(cat exported/config.json)"
+"$SENTUI" export "$RUN" exported >out 2>err && fail "export overwrote a folder"
+grep -q "already exists; not overwritten" err || fail "no message for an existing export: $(cat err)"
+"$SENTUI" train configs/distilbert.yaml --set model.init="$PWD/exported" --set data.dataset=synthetic \
+    --set data.synthetic_size=100 --set data.max_len=12 --set data.limit_train=0 --set train.epochs=1 \
+    --set train.runs_dir=runs3 --set data.cache=false >out 2>err || fail "the exported folder does not load: $(cat err)"
 "$SENTUI" train configs/distilbert.yaml --set model.init="$ROOT/tests/fixtures/hf/distilbert" \
     --set data.dataset=synthetic --set data.max_len=64 --set train.runs_dir=runs2 >out 2>err \
     && fail "max_len above the model's positions accepted"
