@@ -167,6 +167,59 @@ static void test_matches_pytorch(void **state) {
     model_free(m);
 }
 
+/* With dropout on, backward must follow the masks the forward drew (none
+ * after attention or inside the feed-forward, as Hugging Face): central
+ * differences of the loss, with the same masks, against the gradient of
+ * each tensor's largest entry. */
+static float loss_with(Model *m, const Batch *b, Rng masks) {
+    m->dropout_rng = masks;
+    return model_forward(m, b, 1);
+}
+
+static void test_dropout_gradients(void **state) {
+    (void)state;
+    char dir[1024], err[512];
+    fixture(dir, sizeof dir, "distilbert");
+    Config cfg;
+    config_for(&cfg, dir);
+    cfg.model_dropout = 0.3;
+    Model *m = model_create(&cfg, NV, NB, NT, err, sizeof err);
+    config_free(&cfg);
+    assert_non_null(m);
+    model_init(m, 3);
+    StFile f;
+    load_ref(&f);
+    int32_t tok[NB * NT], len[NB], lab[NB];
+    get_i32(&f, "input_ids", tok, NB * NT);
+    get_i32(&f, "lengths", len, NB);
+    get_i32(&f, "labels", lab, NB);
+    st_free(&f);
+    Batch b = {.tokens = tok, .lengths = len, .labels = lab, .B = NB, .T = NT};
+    Rng masks = m->dropout_rng;
+    loss_with(m, &b, masks);
+    params_zero_grad(&m->params);
+    model_backward(m, &b);
+    int checked = 0;
+    for (int i = 0; i < m->params.n; i++) {
+        const ParamView *v = &m->params.views[i];
+        size_t at = 0;
+        for (size_t k = 1; k < v->size; k++)
+            if (fabsf(m->params.grad[v->offset + k]) > fabsf(m->params.grad[v->offset + at])) at = k;
+        float g = m->params.grad[v->offset + at], *w = m->params.data + v->offset + at, w0 = *w, h = 2e-3f;
+        if (fabsf(g) < 1e-3f) continue; /* too small to tell from float32 rounding */
+        *w = w0 + h;
+        double up = loss_with(m, &b, masks);
+        *w = w0 - h;
+        double down = loss_with(m, &b, masks);
+        *w = w0;
+        float num = (float)((up - down) / (2 * h));
+        assert_allclose(&g, &num, 1, 5e-2, 1e-3, v->name);
+        checked++;
+    }
+    assert_true(checked > m->params.n / 2);
+    model_free(m);
+}
+
 /* ---- folders made from the fixture ----------------------------------------- */
 
 static char tmpdir[256];
@@ -388,6 +441,7 @@ static void test_labels_reordered(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_pytorch),
+        cmocka_unit_test(test_dropout_gradients),
         cmocka_unit_test_setup_teardown(test_missing_folder_and_files, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_pickle_refused, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_unsupported_model_type, setup_tmp, teardown_tmp),
