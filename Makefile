@@ -138,6 +138,7 @@ bench-ref: $(BUILD)/sentui
 # Regenerates the PyTorch reference fixtures (needs Debian's python3-torch; the tests never do).
 fixtures:
 	for f in scripts/fixtures/recurrent.py scripts/fixtures/transformer.py; do /usr/bin/python3 $$f tests/fixtures || exit 1; done
+	/usr/bin/python3 scripts/fixtures/hf_bert.py tests/fixtures/hf
 
 # `make install PREFIX=~/.local` (or DESTDIR=staging for a package): the binary,
 # its man page and bash/zsh completion (all printed by the binary from its own

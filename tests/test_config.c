@@ -144,7 +144,7 @@ static void test_error_kinds(void **state) {
     expect_one_error("train:\n  lr: nan\n", 2, 7, "expected a number from 0 to 100, found 'nan'");
     expect_one_error("train:\n  lr:\n", 2, 6, "found nothing");
     expect_one_error("model:\n  arch: lstn\n", 2, 9,
-                     "model.arch: expected one of rnn, lstm, gru, transformer, bag, found 'lstn'; did you mean 'lstm'?");
+                     "model.arch: expected one of rnn, lstm, gru, transformer, bag, distilbert, found 'lstn'; did you mean 'lstm'?");
     expect_one_error("model:\n  arch: zzzzzz\n", 2, 9, "found 'zzzzzz'");
     expect_one_error("model:\n  bidirectional: maybe\n", 2, 18, "expected true or false, found 'maybe'");
     expect_one_error("model:\n  hiden_dim: 128\n", 2, 3, "unknown key 'model.hiden_dim'; did you mean 'model.hidden_dim'?");
@@ -341,7 +341,7 @@ static void test_round_trip(void **state) {
     char *yaml = config_to_yaml(&a);
     assert_non_null(yaml);
     assert_non_null(strstr(yaml, "\nmodel:\n  arch: transformer"));
-    assert_non_null(strstr(yaml, "# architecture of the classifier [rnn|lstm|gru|transformer|bag]"));
+    assert_non_null(strstr(yaml, "# architecture of the classifier [rnn|lstm|gru|transformer|bag|distilbert]"));
     assert_non_null(strstr(yaml, "\neval:\n"));
     /* Every key appears once. */
     for (int i = 0; i < config_key_count; i++) {

@@ -15,14 +15,15 @@ enum {
     A_GRU = 1 << 2,
     A_TRANSFORMER = 1 << 3,
     A_BAG = 1 << 4,
+    A_DISTILBERT = 1 << 5,
     A_RECURRENT = A_RNN | A_LSTM | A_GRU,
-    A_ALL = 0x1f,
+    A_ALL = 0x3f,
 };
 
-typedef enum { ARCH_RNN, ARCH_LSTM, ARCH_GRU, ARCH_TRANSFORMER, ARCH_BAG, ARCH_COUNT } Arch;
+typedef enum { ARCH_RNN, ARCH_LSTM, ARCH_GRU, ARCH_TRANSFORMER, ARCH_BAG, ARCH_DISTILBERT, ARCH_COUNT } Arch;
 
 /* Enumerations are stored as the index into their '|'-separated value list. */
-#define ARCH_VALUES "rnn|lstm|gru|transformer|bag"
+#define ARCH_VALUES "rnn|lstm|gru|transformer|bag|distilbert"
 #define POOLING_VALUES "last|mean|max|attention|cls"
 typedef enum { POOL_LAST, POOL_MEAN, POOL_MAX, POOL_ATTENTION, POOL_CLS } Pooling;
 #define ACTIVATION_VALUES "relu|gelu"
@@ -51,6 +52,8 @@ typedef enum { METRIC_ACCURACY, METRIC_F1, METRIC_F1_MACRO, METRIC_F1_WEIGHTED, 
  * Defaults are strings, parsed by the same code as user input. */
 #define CONFIG_SCHEMA(X)                                                                                   \
     X(model, arch, ENUM, "lstm", 0, 0, ARCH_VALUES, A_ALL, "architecture of the classifier")              \
+    X(model, init, STR, "", 0, 0, "", A_DISTILBERT,                                                        \
+      "Hugging Face folder the model starts from: config.json, vocab.txt, model.safetensors")             \
     X(model, embed_dim, INT, "128", 1, 4096, "", A_ALL, "size of each word embedding")                     \
     X(model, hidden_dim, INT, "128", 1, 4096, "", A_RECURRENT, "size of the recurrent state per direction") \
     X(model, layers, INT, "1", 1, 16, "", A_RECURRENT | A_TRANSFORMER, "stacked recurrent or encoder layers") \

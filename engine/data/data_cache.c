@@ -23,6 +23,7 @@
 
 #include "common/hash.h"
 #include "data/data_internal.h"
+#include "data/wordpiece_data.h"
 #include "common/safe_open.h"
 
 enum { DATA_SPLITS = 4 }; /* train, val, test, unsup */
@@ -89,6 +90,12 @@ uint64_t data_cache_key(const Config *c, const char *source) {
     int unsup = dataset_wants_unsup(c);
     h = mix_text(h, "unsup");
     h = mix_INT(h, &unsup);
+    if (data_uses_wordpiece(c)) {
+        /* the text is the model folder's WordPiece ids, not sentui's words */
+        uint64_t sig = data_wordpiece_signature(c);
+        h = mix_text(h, "tokenizer=wordpiece");
+        h = mix_bytes(h, &sig, sizeof sig);
+    }
     if (source) {
         h = mix_text(h, source);
         uint64_t sig = imdb_source_signature(source, unsup);

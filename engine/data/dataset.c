@@ -13,6 +13,7 @@
 
 #include "data/cache_dir.h"
 #include "data/data_internal.h"
+#include "data/wordpiece_data.h"
 #include "kernels/tensor.h"
 
 #define TEST_ORDER_SEED 0x7e57u /* test order is the same for every run */
@@ -28,14 +29,38 @@ typedef struct {
     const RawCorpus *rc;
     const TokCorpus *tc;
     const int32_t *map, *idx;
+    const WordPiece *wp; /* encodes the raw text instead, when set */
     Split *s;
     int truncate;
     int32_t *unk; /* per row: tokens of the whole review that map to <UNK> */
 } FillJob;
 
+/* [CLS] pieces [SEP] of the review's text, head kept; the length before
+ * truncation is not known, so full_lengths holds the kept one. */
+static void fill_rows_wordpiece(FillJob *j, int begin, int end) {
+    Split *s = j->s;
+    int32_t unk = wordpiece_id(j->wp, "[UNK]");
+    for (int i = begin; i < end; i++) {
+        const RawDoc *doc = &j->rc->docs[j->idx[i]];
+        int32_t *row = s->tokens + (size_t)i * s->T;
+        int n = wordpiece_encode(j->wp, doc->text, doc->len, s->T, row, NULL, NULL), u = 0;
+        if (n < 1) n = 0;
+        memset(row + n, 0, sizeof *row * (size_t)(s->T - n));
+        for (int k = 0; k < n; k++) u += row[k] == unk;
+        s->lengths[i] = s->full_lengths[i] = n > 0 ? n : 1;
+        s->labels[i] = doc->label;
+        s->ratings[i] = doc->rating;
+        j->unk[i] = u;
+    }
+}
+
 static void fill_rows(void *ctx, int begin, int end) {
     FillJob *j = ctx;
     Split *s = j->s;
+    if (j->wp) {
+        fill_rows_wordpiece(j, begin, end);
+        return;
+    }
     for (int i = begin; i < end; i++) {
         int d = j->idx[i], n = j->tc->len[d], u = 0;
         const int32_t *ids = j->tc->ids[d];
@@ -49,14 +74,14 @@ static void fill_rows(void *ctx, int begin, int end) {
 }
 
 /* Encodes the reviews idx[0..n); *tokens and *unk count them before truncation. */
-static int fill_split(Split *s, const RawCorpus *rc, const TokCorpus *tc, const int32_t *map, const int32_t *idx, int n,
-                      int T, int truncate, long *tokens, long *unk) {
+static int fill_split(Split *s, const RawCorpus *rc, const TokCorpus *tc, const int32_t *map, const WordPiece *wp,
+                      const int32_t *idx, int n, int T, int truncate, long *tokens, long *unk) {
     int32_t *row_unk = malloc(sizeof *row_unk * (size_t)(n + 1));
     if (!row_unk || split_alloc(s, n, T)) {
         free(row_unk);
         return -1;
     }
-    FillJob job = {rc, tc, map, idx, s, truncate, row_unk};
+    FillJob job = {rc, tc, map, idx, wp, s, truncate, row_unk};
     parallel_for(n, fill_rows, &job);
     *tokens = *unk = 0;
     for (int i = 0; i < n; i++) *tokens += s->full_lengths[i], *unk += row_unk[i];
@@ -65,7 +90,8 @@ static int fill_split(Split *s, const RawCorpus *rc, const TokCorpus *tc, const 
 }
 
 /* Vocabulary and encoded splits from the sorted, tokenized reviews. */
-static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tc, Dataset *d, char *err, size_t errlen) {
+static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tc, const WordPiece *wp, Dataset *d, char *err,
+                 size_t errlen) {
     int n = rc->n, rcode = -1;
     int32_t *labels = malloc(sizeof(int32_t) * (size_t)(n + 1));
     int32_t *all = malloc(sizeof(int32_t) * (size_t)(n + 1));
@@ -96,26 +122,27 @@ static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tc, Data
     }
     long distinct = 0;
     for (int w = 0; w < tc->words.n; w++) distinct += counts[w] > 0;
-    if (vocab_build(&d->vocab, &tc->words, counts, c->data_vocab_size, c->data_min_freq)) {
+    if (wp ? data_vocab_from_wordpiece(&d->vocab, wp)
+           : vocab_build(&d->vocab, &tc->words, counts, c->data_vocab_size, c->data_min_freq)) {
         snprintf(err, errlen, "out of memory building the vocabulary");
         goto done;
     }
-    for (int w = 0; w < tc->words.n; w++)
+    for (int w = 0; w < tc->words.n && !wp; w++)
         map[w] = vocab_lookup(&d->vocab, word_table_word(&tc->words, w), tc->words.len[w]);
 
     int T = c->data_max_len;
     DatasetStats *st = &d->stats;
     long val_tokens, val_unk;
-    if (fill_split(&d->train, rc, tc, map, kept, n_kept, T, c->data_truncate, &st->train_tokens, &st->train_unk) ||
-        fill_split(&d->val, rc, tc, map, held, n_held, T, c->data_truncate, &val_tokens, &val_unk) ||
-        fill_split(&d->test, rc, tc, map, all, n_test, T, c->data_truncate, &st->test_tokens, &st->test_unk)) {
+    if (fill_split(&d->train, rc, tc, map, wp, kept, n_kept, T, c->data_truncate, &st->train_tokens, &st->train_unk) ||
+        fill_split(&d->val, rc, tc, map, wp, held, n_held, T, c->data_truncate, &val_tokens, &val_unk) ||
+        fill_split(&d->test, rc, tc, map, wp, all, n_test, T, c->data_truncate, &st->test_tokens, &st->test_unk)) {
         snprintf(err, errlen, "out of memory encoding the splits");
         goto done;
     }
     for (int i = 0; i < n; i++)
         if (rc->docs[i].split == RAW_UNSUP) all[n_unsup++] = i;
     long unsup_tokens, unsup_unk;
-    if (n_unsup && fill_split(&d->unsup, rc, tc, map, all, n_unsup, T, c->data_truncate, &unsup_tokens, &unsup_unk)) {
+    if (n_unsup && fill_split(&d->unsup, rc, tc, map, wp, all, n_unsup, T, c->data_truncate, &unsup_tokens, &unsup_unk)) {
         snprintf(err, errlen, "out of memory encoding the unlabelled reviews");
         goto done;
     }
@@ -214,7 +241,10 @@ static int build_from_source(const Config *c, const char *imdb, size_t block_byt
         snprintf(err, errlen, "out of memory sorting the reviews");
         rcode = -1;
     }
-    if (rcode == 0) rcode = build(c, &rc, &tc, d, err, errlen);
+    WordPiece *wp = NULL;
+    if (rcode == 0 && data_uses_wordpiece(c) && !(wp = data_wordpiece_open(c, err, errlen))) rcode = -1;
+    if (rcode == 0) rcode = build(c, &rc, &tc, wp, d, err, errlen);
+    wordpiece_free(wp);
     tok_corpus_free(&tc);
     raw_corpus_free(&rc);
     if (rcode) dataset_free(d);

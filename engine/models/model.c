@@ -11,6 +11,7 @@
 __attribute__((weak)) const ModelOps rnn_ops = {0};
 __attribute__((weak)) const ModelOps transformer_ops = {0};
 __attribute__((weak)) const ModelOps bag_ops = {0};
+__attribute__((weak)) const ModelOps distilbert_ops = {0};
 
 static const ModelOps *ops_for(int arch) {
     switch (arch) {
@@ -19,6 +20,7 @@ static const ModelOps *ops_for(int arch) {
     case ARCH_GRU: return &rnn_ops;
     case ARCH_TRANSFORMER: return &transformer_ops;
     case ARCH_BAG: return &bag_ops;
+    case ARCH_DISTILBERT: return &distilbert_ops;
     default: return NULL;
     }
 }
@@ -153,7 +155,8 @@ double model_flops_per_token(const Model *m, int T) {
         }
         return f;
     }
-    case ARCH_TRANSFORMER: {
+    case ARCH_TRANSFORMER:
+    case ARCH_DISTILBERT: /* its build puts the folder's sizes in its config */ {
         double F = c->model_ff_dim;
         return L * (2.0 * 4 * E * E + 2.0 * 2 * E * F + 2.0 * 2 * T * E);
     }

@@ -84,5 +84,8 @@ double model_flops_per_token(const Model *m, int T);
 extern const ModelOps rnn_ops;         /* rnn, lstm, gru share one file family */
 extern const ModelOps transformer_ops;
 extern const ModelOps bag_ops;
+extern const ModelOps distilbert_ops;  /* a Hugging Face DistilBERT folder (model.init) */
+/* What a distilbert model took from its folder, one line ("" for other models). */
+const char *distilbert_note(const Model *m);
 
 #endif

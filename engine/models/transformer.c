@@ -60,6 +60,7 @@ static int tf_build(Model *m, char *err, size_t errlen) {
     t->lab = c->model_lab_compat;
     t->p_drop = (float)c->model_dropout;
     t->p_emb = (float)c->model_embed_dropout;
+    t->eps = LAYERNORM_EPS;
     t->P = c->data_max_len > m->max_T ? c->data_max_len : m->max_T;
     if (t->position == POS_LEARNED && m->max_T > c->data_max_len) {
         snprintf(err, errlen, "learned positions cover data.max_len = %d tokens, but sequences of %d were requested",
@@ -134,6 +135,12 @@ static void carve_all(Tf *t, Carve *c, int maxB, int maxT) {
     t->head_in = TAKE_F(c, maxB * E);
     t->g_pooled = TAKE_F(c, maxB * E);
     t->pool_weights = TAKE_F(c, R);
+    if (t->hf) {
+        t->emb_sum = TAKE_F(c, R * E);
+        t->emb_mean = TAKE_F(c, R);
+        t->emb_rstd = TAKE_F(c, R);
+        t->pre_out = TAKE_F(c, maxB * E);
+    }
     for (int l = 0; l < t->L; l++) {
         LayerActs *a = &t->la[l];
         a->n1 = TAKE_F(c, R * E);
@@ -164,7 +171,7 @@ static void carve_all(Tf *t, Carve *c, int maxB, int maxT) {
     t->dropped = TAKE_F(c, PS);
 }
 
-static int tf_setup(Model *m) {
+int tf_setup(Model *m) {
     Tf *t = m->impl;
     Carve c = {0};
     carve_all(t, &c, m->max_B, m->max_T);
@@ -185,7 +192,7 @@ static int tf_setup(Model *m) {
     return 0;
 }
 
-static void tf_destroy(Model *m) {
+void tf_destroy(Model *m) {
     Tf *t = m->impl;
     if (!t) return;
     free(t->arena);
@@ -253,7 +260,7 @@ static void tf_init(Model *m, Rng *rng) {
  * and a big evaluation batch touches no more memory than a training batch. */
 enum { EVAL_SLICE = 64 };
 
-static void tf_forward(Model *m, const Batch *b, int train) {
+void tf_forward(Model *m, const Batch *b, int train) {
     if (train || b->B <= EVAL_SLICE) {
         tf_run(m, b, train ? MODE_TRAIN : MODE_EVAL, m->logits);
         return;
@@ -288,7 +295,8 @@ static void layer_backward(Model *m, Tf *t, int l, const float *x, float *dout, 
     FfnGrads fg = {g + p->w1, g + p->b1, g + p->w2, g + p->b2};
     float *t1 = t->g_t1, *t2 = t->g_t2, *t3 = t->g_t3;
     /* the masks the forward drew, NULL when it drew none */
-    const float *m1 = drop ? a->mask1 : NULL, *m2 = drop ? a->mask2 : NULL, *mff = drop ? a->maskff : NULL;
+    const float *m2 = drop ? a->mask2 : NULL;
+    const float *m1 = drop && !t->hf ? a->mask1 : NULL, *mff = drop && !t->hf ? a->maskff : NULL;
 
     if (t->post) {
         /* out = norm2(n1 + drop(ff(n1))), n1 = norm1(x + drop(attn(x))) */
@@ -313,7 +321,20 @@ static void layer_backward(Model *m, Tf *t, int l, const float *x, float *dout, 
     }
 }
 
-static void tf_backward(Model *m, const Batch *b) {
+/* Through relu(pre_classifier(pooled)): g_pooled holds d(pre_out) on entry
+ * and d(pooled) on return. */
+static void head_pre_backward(Model *m, Tf *t) {
+    const size_t n = (size_t)t->B * t->E;
+    float *g = m->params.grad;
+    for (size_t i = 0; i < n; i++)
+        if (t->pre_out[i] <= 0) t->g_pooled[i] = 0;
+    memcpy(t->g_t1, t->g_pooled, n * sizeof(float));
+    zero(t->g_pooled, n);
+    linear_backward(t->pooled, t->B, t->E, m->params.data + t->pre_w, t->E, t->g_t1, t->g_pooled, g + t->pre_w,
+                    g + t->pre_b);
+}
+
+void tf_backward(Model *m, const Batch *b) {
     (void)b;
     Tf *t = m->impl;
     const float *d = m->params.data;
@@ -323,9 +344,10 @@ static void tf_backward(Model *m, const Batch *b) {
     int drop = t->p_drop > 0;
 
     zero(t->g_pooled, (size_t)B * E);
-    linear_backward(drop ? t->head_in : t->pooled, B, E, d + t->fc_w, NUM_CLASSES, m->dlogits, t->g_pooled,
-                    g + t->fc_w, g + t->fc_b);
+    const float *head = drop ? t->head_in : t->hf ? t->pre_out : t->pooled;
+    linear_backward(head, B, E, d + t->fc_w, NUM_CLASSES, m->dlogits, t->g_pooled, g + t->fc_w, g + t->fc_b);
     if (drop) dropout_apply(t->g_pooled, t->mask_h, (size_t)B * E);
+    if (t->hf) head_pre_backward(m, t);
     float *dh = t->g_out;
     zero(dh, nE);
     for (int s = 0; s < B; s++) {
@@ -347,6 +369,12 @@ static void tf_backward(Model *m, const Batch *b) {
     }
     /* dout now holds d(x0). */
     if (drop) dropout_apply(dout, t->mask_s, nE);
+    if (t->hf) {
+        zero(dx, nE);
+        layernorm_backward(t->emb_sum, rows, E, d + t->eln_w, t->emb_mean, t->emb_rstd, dout, dx, g + t->eln_w,
+                           g + t->eln_b);
+        dout = dx;
+    }
     if (t->position == POS_LEARNED) position_add_backward(dout, E, B, t->off, t->len, g + t->pos);
     if (t->p_emb > 0) dropout_apply(dout, t->mask_e, nE);
     embedding_backward(g + t->emb, E, t->tok, rows, dout, 0);
@@ -354,7 +382,7 @@ static void tf_backward(Model *m, const Batch *b) {
 
 /* ---- explain ------------------------------------------------------------- */
 
-static int tf_explain(Model *m, const int32_t *tokens, int len, Explanation *out) {
+int tf_explain(Model *m, const int32_t *tokens, int len, Explanation *out) {
     Tf *t = m->impl;
     if (len < 1 || !tokens) return -1;
     if (len > m->max_T) len = m->max_T;

@@ -78,23 +78,23 @@ static const float *layer_seq(const Model *m, const Tf *t, int l, int L, const f
     const int E = t->E;
     const float *attn_in = x;
     if (!t->post) {
-        layernorm_forward(x, L, E, d + p->n1w, d + p->n1b, LAYERNORM_EPS, b->n1, b->mean1, b->rstd1);
+        layernorm_forward(x, L, E, d + p->n1w, d + p->n1b, t->eps, b->n1, b->mean1, b->rstd1);
         attn_in = b->n1;
     }
     mha_forward_seq(L, E, t->H, attn_in, &mp, packed_attn(t, l), md, &b->attn, b->mask1, x, b->res1, attn_scratch);
     const float *ff_in, *res_base;
     if (t->post) {
-        layernorm_forward(b->res1, L, E, d + p->n1w, d + p->n1b, LAYERNORM_EPS, b->n1, b->mean1, b->rstd1);
+        layernorm_forward(b->res1, L, E, d + p->n1w, d + p->n1b, t->eps, b->n1, b->mean1, b->rstd1);
         ff_in = res_base = b->n1;
     } else {
-        layernorm_forward(b->res1, L, E, d + p->n2w, d + p->n2b, LAYERNORM_EPS, b->n2, b->mean2, b->rstd2);
+        layernorm_forward(b->res1, L, E, d + p->n2w, d + p->n2b, t->eps, b->n2, b->mean2, b->rstd2);
         ff_in = b->n2;
         res_base = b->res1;
     }
     ffn_forward_seq(L, E, t->F, t->act, ff_in, &fp, packed_ffn(t, l), b->maskff, b->mask2, res_base, b->pre, b->hid,
                     b->res2);
     if (!t->post) return b->res2;
-    layernorm_forward(b->res2, L, E, d + p->n2w, d + p->n2b, LAYERNORM_EPS, b->n2, b->mean2, b->rstd2);
+    layernorm_forward(b->res2, L, E, d + p->n2w, d + p->n2b, t->eps, b->n2, b->mean2, b->rstd2);
     return b->n2;
 }
 
@@ -107,8 +107,8 @@ static SeqLayer seq_layer_arena(const Tf *t, int l, int s, int keep_maps, int dr
         .pre = a->pre ? a->pre + o * F : NULL, .hid = a->hid + o * F,
         .attn = {.qkv = a->qkv + o * 3 * E, .probs = keep_maps ? a->probs + t->poff[s] : NULL,
                  .dropped = drop ? t->dropped + t->poff[s] : NULL, .ctx = a->ctx + o * E, .pbase = t->poff[s]},
-        .mask1 = drop ? a->mask1 + o * E : NULL, .mask2 = drop ? a->mask2 + o * E : NULL,
-        .maskff = drop ? a->maskff + o * F : NULL};
+        .mask1 = drop && !t->hf ? a->mask1 + o * E : NULL, .mask2 = drop ? a->mask2 + o * E : NULL,
+        .maskff = drop && !t->hf ? a->maskff + o * F : NULL};
     return b;
 }
 
@@ -230,6 +230,10 @@ void tf_run(Model *m, const Batch *b, int mode, float *logits) {
     }
     if (t->position == POS_LEARNED) position_add_forward(d + t->pos, E, B, t->off, t->len, t->x0);
     if (t->position == POS_SINUSOIDAL) position_add_forward(t->sinus, E, B, t->off, t->len, t->x0);
+    if (t->hf) {
+        memcpy(t->emb_sum, t->x0, nE * sizeof(float));
+        layernorm_forward(t->emb_sum, rows, E, d + t->eln_w, d + t->eln_b, t->eps, t->x0, t->emb_mean, t->emb_rstd);
+    }
     const int drop = train && t->p_drop > 0;
     if (drop) {
         draw_mask(m, t->p_drop, t->mask_s, nE);
@@ -255,9 +259,15 @@ void tf_run(Model *m, const Batch *b, int mode, float *logits) {
     t->h = train ? (t->post ? t->la[t->L - 1].n2 : t->la[t->L - 1].res2) : NULL;
 
     const float *head = t->pooled;
+    if (t->hf) {
+        /* pre_classifier and ReLU before the head's dropout */
+        linear_forward(t->pooled, B, E, d + t->pre_w, d + t->pre_b, E, t->pre_out);
+        for (size_t i = 0; i < (size_t)B * E; i++) t->pre_out[i] = t->pre_out[i] > 0 ? t->pre_out[i] : 0;
+        head = t->pre_out;
+    }
     if (drop) {
         draw_mask(m, t->p_drop, t->mask_h, (size_t)B * E);
-        dropout_forward(t->pooled, t->mask_h, (size_t)B * E, t->head_in);
+        dropout_forward(head, t->mask_h, (size_t)B * E, t->head_in);
         head = t->head_in;
     }
     linear_forward(head, B, E, d + t->fc_w, d + t->fc_b, NUM_CLASSES, logits);

@@ -38,7 +38,14 @@ typedef struct LayerActs {
 typedef struct Tf {
     int E, H, F, L, P, act, post, pooling, position, lab;
     float p_drop, p_emb;
+    float eps;                  /* every LayerNorm's */
+    /* Hugging Face's BERT family (distilbert.c): a LayerNorm over the
+     * embeddings, no dropout after attention or inside the feed-forward,
+     * and a pre_classifier + ReLU before the head's dropout and fc. */
+    int hf;
     size_t emb, pos, pool_w, pool_b, fc_w, fc_b;
+    size_t eln_w, eln_b, pre_w, pre_b; /* hf only */
+    int classes;                /* rows of fc */
     LayerParams *lp;
     LayerActs *la;
     float *sinus;               /* [P x E] fixed table for sinusoidal positions */
@@ -56,6 +63,8 @@ typedef struct Tf {
     const float *h;                     /* output of the last layer */
     float *pooled, *mask_h, *head_in;   /* [B x E] */
     float *pool_weights;                /* [rows] */
+    float *emb_sum, *emb_mean, *emb_rstd; /* hf: [rows x E], [rows], [rows] before the embedding LayerNorm */
+    float *pre_out;                     /* hf: [B x E] relu(pre_classifier(pooled)) */
     int32_t *argmax;                    /* [B x E] */
 
     /* gradient scratch, shared by every layer */
@@ -81,5 +90,14 @@ static inline FfnParams ffn_params(const Model *m, const LayerParams *p) {
 /* The forward of one batch (at most max_B sequences) in the given mode,
  * logits [B x NUM_CLASSES] into `logits`. */
 void tf_run(Model *m, const Batch *b, int mode, float *logits);
+
+/* What transformer.c and distilbert.c share: the activation arena for
+ * (max_B, max_T) and its release, the forward in evaluation slices, the
+ * backward and the attention maps. */
+int tf_setup(Model *m);
+void tf_destroy(Model *m);
+void tf_forward(Model *m, const Batch *b, int train);
+void tf_backward(Model *m, const Batch *b);
+int tf_explain(Model *m, const int32_t *tokens, int len, Explanation *out);
 
 #endif

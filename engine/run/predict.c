@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "run/checkpoint.h"
+#include "data/wordpiece_data.h"
 
 int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t errlen) {
     memset(r, 0, sizeof *r);
@@ -24,7 +25,14 @@ int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t er
     config_errors_free(&ce);
     snprintf(path, sizeof path, "%s/vocab.txt", dir);
     char verr[512] = "";
-    if (vocab_load(&r->vocab, path, verr, sizeof verr) != 0) {
+    if (data_uses_wordpiece(&r->cfg)) {
+        /* the model folder's vocab.txt is the vocabulary */
+        if (!(r->wp = data_wordpiece_open(&r->cfg, err, errlen)) || data_vocab_from_wordpiece(&r->vocab, r->wp)) {
+            if (r->wp) snprintf(err, errlen, "out of memory");
+            run_model_close(r);
+            return -1;
+        }
+    } else if (vocab_load(&r->vocab, path, verr, sizeof verr) != 0) {
         snprintf(err, errlen, "%s", verr[0] ? verr : path);
         run_model_close(r);
         return -1;
@@ -60,6 +68,7 @@ int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t er
 void run_model_close(RunModel *r) {
     model_free(r->model);
     vocab_free(&r->vocab);
+    wordpiece_free(r->wp);
     config_free(&r->cfg);
     batcher_free(&r->batch);
     memset(r, 0, sizeof *r);
@@ -77,8 +86,13 @@ static int encode_one(RunModel *r, const char *text, size_t n, Prediction *p) {
     int T = r->cfg.data_max_len;
     p->tokens = malloc((size_t)T * sizeof *p->tokens);
     if (!p->tokens) return -1;
-    p->len = encode_text(&r->vocab, text, n, T, r->cfg.data_truncate, p->tokens);
-    if (p->len == 1 && p->tokens[0] == TOK_UNK) {
+    if (r->wp) {
+        p->len = wordpiece_encode(r->wp, text, n, T, p->tokens, NULL, NULL);
+        if (p->len <= 2) p->empty = 1, p->len = 0, p->label = -1; /* [CLS] [SEP] alone */
+    } else {
+        p->len = encode_text(&r->vocab, text, n, T, r->cfg.data_truncate, p->tokens);
+    }
+    if (!r->wp && p->len == 1 && p->tokens[0] == TOK_UNK) {
         int any = 0;
         tokenize(text, n, saw_word, &any);
         if (!any) p->empty = 1, p->len = 0, p->label = -1;

@@ -11,12 +11,14 @@
 #include "run/checkpoint.h"
 #include "config/config.h"
 #include "data/data.h"
+#include "data/wordpiece.h"
 #include "run/metrics.h"
 #include "models/model.h"
 
 typedef struct RunModel {
     Config cfg;
     Vocab vocab;
+    WordPiece *wp;         /* the model folder's tokenizer when the model reads WordPiece ids, else NULL */
     Model *model;
     char checkpoint[1100]; /* the file the weights came from */
     CheckpointMeta meta;   /* its metadata (step, metric, ...) */

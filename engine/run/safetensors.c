@@ -18,6 +18,8 @@ static const char *dtype_name(StDtype d) {
     case ST_I32: return "I32";
     case ST_I64: return "I64";
     case ST_F64: return "F64";
+    case ST_F16: return "F16";
+    case ST_BF16: return "BF16";
     }
     return "?";
 }
@@ -27,10 +29,14 @@ static int dtype_parse(const char *s, StDtype *d, size_t *elem) {
     if (!strcmp(s, "I32")) return *d = ST_I32, *elem = 4, 0;
     if (!strcmp(s, "I64")) return *d = ST_I64, *elem = 8, 0;
     if (!strcmp(s, "F64")) return *d = ST_F64, *elem = 8, 0;
+    if (!strcmp(s, "F16")) return *d = ST_F16, *elem = 2, 0;
+    if (!strcmp(s, "BF16")) return *d = ST_BF16, *elem = 2, 0;
     return -1;
 }
 
-static size_t dtype_size(StDtype d) { return d == ST_I64 || d == ST_F64 ? 8 : 4; }
+static size_t dtype_size(StDtype d) {
+    return d == ST_I64 || d == ST_F64 ? 8 : d == ST_F16 || d == ST_BF16 ? 2 : 4;
+}
 
 static StTensor *push(StFile *f) {
     if (f->n == f->cap) {

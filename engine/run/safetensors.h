@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { ST_F32, ST_I32, ST_I64, ST_F64 } StDtype;
+/* F16 and BF16 are read (Hugging Face checkpoints), for callers to widen. */
+typedef enum { ST_F32, ST_I32, ST_I64, ST_F64, ST_F16, ST_BF16 } StDtype;
 
 typedef struct StTensor {
     char name[128];

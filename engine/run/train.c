@@ -166,6 +166,11 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
     t->model = model_create(&t->cfg, t->data.vocab.n, maxB, T, err, errlen);
     if (!t->model) return -1;
     model_init(t->model, (uint64_t)t->cfg.train_seed);
+    if (distilbert_note(t->model)[0]) {
+        size_t used = strlen(t->notes);
+        snprintf(t->notes + used, sizeof t->notes - used, "%smodel.init: %s", used ? "; " : "",
+                 distilbert_note(t->model));
+    }
     if (optim_init(&t->opt, &t->model->params, &t->cfg) != 0) {
         snprintf(err, errlen, "cannot create the optimizer");
         return -1;

@@ -20,7 +20,7 @@ rc=$?
 cat "$tmp/err"
 [ "$rc" -eq 2 ] || fail "bad config: exit status $rc, wanted 2"
 [ ! -s "$tmp/out" ] || fail "bad config printed a config on stdout"
-grep -qF "$tmp/bad.yaml:2:9: error: model.arch: expected one of rnn, lstm, gru, transformer, bag, found 'lstn'; did you mean 'lstm'?" "$tmp/err" \
+grep -qF "$tmp/bad.yaml:2:9: error: model.arch: expected one of rnn, lstm, gru, transformer, bag, distilbert, found 'lstn'; did you mean 'lstm'?" "$tmp/err" \
     || fail "enum error missing"
 grep -qF "$tmp/bad.yaml:3:3: error: unknown key 'model.hiden_dim'; did you mean 'model.hidden_dim'?" "$tmp/err" \
     || fail "unknown-key error missing"

@@ -29,6 +29,7 @@ int cmd_train(int argc, char **argv) {
         return 1;
     }
     printf("run: %s\n", trainer_run_dir(t));
+    if (trainer_notes(t)[0]) printf("note: %s\n", trainer_notes(t));
     fflush(stdout);
     return train_cli_follow(t);
 }

@@ -15,6 +15,7 @@
     X(plot, "RUN... --svg FILE [--what KIND]", "one figure (curves, confusion, heatmap) as a standalone SVG") \
     X(predict, "RUN [TEXT...] [--explain] [--json]", "label and probability of each text (stdin lines without TEXT)") \
     X(eval, "RUN [--split test|val]", "re-evaluate a checkpoint")                               \
+    X(export, "RUN DIR", "write a distilbert run as a Hugging Face folder")                    \
     X(data, "[CONFIG] [--set k=v]...", "dataset figures: counts, lengths, coverage, load time") \
     X(config, "FILE [--set k=v]... | --schema", "print the resolved config or its errors")     \
     X(bench, "[CONFIG...] [--json] [--threads N]", "training and eval throughput, GFLOP/s vs GEMM peak") \

@@ -9,7 +9,7 @@ void draw_kv(Grid *g, int x, int y, int w, const char *k, const char *v) {
 }
 
 const char *arch_label(int arch) {
-    static const char *names[] = {"RNN", "LSTM", "GRU", "Transformer", "Bag of n-grams"};
+    static const char *names[] = {"RNN", "LSTM", "GRU", "Transformer", "Bag of n-grams", "DistilBERT"};
     return arch >= 0 && arch < ARCH_COUNT ? names[arch] : "?";
 }
 

@@ -73,9 +73,10 @@ static void predict_now(struct TryIt *t) {
         return;
     }
     t->has_pred = 1;
-    /* Show the words as typed; the model may have read only the head or the tail. */
+    /* Show the words as typed; the model may have read only the head or the
+     * tail. A WordPiece model shows its pieces ([CLS], play, ##ing, [SEP]). */
     WordList l = {0};
-    tokenize(t->text, (size_t)t->len, collect, &l);
+    if (!t->rm.wp) tokenize(t->text, (size_t)t->len, collect, &l);
     int start = 0;
     if (l.n > t->pred.len && t->rm.cfg.data_truncate == TRUNC_TAIL) start = l.n - t->pred.len;
     t->words = calloc((size_t)t->pred.len + 1, sizeof *t->words);

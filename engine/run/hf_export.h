@@ -1,0 +1,15 @@
+/* A distilbert run written back as a Hugging Face folder: config.json (the
+ * model.init folder's, its labels sentui's negative and positive),
+ * vocab.txt (and tokenizer_config.json when the folder has one) and
+ * model.safetensors holding the run's best checkpoint in float32 under
+ * Hugging Face's names, which DistilBertForSequenceClassification loads. */
+#ifndef SENTUI_RUN_HF_EXPORT_H
+#define SENTUI_RUN_HF_EXPORT_H
+
+#include <stddef.h>
+
+/* Writes into out_dir (created; refused when it already holds a
+ * model.safetensors, so nothing saved is overwritten). 0, or -1 with err. */
+int hf_export(const char *run_dir, const char *out_dir, char *err, size_t errlen);
+
+#endif
