@@ -121,7 +121,7 @@ static void forward_in_batches(RunModel *r, Prediction *out, const int32_t *orde
         Batch b = {tok, len, NULL, B, T};
         model_forward(r->model, &b, 0);
         for (int i = 0; i < B; i++) {
-            const float *pr = r->model->probs + (size_t)i * NUM_CLASSES;
+            const float *pr = r->model->probs + (size_t)i * r->model->n_classes;
             Prediction *p = &out[order[at + i]];
             p->prob = pr[1];
             p->label = pr[1] > pr[0];

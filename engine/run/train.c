@@ -12,6 +12,7 @@
 
 #include "run/checkpoint.h"
 #include "run/trainer_internal.h"
+#include "run/class_names.h"
 
 /* ---- start / stop ------------------------------------------------------------ */
 
@@ -107,6 +108,10 @@ static int create_new(Trainer *t, char *err, size_t errlen) {
         snprintf(err, errlen, "cannot write %s", path);
         return -1;
     }
+    if (t->data.n_classes && class_names_save(t->data.classes, t->data.n_classes, t->dir) != 0) {
+        snprintf(err, errlen, "cannot write %s/classes.txt", t->dir);
+        return -1;
+    }
     RunSummary *s = &t->summary;
     memset(s, 0, sizeof *s);
     utc_iso8601(s->started, sizeof s->started, (long long)time(NULL));
@@ -156,6 +161,12 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
         snprintf(err, errlen, "cannot load the dataset: %s", derr[0] ? derr : "unknown error");
         return -1;
     }
+    if (t->data.warnings && t->data.warnings[0]) {
+        size_t used = strlen(t->notes);
+        snprintf(t->notes + used, sizeof t->notes - used, "%s%s", used ? "\n" : "", t->data.warnings);
+        used = strlen(t->notes);
+        if (used && t->notes[used - 1] == '\n') t->notes[used - 1] = 0;
+    }
     if (t->data.train.n == 0 || t->data.val.n == 0) {
         snprintf(err, errlen, "the dataset has %d training and %d validation reviews: too few to train",
                  t->data.train.n, t->data.val.n);
@@ -163,7 +174,8 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
     }
     int bs = t->cfg.train_batch_size, ebs = t->cfg.eval_batch_size, T = t->data.train.T;
     int maxB = bs > ebs ? bs : ebs;
-    t->model = model_create(&t->cfg, t->data.vocab.n, maxB, T, err, errlen);
+    int n_classes = t->data.n_classes ? t->data.n_classes : NUM_CLASSES;
+    t->model = model_create_classes(&t->cfg, t->data.vocab.n, n_classes, maxB, T, err, errlen);
     if (!t->model) return -1;
     model_init(t->model, (uint64_t)t->cfg.train_seed);
     if (optim_init(&t->opt, &t->model->params, &t->cfg) != 0) {

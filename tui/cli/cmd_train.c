@@ -29,6 +29,12 @@ int cmd_train(int argc, char **argv) {
         return 1;
     }
     printf("run: %s\n", trainer_run_dir(t));
+    /* the data reader's warnings (texts skipped, bytes not UTF-8), one per line */
+    for (const char *n = trainer_notes(t); *n;) {
+        size_t len = strcspn(n, "\n");
+        fprintf(stderr, "note: %.*s\n", (int)len, n);
+        n += len + (n[len] == '\n');
+    }
     fflush(stdout);
     return train_cli_follow(t);
 }

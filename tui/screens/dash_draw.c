@@ -157,16 +157,22 @@ static void draw_confusion(Grid *g, Rect r, const View *v) {
     int ne = dash_evals_upto(s, dash_cursor_step(v));
     Rect in = grid_box(g, r, "Confusion matrix (validation)", style(COL_BORDER, 0));
     if (in.w <= 0 || in.h <= 0) return;
-    static const char *const labels[2] = {"neg", "pos"};
+    static const char *const binary[2] = {"neg", "pos"};
+    const char *const *labels = s->n_classes >= 2 ? (const char *const *)s->classes : binary;
+    int n = s->n_classes >= 2 ? s->n_classes : 2;
     if (!ne) {
-        long z[4] = {0, 0, 0, 0};
-        matrix_draw(g, rect(in.x, in.y, in.w, in.h - 1), z, 2, labels);
+        long z[MAX_CLASSES * MAX_CLASSES] = {0};
+        matrix_draw(g, rect(in.x, in.y, in.w, in.h - 1), z, n, labels);
         grid_text(g, in.x, in.y + in.h - 1, in.w, "waiting for the first evaluation", style(COL_DIM, 0));
         return;
     }
     const EvalPoint *e = &s->evals[ne - 1];
-    long c[4] = {e->confusion[0][0], e->confusion[0][1], e->confusion[1][0], e->confusion[1][1]};
-    matrix_draw(g, rect(in.x, in.y, in.w, in.h - 1), c, 2, labels);
+    /* an old or hand-written log may hold a matrix of another size than its classes */
+    if (e->confusion.n != n) labels = NULL, n = e->confusion.n;
+    long c[MAX_CLASSES * MAX_CLASSES];
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) c[i * n + j] = e->confusion.c[i][j];
+    matrix_draw(g, rect(in.x, in.y, in.w, in.h - 1), c, n, labels);
     char buf[160];
     snprintf(buf, sizeof buf, "step %d  epoch %.2f  acc %.4f  F1 %.4f%s", e->step, e->epoch, e->accuracy, e->f1,
              e->best ? "  best" : "");
