@@ -10,6 +10,21 @@
 #include "run/predict.h"
 #include "run/run.h"
 #include "cli/text_safe.h"
+#include "cli/confusion_print.h"
+
+/* Own data: precision, recall, F1 and support per class, then the matrix. */
+static void print_classes(const RunModel *r, const Metrics *m) {
+    printf("  %-22s %9s %9s %9s %9s\n", "class", "precision", "recall", "f1", "support");
+    for (int c = 0; c < m->n_classes; c++) {
+        char name[4 * 22 + 1];
+        text_safe(name, sizeof name, class_name(&r->classes, c), 0);
+        printf("  %-22.22s %9.4f %9.4f %9.4f %9ld\n", name, m->class_precision[c], m->class_recall[c],
+               m->class_f1[c], m->class_support[c]);
+    }
+    Confusion cm = {.n = m->n_classes};
+    memcpy(cm.c, m->confusion, sizeof cm.c);
+    confusion_print(stdout, &cm, &r->classes, 2);
+}
 
 int cmd_eval(int argc, char **argv) {
     static const char *const known[] = {"--split", "--dir", NULL};
@@ -59,9 +74,13 @@ int cmd_eval(int argc, char **argv) {
     printf("  accuracy     %.4f\n  precision    %.4f\n  recall       %.4f\n  f1           %.4f\n"
            "  f1_macro     %.4f\n  f1_weighted  %.4f\n  loss         %.4f\n",
            m.accuracy, m.precision, m.recall, m.f1, m.f1_macro, m.f1_weighted, m.loss);
-    printf("  confusion    pred neg  pred pos\n");
-    printf("    true neg   %8ld  %8ld\n", m.confusion[0][0], m.confusion[0][1]);
-    printf("    true pos   %8ld  %8ld\n", m.confusion[1][0], m.confusion[1][1]);
+    if (r.n_classes == 2 && !r.classes.n) {
+        printf("  confusion    pred neg  pred pos\n");
+        printf("    true neg   %8ld  %8ld\n", m.confusion[0][0], m.confusion[0][1]);
+        printf("    true pos   %8ld  %8ld\n", m.confusion[1][0], m.confusion[1][1]);
+    } else {
+        print_classes(&r, &m);
+    }
     dataset_free(&d);
     run_model_close(&r);
     return 0;
