@@ -271,7 +271,11 @@ void dash_draw(App *a, Grid *g, Rect body) {
     draw_loss(a, g, top, v);
     draw_accuracy(a, g, bottom, v);
     Rect cm, ex;
-    rect_split_rows(right, 8, 0, &cm, &ex);
+    /* more classes: a row each, a header, a status line, the box */
+    int nc = v->rs.n_classes, cmh = 8;
+    if (nc > 2) cmh = matrix_rows(nc, right.w - 2, (const char *const *)v->rs.classes) + 3;
+    if (cmh > right.h - 6) cmh = right.h - 6 > 8 ? right.h - 6 : 8;
+    rect_split_rows(right, cmh, 0, &cm, &ex);
     draw_confusion(g, cm, v);
     draw_explain(a, g, ex, v);
 }
