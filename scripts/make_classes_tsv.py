@@ -2,6 +2,7 @@
 """Writes a small labelled TSV whose class is decided by a rule: each text
 holds exactly one of five marker words (the class) among filler words.
 usage: make_classes_tsv.py OUT.tsv [ROWS] [SEED]"""
+import os
 import random
 import sys
 
@@ -17,6 +18,8 @@ def main():
     rows = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     names = sorted(CLASSES)
+    if os.path.dirname(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w", encoding="utf-8") as f:
         f.write("text\tlabel\n")
         for _ in range(rows):
