@@ -1,14 +1,19 @@
 #include "data/own_data.h"
 
+#include "data/data_internal.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "models/model.h"
 
 static const char *const FILE_KEYS[3] = {"data.train_file", "data.val_file", "data.test_file"};
+
+static void fill_options(const Config *c, int which, LabelledOptions *o);
 
 static const char *file_of(const Config *c, int which) {
     const char *f = which == 0 ? c->data_train_file : which == 1 ? c->data_val_file : c->data_test_file;
@@ -21,12 +26,9 @@ static int column_number(const char *s) {
     return atoi(s);
 }
 
-int own_data_check(const Config *c, char *err, size_t errlen) {
-    const char *kind = c->data_dataset == DATASET_CSV ? "csv" : c->data_dataset == DATASET_TSV ? "tsv"
-                       : c->data_dataset == DATASET_JSONL ? "jsonl" : "folders";
-    if (!*file_of(c, 0))
-        return snprintf(err, errlen, "data.dataset=%s needs data.train_file: the labelled training %s", kind,
-                        c->data_dataset == DATASET_FOLDERS ? "folder (one folder per label)" : "file"), -1;
+static int check_columns(const Config *c, char *err, size_t errlen) {
+    if (!DATASET_IS_OWN(c->data_dataset))
+        return snprintf(err, errlen, "data.dataset must be csv, tsv, jsonl or folders to read labelled files"), -1;
     if (c->data_dataset == DATASET_FOLDERS) return 0;
     const char *tc = c->data_text_column ? c->data_text_column : "", *lc = c->data_label_column ? c->data_label_column : "";
     if (!*tc || !*lc) return snprintf(err, errlen, "data.text_column and data.label_column must not be empty"), -1;
@@ -42,8 +44,46 @@ int own_data_check(const Config *c, char *err, size_t errlen) {
     return 0;
 }
 
+int own_data_check(const Config *c, char *err, size_t errlen) {
+    const char *kind = c->data_dataset == DATASET_CSV ? "csv" : c->data_dataset == DATASET_TSV ? "tsv"
+                       : c->data_dataset == DATASET_JSONL ? "jsonl" : "folders";
+    if (DATASET_IS_OWN(c->data_dataset) && !*file_of(c, 0))
+        return snprintf(err, errlen, "data.dataset=%s needs data.train_file: the labelled training %s", kind,
+                        c->data_dataset == DATASET_FOLDERS ? "folder (one folder per label)" : "file"), -1;
+    return check_columns(c, err, errlen);
+}
+
+int own_data_guess_format(const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return DATASET_FOLDERS;
+    char name[1024];
+    snprintf(name, sizeof name, "%s", path);
+    static const char *const packed[] = {".gz", ".bz2", ".xz", ".zst"};
+    for (size_t i = 0; i < sizeof packed / sizeof *packed; i++) {
+        size_t n = strlen(name), k = strlen(packed[i]);
+        if (n > k && !strcmp(name + n - k, packed[i])) name[n - k] = 0;
+    }
+    const char *dot = strrchr(name, '.');
+    if (!dot) return -1;
+    if (!strcasecmp(dot, ".csv")) return DATASET_CSV;
+    if (!strcasecmp(dot, ".tsv") || !strcasecmp(dot, ".tab")) return DATASET_TSV;
+    if (!strcasecmp(dot, ".jsonl") || !strcasecmp(dot, ".ndjson")) return DATASET_JSONL;
+    return -1;
+}
+
+int own_data_file_options(const Config *c, LabelledOptions *o, char *err, size_t errlen) {
+    if (check_columns(c, err, errlen)) return -1;
+    fill_options(c, 2, o);
+    return 0;
+}
+
 int own_data_options(const Config *c, int which, LabelledOptions *o, char *err, size_t errlen) {
     if (own_data_check(c, err, errlen)) return -1;
+    fill_options(c, which, o);
+    return 0;
+}
+
+static void fill_options(const Config *c, int which, LabelledOptions *o) {
     memset(o, 0, sizeof *o);
     static const LabelledFormat formats[] = {LABELLED_CSV, LABELLED_TSV, LABELLED_JSONL, LABELLED_FOLDERS};
     o->format = formats[c->data_dataset - DATASET_CSV];
@@ -58,7 +98,6 @@ int own_data_options(const Config *c, int which, LabelledOptions *o, char *err, 
     }
     o->member = c->data_member && *c->data_member ? c->data_member : NULL;
     o->allow_single_class = which != 0;
-    return 0;
 }
 
 /* The training set's class names checked for what a run can keep. */

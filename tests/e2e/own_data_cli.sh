@@ -36,6 +36,16 @@ jq -e '.label == "food" and (.probabilities | length == 5) and (.probabilities.f
 "$SENTUI" eval last >out || fail "eval"
 grep -qE '^  sports +[01]\.[0-9]{4} +[01]\.[0-9]{4} +[01]\.[0-9]{4} +[0-9]+$' out || fail "eval per class: $(cat out)"
 
+# --- eval --data: any labelled file, labels matched by name or renamed with --labels
+"$SENTUI" eval last --data data/topics/test.tsv --json >out || fail "eval --data"
+jq -e '.scored == 500 and .accuracy > 0.95 and (.confusion | length == 5) and (.classes[4].name == "sports")' out \
+    >/dev/null || fail "eval --data --json: $(cat out)"
+printf 'text\tlabel\nwe ate noodles\tcuisine\nthe guitar\tmusic\n' >renamed.tsv
+"$SENTUI" eval last --data renamed.tsv >out 2>&1 && fail "an unknown label accepted"
+grep -q 'renamed.tsv:2: label "cuisine" is not one of the run.s classes (food, music' out || fail "unknown label: $(cat out)"
+"$SENTUI" eval last --data renamed.tsv --labels cuisine=food --json >out || fail "eval --labels"
+jq -e '.scored == 2 and .accuracy == 1' out >/dev/null || fail "eval --labels: $(cat out)"
+
 # --- SST-2's layout: sentence<TAB>label with a header, labels 0/1
 printf 'sentence\tlabel\na fine , moving film \t1\ndull and long \t0\nlovely work \t1\na mess \t0\n' >sst.tsv
 "$SENTUI" data --set data.dataset=tsv --set data.train_file=sst.tsv --set data.text_column=sentence \
@@ -48,6 +58,16 @@ printf '"1","bad food, slow ""service"""\n"2","great place"\n"1","never again"\n
     --set data.label_column=1 --set data.header=false --set data.val_fraction=0.5 >out 2>&1 ||
     { cat out; fail "Yelp layout"; }
 grep -qE '^2 +1 +1 +0' out || fail "Yelp classes: $(cat out)"
+
+# --- a binary run scored on SST-2-style 0/1 labels, renamed onto negative/positive
+"$SENTUI" train "$ROOT/configs/synthetic/bag.yaml" --set train.epochs=1 --set train.threads=1 >out 2>&1 ||
+    { cat out; fail "synthetic run"; }
+W1=$(sed -n 5p "$(ls -td runs/*/ | head -n1)/vocab.txt")
+printf 'sentence\tlabel\n%s\t1\n%s %s\t0\n' "$W1" "$W1" "$W1" >sst2.tsv
+"$SENTUI" eval last --data sst2.tsv --set data.text_column=sentence --labels 0=negative,1=positive --json >out ||
+    fail "binary eval --data: $(cat out)"
+jq -e '.scored == 2 and (.classes | length == 2) and .classes[1].name == "positive" and has("f1")' out >/dev/null ||
+    fail "binary eval --data: $(cat out)"
 
 # --- clear errors
 "$SENTUI" data --set data.dataset=csv >out 2>&1 && fail "csv without train_file accepted"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const char *const value_flags[] = {"--set",  "--split", "--dir",     "--speed",      "--arch",
-                                           "--steps", "--seed", "--reps", "--threads", "--eval-batch", NULL};
+                                           "--steps", "--seed", "--reps", "--threads", "--eval-batch", "--data", "--labels", NULL};
 
 /* Length of the name part of "--name=value" (or of the whole argument). */
 static size_t name_len(const char *arg) {

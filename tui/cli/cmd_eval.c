@@ -1,4 +1,5 @@
-/* sentui eval RUN [--split test|val] [--dir RUNS_DIR] */
+/* sentui eval RUN [--split test|val] [--dir RUNS_DIR]: the run's own split;
+ * with --data FILE [--labels a=b,...] [--set data.k=v]... [--json], any labelled file. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "run/run.h"
 #include "cli/text_safe.h"
 #include "cli/confusion_print.h"
+#include "cli/eval_data.h"
 
 /* Own data: precision, recall, F1 and support per class, then the matrix. */
 static void print_classes(const RunModel *r, const Metrics *m) {
@@ -27,7 +29,7 @@ static void print_classes(const RunModel *r, const Metrics *m) {
 }
 
 int cmd_eval(int argc, char **argv) {
-    static const char *const known[] = {"--split", "--dir", NULL};
+    static const char *const known[] = {"--split", "--dir", "--data", "--labels", "--set", "--json", NULL};
     const char *bad = cli_unknown_flag(argc, argv, known);
     const char *arg = NULL, *split = cli_flag_value(argc, argv, "--split");
     if (!split) split = "test";
@@ -36,7 +38,8 @@ int cmd_eval(int argc, char **argv) {
         if (bad) fprintf(stderr, "sentui eval: unknown option %s\n", bad);
         else if (arg && strcmp(split, "test") && strcmp(split, "val"))
             fprintf(stderr, "sentui eval: --split must be test or val, not '%s'\n", split);
-        fprintf(stderr, "usage: sentui eval RUN [--split test|val] [--dir RUNS_DIR]\n");
+        fprintf(stderr, "usage: sentui eval RUN [--split test|val] [--dir RUNS_DIR]\n"
+                        "       sentui eval RUN --data FILE [--labels FROM=TO,...] [--set data.KEY=VALUE]... [--json]\n");
         return 2;
     }
     const char *runs_dir = cli_flag_value(argc, argv, "--dir");
@@ -49,6 +52,12 @@ int cmd_eval(int argc, char **argv) {
     if (run_model_open(&r, dir, 0, err, sizeof err) != 0) {
         fprintf(stderr, "sentui eval: %s\n", err);
         return 1;
+    }
+    const char *data = cli_flag_value(argc, argv, "--data");
+    if (data) {
+        int rc = eval_data_run(&r, dir, data, argc, argv);
+        run_model_close(&r);
+        return rc;
     }
     Dataset d;
     DataPaths paths = cli_data_paths();
