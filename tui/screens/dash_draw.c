@@ -196,8 +196,16 @@ static void draw_explain(App *a, Grid *g, Rect r, const View *v) {
     const char *lab[2] = {"neg", "pos"};
     int ok = e->label == e->pred;
     char buf[256];
-    snprintf(buf, sizeof buf, "sample %d/%d  true %s  pred %s  p(pos)=%.2f ", d->sample + 1, x->n,
-             e->label == 1 ? lab[1] : lab[0], e->pred == 1 ? lab[1] : lab[0], e->prob);
+    const RunState *rs = &v->rs;
+    if (rs->n_classes > 2) {
+        /* own data: class names (cut short), and the chosen class's probability */
+        const char *t = e->label >= 0 && e->label < rs->n_classes ? rs->classes[e->label] : "?";
+        const char *p = e->pred >= 0 && e->pred < rs->n_classes ? rs->classes[e->pred] : "?";
+        snprintf(buf, sizeof buf, "sample %d/%d  true %.12s  pred %.12s  p=%.2f ", d->sample + 1, x->n, t, p, e->prob);
+    } else {
+        snprintf(buf, sizeof buf, "sample %d/%d  true %s  pred %s  p(pos)=%.2f ", d->sample + 1, x->n,
+                 e->label == 1 ? lab[1] : lab[0], e->pred == 1 ? lab[1] : lab[0], e->prob);
+    }
     int w = grid_text(g, in.x, in.y, in.w, buf, style(COL_TEXT, ATTR_BOLD));
     grid_text(g, in.x + w, in.y, in.w - w, ok ? (g->utf8 ? "\u2713 right" : "right") : (g->utf8 ? "\u2717 wrong" : "wrong"),
               style(ok ? COL_GOOD : COL_BAD, ATTR_BOLD));
