@@ -51,7 +51,7 @@ static void test_five_classes_in_80_columns(void **st) {
 static void test_twenty_classes_in_120_columns(void **st) {
     (void)st;
     const char *labels[20];
-    char names[20][16];
+    char names[20][24];
     for (int i = 0; i < 20; i++) snprintf(names[i], sizeof names[i], "class-%02d", i), labels[i] = names[i];
     long c[400] = {0};
     for (int i = 0; i < 20; i++) c[i * 20 + i] = 50;
