@@ -179,6 +179,20 @@ static void draw_confusion(Grid *g, Rect r, const View *v) {
     grid_text(g, in.x, in.y + in.h - 1, in.w, buf, style(COL_TEXT, ATTR_BOLD));
 }
 
+/* "sample 2/6  true pos  pred pos  p(pos)=0.93", with own class names when more than two. */
+static void sample_title(const RunState *rs, const ExplainSample *e, int i, int n, char *buf, size_t len) {
+    const char *lab[2] = {"neg", "pos"};
+    if (rs->n_classes > 2) {
+        /* own data: class names (cut short), and the chosen class's probability */
+        const char *t = e->label >= 0 && e->label < rs->n_classes ? rs->classes[e->label] : "?";
+        const char *p = e->pred >= 0 && e->pred < rs->n_classes ? rs->classes[e->pred] : "?";
+        snprintf(buf, len, "sample %d/%d  true %.12s  pred %.12s  p=%.2f ", i + 1, n, t, p, e->prob);
+    } else {
+        snprintf(buf, len, "sample %d/%d  true %s  pred %s  p(pos)=%.2f ", i + 1, n, e->label == 1 ? lab[1] : lab[0],
+                 e->pred == 1 ? lab[1] : lab[0], e->prob);
+    }
+}
+
 static void draw_explain(App *a, Grid *g, Rect r, const View *v) {
     struct Dash *d = a->dash;
     const ExplainSet *x = dash_explain_at(&v->rs, dash_cursor_step(v));
@@ -193,19 +207,9 @@ static void draw_explain(App *a, Grid *g, Rect r, const View *v) {
     if (d->sample >= x->n) d->sample = x->n - 1;
     if (d->sample < 0) d->sample = 0;
     const ExplainSample *e = &x->samples[d->sample];
-    const char *lab[2] = {"neg", "pos"};
     int ok = e->label == e->pred;
     char buf[256];
-    const RunState *rs = &v->rs;
-    if (rs->n_classes > 2) {
-        /* own data: class names (cut short), and the chosen class's probability */
-        const char *t = e->label >= 0 && e->label < rs->n_classes ? rs->classes[e->label] : "?";
-        const char *p = e->pred >= 0 && e->pred < rs->n_classes ? rs->classes[e->pred] : "?";
-        snprintf(buf, sizeof buf, "sample %d/%d  true %.12s  pred %.12s  p=%.2f ", d->sample + 1, x->n, t, p, e->prob);
-    } else {
-        snprintf(buf, sizeof buf, "sample %d/%d  true %s  pred %s  p(pos)=%.2f ", d->sample + 1, x->n,
-                 e->label == 1 ? lab[1] : lab[0], e->pred == 1 ? lab[1] : lab[0], e->prob);
-    }
+    sample_title(&v->rs, e, d->sample, x->n, buf, sizeof buf);
     int w = grid_text(g, in.x, in.y, in.w, buf, style(COL_TEXT, ATTR_BOLD));
     grid_text(g, in.x + w, in.y, in.w - w, ok ? (g->utf8 ? "\u2713 right" : "right") : (g->utf8 ? "\u2717 wrong" : "wrong"),
               style(ok ? COL_GOOD : COL_BAD, ATTR_BOLD));
