@@ -41,8 +41,8 @@ static void test_start_step_eval(void **st) {
                      0);
     assert_int_equal(s.n_evals, 1);
     assert_int_equal(s.best_eval, 0);
-    assert_int_equal(s.evals[0].confusion[0][1], 12);
-    assert_int_equal(s.evals[0].confusion[1][1], 31);
+    assert_int_equal(s.evals[0].confusion.c[0][1], 12);
+    assert_int_equal(s.evals[0].confusion.c[1][1], 31);
     assert_int_equal(apply(&s, "{\"type\":\"eval\",\"step\":20,\"epoch\":2,\"split\":\"val\",\"accuracy\":0.7,"
                                "\"best\":false}"),
                      0);

@@ -34,8 +34,10 @@ typedef enum { POS_LEARNED, POS_SINUSOIDAL, POS_NONE } Position;
 typedef enum { NORM_POST, NORM_PRE } NormPlacement;
 #define PRETRAIN_VALUES "none|word2vec"
 typedef enum { PRETRAIN_NONE, PRETRAIN_WORD2VEC } Pretrain;
-#define DATASET_VALUES "imdb|synthetic"
-typedef enum { DATASET_IMDB, DATASET_SYNTHETIC } DatasetKind;
+#define DATASET_VALUES "imdb|synthetic|csv|tsv|jsonl|folders"
+/* csv..folders: the user's own labelled data (data.train_file and friends) */
+typedef enum { DATASET_IMDB, DATASET_SYNTHETIC, DATASET_CSV, DATASET_TSV, DATASET_JSONL, DATASET_FOLDERS } DatasetKind;
+#define DATASET_IS_OWN(k) ((k) >= DATASET_CSV)
 #define TRUNCATE_VALUES "head|tail"
 typedef enum { TRUNC_HEAD, TRUNC_TAIL } Truncate;
 #define OPTIMIZER_VALUES "sgd|adam|adamw"
@@ -75,8 +77,19 @@ typedef enum { METRIC_ACCURACY, METRIC_F1, METRIC_F1_MACRO, METRIC_F1_WEIGHTED, 
       "start the word embeddings from word2vec vectors learnt on the training and unlabelled reviews")     \
     X(model, pretrain_epochs, INT, "3", 1, 100, "", A_ALL, "word2vec passes over its corpus")             \
     X(model, pretrain_window, INT, "5", 1, 20, "", A_ALL, "word2vec context: up to this many words each side") \
-    X(data, dataset, ENUM, "imdb", 0, 0, DATASET_VALUES, A_ALL, "imdb reviews or a generated rule-labelled task") \
+    X(data, dataset, ENUM, "imdb", 0, 0, DATASET_VALUES, A_ALL,                                            \
+      "imdb reviews, a generated rule-labelled task, or your own labelled csv, tsv, jsonl or folders")      \
     X(data, path, STR, "", 0, 0, "", A_ALL, "aclImdb folder or .tar.gz (empty: $IMDB_TARBALL, then data/aclImdb_v1.tar.gz)") \
+    X(data, train_file, STR, "", 0, 0, "", A_ALL,                                                          \
+      "own data: the labelled training file (csv, tsv, jsonl; may be compressed or in an archive), or folder of label folders") \
+    X(data, val_file, STR, "", 0, 0, "", A_ALL, "own data: validation file (empty: carved from train, stratified)") \
+    X(data, test_file, STR, "", 0, 0, "", A_ALL, "own data: test file (empty: no test split)")                  \
+    X(data, text_column, STR, "text", 0, 0, "", A_ALL,                                                     \
+      "own data: the text's header name or jsonl field, or its 1-based column number")                    \
+    X(data, label_column, STR, "label", 0, 0, "", A_ALL,                                                   \
+      "own data: the label's header name or jsonl field, or its 1-based column number")                   \
+    X(data, header, BOOL, "true", 0, 0, "", A_ALL, "own csv/tsv with numbered columns: the first row is a header to skip") \
+    X(data, member, STR, "", 0, 0, "", A_ALL, "own data in an archive: the file (or folder, for folders) to read in it") \
     X(data, max_len, INT, "200", 1, 10000, "", A_ALL, "tokens kept per review")                           \
     X(data, truncate, ENUM, "head", 0, 0, TRUNCATE_VALUES, A_ALL, "keep the head or the tail of long reviews") \
     X(data, vocab_size, INT, "10000", 3, 2000000, "", A_ALL, "vocabulary size including <PAD> and <UNK>") \

@@ -24,7 +24,7 @@ typedef struct Split {
     int32_t *tokens;    /* n x T, TOK_PAD after the true length */
     int32_t *lengths;   /* true (possibly truncated) length, >= 1 */
     int32_t *full_lengths; /* length before truncation */
-    int32_t *labels;    /* 0 = negative, 1 = positive */
+    int32_t *labels;    /* 0 = negative, 1 = positive; own data: index into Dataset.classes */
     int32_t *ratings;   /* star rating from the file name (1-10), 0 when unknown */
 } Split;
 
@@ -45,6 +45,12 @@ typedef struct Dataset {
     Vocab vocab;
     Split train, val, test;
     Split unsup;        /* unlabelled reviews (labels -1); empty unless model.pretrain needs them */
+    /* Own data (data.dataset csv, tsv, jsonl, folders): the class names sorted
+     * byte-wise, and the reader's warnings, one line each ("" when none).
+     * IMDb and the synthetic task: n_classes 0 (negative and positive). */
+    char **classes;
+    int n_classes;
+    char *warnings;
     DatasetStats stats;
 } Dataset;
 

@@ -6,7 +6,9 @@
  * reviews are kept, the source's path and signature (for a folder, every
  * review file's name, size and times), and DATA_FORMAT_VERSION. The file is
  *   header: magic, version, key, payload size, checksum, counts, stats
- *   payload: vocabulary words (NUL-terminated, padded to 8 bytes), then per
+ *   payload: vocabulary words (NUL-terminated, padded to 8 bytes), own data's
+ *            class names then its warnings (NUL-terminated, padded to 8 bytes;
+ *            nothing for IMDb and the synthetic task), then per
  *            split train/val/test/unsup: tokens n*T, lengths, full_lengths, labels,
  *            ratings (int32, host byte order: the cache is a local file)
  * written to a temporary file, fsync'ed and renamed. The checksum covers the
@@ -23,10 +25,12 @@
 
 #include "common/hash.h"
 #include "data/data_internal.h"
+#include "data/own_data.h"
 #include "data/wordpiece_data.h"
 #include "common/safe_open.h"
 
 enum { DATA_SPLITS = 4 }; /* train, val, test, unsup */
+#define MAX_CLASSES_CACHED 4096
 static const char MAGIC[8] = {'S', 'N', 'T', 'U', 'D', 'A', 'T', 'A'};
 
 typedef struct CacheHeader {
@@ -38,6 +42,8 @@ typedef struct CacheHeader {
     int32_t n[DATA_SPLITS], T, vocab_n;
     uint64_t vocab_bytes;
     int64_t n_unsup, train_tokens, train_unk, test_tokens, test_unk, distinct_train_words;
+    int32_t n_classes, pad;
+    uint64_t meta_bytes; /* class names and warnings */
 } CacheHeader;
 
 /* ---- hashing -------------------------------------------------------------- */
@@ -99,6 +105,10 @@ uint64_t data_cache_key(const Config *c, const char *source) {
     if (source) {
         h = mix_text(h, source);
         uint64_t sig = imdb_source_signature(source, unsup);
+        h = mix_bytes(h, &sig, sizeof sig);
+    }
+    if (DATASET_IS_OWN(c->data_dataset)) {
+        uint64_t sig = own_data_signature(c);
         h = mix_bytes(h, &sig, sizeof sig);
     }
     return hash_mix64(h);
@@ -174,14 +184,36 @@ static const char *check_header(const CacheHeader *h, uint64_t key, const struct
     if (h->key != key) return "made for other settings or data";
     for (int s = 0; s < DATA_SPLITS; s++)
         if (h->n[s] < 0) return "damaged (negative review count)";
-    if (h->T < 1 || h->T > 1000000 || h->vocab_n < 2 || h->vocab_bytes > (uint64_t)st->st_size)
+    if (h->T < 1 || h->T > 1000000 || h->vocab_n < 2 || h->vocab_bytes > (uint64_t)st->st_size ||
+        h->meta_bytes > (uint64_t)st->st_size || h->n_classes < 0 || h->n_classes > MAX_CLASSES_CACHED ||
+        (h->n_classes > 0) != (h->meta_bytes > 0))
         return "damaged (sizes out of range)";
     /* sizes must add up to the file exactly before anything is allocated */
-    uint64_t expect = pad8(h->vocab_bytes);
+    uint64_t expect = pad8(h->vocab_bytes) + pad8(h->meta_bytes);
     for (int s = 0; s < DATA_SPLITS; s++) expect += (uint64_t)h->n[s] * ((uint64_t)h->T + 4) * 4;
     if (expect != h->payload_bytes || (uint64_t)st->st_size != sizeof *h + expect)
         return "truncated or damaged (its size does not match its header)";
     return NULL;
+}
+
+/* Own data's class names (n, each below the run's limit, labels 0..n-1 only)
+ * and its warnings, from the meta block. */
+static int read_meta(Dataset *d, char *meta, uint64_t bytes, int n) {
+    meta[bytes] = 0;
+    const char *p = meta, *end = meta + bytes;
+    if (!(d->classes = calloc((size_t)n, sizeof *d->classes))) return -1;
+    for (int i = 0; i < n; i++) {
+        const char *z = memchr(p, 0, (size_t)(end - p));
+        if (!z || !(d->classes[i] = strdup(p))) return -1;
+        d->n_classes = i + 1;
+        p = z + 1;
+    }
+    if (p >= end || !(d->warnings = strdup(p)) || p + strlen(p) + 1 != end) return -1;
+    Split *all[3] = {&d->train, &d->val, &d->test};
+    for (int s = 0; s < 3; s++)
+        for (int i = 0; i < all[s]->n; i++)
+            if (all[s]->labels[i] < 0 || all[s]->labels[i] >= n) return -1;
+    return 0;
 }
 
 int data_cache_load(const char *path, uint64_t key, Dataset *d, char *why, size_t whylen) {
@@ -190,7 +222,7 @@ int data_cache_load(const char *path, uint64_t key, Dataset *d, char *why, size_
     if (!why) why = whybuf, whylen = sizeof whybuf;
     FILE *f = safe_fopen_read(path, 0, why, whylen);
     if (!f) return errno == ENOENT ? 1 : -1;
-    char *vbytes = NULL;
+    char *vbytes = NULL, *meta = NULL;
     const char *bad = "truncated (cannot read its header)";
     struct stat st;
     CacheHeader h;
@@ -201,6 +233,10 @@ int data_cache_load(const char *path, uint64_t key, Dataset *d, char *why, size_
     vbytes = malloc(pad8(h.vocab_bytes) + 1);
     if (!vbytes || read_all(f, vbytes, pad8(h.vocab_bytes))) goto fail;
     sum = data_checksum(sum, vbytes, pad8(h.vocab_bytes));
+    if (h.meta_bytes) {
+        if (!(meta = malloc(pad8(h.meta_bytes) + 1)) || read_all(f, meta, pad8(h.meta_bytes))) goto fail;
+        sum = data_checksum(sum, meta, pad8(h.meta_bytes));
+    }
     for (int s = 0; s < DATA_SPLITS; s++) {
         Split *sp = split_at(d, s);
         sp->n = h.n[s];
@@ -225,6 +261,9 @@ int data_cache_load(const char *path, uint64_t key, Dataset *d, char *why, size_
     }
     if (w != end) goto fail;
     if ((bad = check_contents(&h, d))) goto fail;
+    bad = "damaged (class names)";
+    if (h.meta_bytes && read_meta(d, meta, h.meta_bytes, h.n_classes)) goto fail;
+    free(meta);
     free(vbytes);
     fclose(f);
     d->stats.n_unsup = h.n_unsup;
@@ -237,6 +276,7 @@ int data_cache_load(const char *path, uint64_t key, Dataset *d, char *why, size_
     return 0;
 fail:
     snprintf(why, whylen, "%s", bad);
+    free(meta);
     free(vbytes);
     fclose(f);
     dataset_free(d);
@@ -244,6 +284,19 @@ fail:
 }
 
 /* ---- save ----------------------------------------------------------------- */
+
+/* The class names and warnings back to back, NUL-terminated, zero-padded to 8. */
+static char *meta_block(const Dataset *d, uint64_t *bytes) {
+    const char *w = d->warnings ? d->warnings : "";
+    size_t n = strlen(w) + 1;
+    for (int i = 0; i < d->n_classes; i++) n += strlen(d->classes[i]) + 1;
+    char *m = calloc(1, pad8(n) + 1), *p = m;
+    if (!m) return NULL;
+    for (int i = 0; i < d->n_classes; i++) p = stpcpy(p, d->classes[i]) + 1;
+    strcpy(p, w);
+    *bytes = n;
+    return m;
+}
 
 int data_cache_save(const char *path, uint64_t key, const Dataset *dc, char *why, size_t whylen) {
     char whybuf[512];
@@ -268,8 +321,14 @@ int data_cache_save(const char *path, uint64_t key, const Dataset *dc, char *why
     for (int s = 0; s < DATA_SPLITS; s++)
         if (split_at(d, s)->n && split_at(d, s)->T != h.T) return snprintf(why, whylen, "splits of unequal lengths"), -1;
 
+    h.n_classes = d->n_classes;
+    char *meta = d->n_classes ? meta_block(d, &h.meta_bytes) : NULL;
     char *vbytes = calloc(1, pad8(h.vocab_bytes) + 1);
-    if (!vbytes) return snprintf(why, whylen, "out of memory"), -1;
+    if (!vbytes || (d->n_classes && !meta)) {
+        free(meta);
+        free(vbytes);
+        return snprintf(why, whylen, "out of memory"), -1;
+    }
     size_t at = 0;
     for (int i = 0; i < d->vocab.n; i++) {
         size_t len = strlen(d->vocab.words[i]) + 1;
@@ -278,21 +337,25 @@ int data_cache_save(const char *path, uint64_t key, const Dataset *dc, char *why
     }
     Block b[5 * DATA_SPLITS];
     int nb = blocks_of(d, b);
-    h.payload_bytes = pad8(h.vocab_bytes);
+    h.payload_bytes = pad8(h.vocab_bytes) + pad8(h.meta_bytes);
     h.checksum = 0;
     for (int k = 0; k < nb; k++) h.payload_bytes += b[k].bytes;
     h.checksum = data_checksum(header_sum(&h), vbytes, pad8(h.vocab_bytes));
+    if (meta) h.checksum = data_checksum(h.checksum, meta, pad8(h.meta_bytes));
     for (int k = 0; k < nb; k++) h.checksum = data_checksum(h.checksum, *b[k].field, b[k].bytes);
 
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = safe_fopen_write(tmp, "wb", why, whylen);
     if (!f) {
+        free(meta);
         free(vbytes);
         return -1;
     }
     int bad = fwrite(&h, sizeof h, 1, f) != 1;
     bad |= fwrite(vbytes, 1, pad8(h.vocab_bytes), f) != pad8(h.vocab_bytes);
+    bad |= meta && fwrite(meta, 1, pad8(h.meta_bytes), f) != pad8(h.meta_bytes);
+    free(meta);
     for (int k = 0; k < nb && !bad; k++) bad |= b[k].bytes && fwrite(*b[k].field, 1, b[k].bytes, f) != b[k].bytes;
     free(vbytes);
     bad |= fflush(f) != 0;

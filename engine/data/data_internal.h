@@ -18,10 +18,10 @@
 
 /* Bump whenever tokenizer, vocabulary, split or encoding rules change: cached
  * datasets built by older rules are then rebuilt instead of trusted. */
-#define DATA_FORMAT_VERSION 3
+#define DATA_FORMAT_VERSION 4
 
 /* Unlabelled reviews (train/unsup) are kept only when word2vec needs them. */
-enum { RAW_TRAIN = 0, RAW_TEST = 1, RAW_UNSUP = 2 };
+enum { RAW_TRAIN = 0, RAW_TEST = 1, RAW_UNSUP = 2, RAW_VAL = 3 }; /* RAW_VAL: own data given a validation file */
 
 /* One review of the source; its text stays where raw_corpus_reserve put it. */
 typedef struct RawDoc {
@@ -75,6 +75,8 @@ int imdb_read(const char *path, RawCorpus *c, char *err, size_t errlen);
  * times and inode; for a folder every review file's name, size, times and inode
  * (only the names of the unlabelled ones unless with_unsup: they are only counted). */
 uint64_t imdb_source_signature(const char *path, int with_unsup);
+/* Every entry of one folder: name, size, times and inode (not the content). */
+uint64_t folder_signature(const char *dir);
 /* The generated task, from data.synthetic_size and train.seed. */
 int synthetic_generate(const Config *cfg, RawCorpus *c);
 /* The rule that labels a synthetic text: 1 when positive cue words outnumber

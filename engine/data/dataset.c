@@ -13,6 +13,7 @@
 
 #include "data/cache_dir.h"
 #include "data/data_internal.h"
+#include "data/own_data.h"
 #include "data/wordpiece_data.h"
 #include "kernels/tensor.h"
 
@@ -103,13 +104,20 @@ static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tc, cons
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    int n_train = 0, n_test = 0, n_unsup = 0;
+    int n_train = 0, n_test = 0, n_unsup = 0, n_held = 0, n_kept;
     for (int i = 0; i < n; i++) {
         labels[i] = rc->docs[i].label;
         if (rc->docs[i].split == RAW_TRAIN) all[n_train++] = i;
+        if (rc->docs[i].split == RAW_VAL) held[n_held++] = i;
     }
-    int n_held, n_kept;
-    split_holdout(labels, all, n_train, c->data_val_fraction, (uint64_t)c->train_seed, held, &n_held, kept, &n_kept);
+    /* a validation file given (own data) is the validation split; else it is carved from train */
+    if (n_held) {
+        memcpy(kept, all, sizeof(int32_t) * (size_t)n_train);
+        n_kept = n_train;
+    } else {
+        split_holdout(labels, all, n_train, c->data_val_fraction, (uint64_t)c->train_seed, held, &n_held, kept,
+                      &n_kept);
+    }
     n_kept = split_limit(labels, kept, n_kept, c->data_limit_train);
     for (int i = 0; i < n; i++)
         if (rc->docs[i].split == RAW_TEST) all[n_test++] = i;
@@ -176,10 +184,15 @@ static void *reader_main(void *arg) {
 /* IMDb is read on its own thread (gzip keeps one core busy) while this one
  * tokenizes what has arrived; the synthetic task is generated, then tokenized. */
 static int read_and_tokenize(const Config *c, const char *imdb, size_t block_bytes, RawCorpus *rc, TokCorpus *tc,
-                             char *err, size_t errlen) {
+                             Dataset *d, char *err, size_t errlen) {
     memset(rc, 0, sizeof *rc);
     rc->keep_unsup = dataset_wants_unsup(c);
     rc->block_bytes = block_bytes;
+    if (DATASET_IS_OWN(c->data_dataset)) {
+        if (own_data_read(c, rc, d, err, errlen)) return -1;
+        if (corpus_tokenize(rc, tc)) return snprintf(err, errlen, "out of memory while tokenizing %d texts", rc->n), -1;
+        return 0;
+    }
     if (!imdb) {
         if (synthetic_generate(c, rc) || corpus_tokenize(rc, tc))
             return snprintf(err, errlen, "out of memory generating the synthetic dataset"), -1;
@@ -210,6 +223,7 @@ static int check_settings(const Config *c, char *err, size_t errlen) {
     if (!(c->data_val_fraction > 0 && c->data_val_fraction < 1))
         return snprintf(err, errlen, "data.val_fraction must be between 0 and 1"), -1;
     if (c->data_limit_train < 0) return snprintf(err, errlen, "data.limit_train must not be negative"), -1;
+    if (DATASET_IS_OWN(c->data_dataset)) return own_data_check(c, err, errlen);
     return 0;
 }
 
@@ -218,6 +232,10 @@ static int check_settings(const Config *c, char *err, size_t errlen) {
 static int find_source(const Config *c, const DataPaths *paths, char *source, size_t n, char *err, size_t errlen) {
     if (c->data_dataset == DATASET_SYNTHETIC) {
         snprintf(source, n, "synthetic (seed %d, %d reviews per split)", c->train_seed, c->data_synthetic_size);
+        return 0;
+    }
+    if (DATASET_IS_OWN(c->data_dataset)) {
+        snprintf(source, n, "%s", c->data_train_file);
         return 0;
     }
     struct stat st;
@@ -236,7 +254,7 @@ static int build_from_source(const Config *c, const char *imdb, size_t block_byt
     RawCorpus rc;
     TokCorpus tc;
     memset(&tc, 0, sizeof tc);
-    int rcode = read_and_tokenize(c, imdb, block_bytes, &rc, &tc, err, errlen);
+    int rcode = read_and_tokenize(c, imdb, block_bytes, &rc, &tc, d, err, errlen);
     if (rcode == 0 && corpus_sort(&rc, &tc)) {
         snprintf(err, errlen, "out of memory sorting the reviews");
         rcode = -1;
@@ -268,7 +286,7 @@ int dataset_load_blocks(const Config *c, const DataPaths *paths, size_t block_by
     memset(d, 0, sizeof *d);
     char source[sizeof d->stats.source];
     if (check_settings(c, err, errlen) || find_source(c, paths, source, sizeof source, err, errlen)) return -1;
-    const char *imdb = c->data_dataset == DATASET_SYNTHETIC ? NULL : source;
+    const char *imdb = c->data_dataset == DATASET_IMDB ? source : NULL;
     const char *cache_dir = data_cache_dir(c, paths);
     uint64_t key = 0;
     char cache_path[4200] = "", damaged[sizeof d->stats.cache_damaged] = "";

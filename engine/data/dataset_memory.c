@@ -33,4 +33,10 @@ void dataset_free(Dataset *d) {
     split_free(&d->val);
     split_free(&d->test);
     split_free(&d->unsup);
+    for (int i = 0; i < d->n_classes; i++) free(d->classes[i]);
+    free(d->classes);
+    free(d->warnings);
+    d->classes = NULL;
+    d->n_classes = 0;
+    d->warnings = NULL;
 }

@@ -325,6 +325,8 @@ static uint64_t sig_folder(const char *dir, int names_only) {
     return sig_final(sum ^ sig_final(count));
 }
 
+uint64_t folder_signature(const char *dir) { return sig_folder(dir, 0); }
+
 uint64_t imdb_source_signature(const char *path, int with_unsup) {
     struct stat st;
     uint64_t h = 0xcbf29ce484222325ull;

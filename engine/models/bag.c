@@ -53,7 +53,7 @@ static int bag_build(Model *m, char *err, size_t errlen) {
         int sb[2] = {(int)g->buckets, g->E};
         g->big = params_add(&m->params, "bigram_embedding.weight", 2, sb, 0);
     }
-    int sf[2] = {NUM_CLASSES, g->E}, sfb[1] = {NUM_CLASSES};
+    int sf[2] = {m->n_classes, g->E}, sfb[1] = {m->n_classes};
     g->fc_w = params_add(&m->params, "fc.weight", 2, sf, 0);
     g->fc_b = params_add(&m->params, "fc.bias", 1, sfb, 1);
     return 0;
@@ -98,8 +98,8 @@ static void bag_init(Model *m, Rng *rng) {
     if (g->bigrams)
         for (size_t i = 0; i < (size_t)g->buckets * E; i++) d[g->big + i] = rng_normal(rng);
     float bound = 1.0f / sqrtf((float)E);
-    for (size_t i = 0; i < NUM_CLASSES * E; i++) d[g->fc_w + i] = rng_range(rng, -bound, bound);
-    for (size_t i = 0; i < NUM_CLASSES; i++) d[g->fc_b + i] = rng_range(rng, -bound, bound);
+    for (size_t i = 0; i < (size_t)m->n_classes * E; i++) d[g->fc_w + i] = rng_range(rng, -bound, bound);
+    for (size_t i = 0; i < (size_t)m->n_classes; i++) d[g->fc_b + i] = rng_range(rng, -bound, bound);
 }
 
 /* Rows are summed 8 floats at a time (vector extensions: at -O2 a plain loop
@@ -172,7 +172,7 @@ static void bag_forward(Model *m, const Batch *b, int train) {
         dropout_forward(g->pooled, g->mask, (size_t)B * E, g->head_in);
         head = g->head_in;
     }
-    linear_forward(head, B, E, d + g->fc_w, d + g->fc_b, NUM_CLASSES, m->logits);
+    linear_forward(head, B, E, d + g->fc_w, d + g->fc_b, m->n_classes, m->logits);
 }
 
 /* Every token of sequence s receives the same gradient row
@@ -208,7 +208,7 @@ static void bag_backward(Model *m, const Batch *b) {
     const int E = g->E, B = g->B;
     int drop = g->p_drop > 0;
     memset(g->g_pooled, 0, (size_t)B * E * sizeof(float));
-    linear_backward(drop ? g->head_in : g->pooled, B, E, d + g->fc_w, NUM_CLASSES, m->dlogits, g->g_pooled,
+    linear_backward(drop ? g->head_in : g->pooled, B, E, d + g->fc_w, m->n_classes, m->dlogits, g->g_pooled,
                     gr + g->fc_w, gr + g->fc_b);
     for (int s = 0; s < B; s++)
         for (int e = 0; e < E; e++)
@@ -235,11 +235,7 @@ static int bag_explain(Model *m, const int32_t *tokens, int len, Explanation *ou
     free(tok);
 
     const float *z = m->logits, *d = m->params.data;
-    int pred = z[1] > z[0];
-    float mx = z[pred];
-    double e0 = exp((double)z[0] - mx), e1 = exp((double)z[1] - mx);
-    out->prob[0] = (float)(e0 / (e0 + e1));
-    out->prob[1] = (float)(e1 / (e0 + e1));
+    int pred = model_softmax_row(z, m->n_classes, out->prob);
     out->len = len;
     out->token_weight = calloc((size_t)len, sizeof(float));
     if (!out->token_weight) return -1;

@@ -53,6 +53,33 @@ static int too_big(const Model *m, char *err, size_t errlen) {
 }
 
 Model *model_create(const Config *cfg, int vocab_size, int max_B, int max_T, char *err, size_t errlen) {
+    return model_create_classes(cfg, vocab_size, NUM_CLASSES, max_B, max_T, err, errlen);
+}
+
+int model_softmax_row(const float *z, int n, float *prob) {
+    int best = 0;
+    for (int c = 1; c < n; c++)
+        if (z[c] > z[best]) best = c;
+    double mx = z[best], sum = 0;
+    for (int c = 0; c < n; c++) sum += exp((double)z[c] - mx);
+    for (int c = 0; c < n; c++) prob[c] = (float)(exp((double)z[c] - mx) / sum);
+    return best;
+}
+
+int model_argmax(const Model *m, int i) {
+    const float *p = m->probs + (size_t)i * m->n_classes;
+    int best = 0;
+    for (int c = 1; c < m->n_classes; c++)
+        if (p[c] > p[best]) best = c;
+    return best;
+}
+
+Model *model_create_classes(const Config *cfg, int vocab_size, int n_classes, int max_B, int max_T, char *err,
+                            size_t errlen) {
+    if (n_classes < 2 || n_classes > MAX_CLASSES) {
+        snprintf(err, errlen, "%d classes: a classifier needs between 2 and %d", n_classes, MAX_CLASSES);
+        return NULL;
+    }
     const ModelOps *ops = ops_for(cfg->model_arch);
     if (!ops || !ops->build) {
         snprintf(err, errlen, "architecture %d is not available in this build", cfg->model_arch);
@@ -63,6 +90,7 @@ Model *model_create(const Config *cfg, int vocab_size, int max_B, int max_T, cha
     config_copy(&m->cfg, cfg);
     m->arch = cfg->model_arch;
     m->vocab_size = vocab_size;
+    m->n_classes = n_classes;
     m->max_B = max_B;
     m->max_T = max_T;
     if (ops->build(m, err, errlen) != 0 || too_big(m, err, errlen) || params_alloc(&m->params) != 0 ||
@@ -71,7 +99,7 @@ Model *model_create(const Config *cfg, int vocab_size, int max_B, int max_T, cha
         model_free(m);
         return NULL;
     }
-    size_t nl = (size_t)max_B * NUM_CLASSES;
+    size_t nl = (size_t)max_B * m->n_classes;
     m->logits = calloc(nl, sizeof(float));
     m->dlogits = calloc(nl, sizeof(float));
     m->probs = calloc(nl, sizeof(float));
@@ -101,13 +129,13 @@ float model_forward(Model *m, const Batch *b, int train) {
     m->ops->forward(m, b, train);
     double loss = 0;
     for (int i = 0; i < b->B; i++) {
-        const float *z = m->logits + (size_t)i * NUM_CLASSES;
-        float *p = m->probs + (size_t)i * NUM_CLASSES;
+        const float *z = m->logits + (size_t)i * m->n_classes;
+        float *p = m->probs + (size_t)i * m->n_classes;
         float mx = z[0];
-        for (int c = 1; c < NUM_CLASSES; c++) mx = z[c] > mx ? z[c] : mx;
+        for (int c = 1; c < m->n_classes; c++) mx = z[c] > mx ? z[c] : mx;
         double sum = 0;
-        for (int c = 0; c < NUM_CLASSES; c++) sum += exp((double)z[c] - mx);
-        for (int c = 0; c < NUM_CLASSES; c++) p[c] = (float)(exp((double)z[c] - mx) / sum);
+        for (int c = 0; c < m->n_classes; c++) sum += exp((double)z[c] - mx);
+        for (int c = 0; c < m->n_classes; c++) p[c] = (float)(exp((double)z[c] - mx) / sum);
         if (b->labels) loss += -((double)z[b->labels[i]] - mx - log(sum));
     }
     return b->labels && b->B > 0 ? (float)(loss / b->B) : 0.0f;
@@ -116,8 +144,8 @@ float model_forward(Model *m, const Batch *b, int train) {
 void model_backward(Model *m, const Batch *b) {
     float inv = 1.0f / (float)b->B;
     for (int i = 0; i < b->B; i++)
-        for (int c = 0; c < NUM_CLASSES; c++)
-            m->dlogits[i * NUM_CLASSES + c] = (m->probs[i * NUM_CLASSES + c] - (b->labels[i] == c ? 1.0f : 0.0f)) * inv;
+        for (int c = 0; c < m->n_classes; c++)
+            m->dlogits[i * m->n_classes + c] = (m->probs[i * m->n_classes + c] - (b->labels[i] == c ? 1.0f : 0.0f)) * inv;
     m->ops->backward(m, b);
 }
 

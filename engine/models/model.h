@@ -1,5 +1,6 @@
 /* A classifier is an embedding, an encoder (rnn, lstm, gru, transformer or a
- * bag of n-grams), a pooling and a linear head over two classes. Each
+ * bag of n-grams), a pooling and a linear head over n_classes classes (two
+ * unless the data has more). Each
  * architecture provides a ModelOps table; model.c owns what is common (the
  * parameter block, the loss, the activation arena, dispatch). */
 #ifndef SENTUI_MODEL_H
@@ -10,7 +11,10 @@
 #include "nn/params.h"
 #include "kernels/tensor.h"
 
+/* Binary sentiment has two classes (0 negative, 1 positive); a run on the
+ * user's own data has between 2 and MAX_CLASSES, numbered by sorted name. */
 #define NUM_CLASSES 2
+#define MAX_CLASSES 32
 
 /* A batch of B sequences padded with 0 to T tokens (row-major B x T). */
 typedef struct Batch {
@@ -28,7 +32,7 @@ typedef struct Explanation {
     float *token_weight;  /* [len]: average attention received (transformer),
                              |grad x input| saliency (recurrent), normalised to sum 1 */
     float *pool_weight;   /* [len] attention-pooling weights, or NULL */
-    float prob[NUM_CLASSES];
+    float prob[MAX_CLASSES];
     char method[96];      /* how token_weight was computed, shown under the heatmap */
 } Explanation;
 
@@ -55,9 +59,10 @@ struct Model {
     Config cfg;           /* deep copy */
     int arch;
     int vocab_size;
+    int n_classes;        /* 2..MAX_CLASSES */
     int max_B, max_T;
     Params params;
-    float *logits;        /* [max_B x NUM_CLASSES] */
+    float *logits;        /* [max_B x n_classes] */
     float *dlogits;
     float *probs;
     Rng dropout_rng;      /* reseeded per step from (seed, step) so resume reproduces */
@@ -65,6 +70,14 @@ struct Model {
 };
 
 Model *model_create(const Config *cfg, int vocab_size, int max_B, int max_T, char *err, size_t errlen);
+/* The same with a head over n_classes (2..MAX_CLASSES) classes. */
+Model *model_create_classes(const Config *cfg, int vocab_size, int n_classes, int max_B, int max_T, char *err,
+                            size_t errlen);
+/* Softmax of one row of n logits into prob; returns the most probable class
+ * (the lowest on a tie). */
+int model_softmax_row(const float *z, int n, float *prob);
+/* The most probable class of row i of the last forward (the lowest on a tie). */
+int model_argmax(const Model *m, int i);
 void model_free(Model *m);
 void model_init(Model *m, uint64_t seed);
 /* Forward pass; when b->labels is set returns the mean cross-entropy, else 0.

@@ -5,7 +5,7 @@
  *   rnn       = nn.RNN / nn.LSTM / nn.GRU(E, H, layers, batch_first=True,
  *                                         dropout=p, bidirectional=...)
  *   pool      = nn.Linear(D, 1)            (attention pooling only)
- *   fc        = nn.Linear(D, NUM_CLASSES)  with D = H * directions,
+ *   fc        = nn.Linear(D, n_classes)  with D = H * directions,
  * so checkpoints load in PyTorch and parameter counts agree.
  *
  * Inside, a batch is sorted by length (longest first) and packed, so finished
@@ -92,8 +92,8 @@ static int build(Model *m, char *err, size_t errlen) {
         params_add(p, "pool.weight", 2, (int[]){1, r->D}, 0);
         params_add(p, "pool.bias", 1, (int[]){1}, 1);
     }
-    params_add(p, "fc.weight", 2, (int[]){NUM_CLASSES, r->D}, 0);
-    params_add(p, "fc.bias", 1, (int[]){NUM_CLASSES}, 1);
+    params_add(p, "fc.weight", 2, (int[]){m->n_classes, r->D}, 0);
+    params_add(p, "fc.bias", 1, (int[]){m->n_classes}, 1);
     return 0;
 }
 
@@ -124,8 +124,8 @@ static size_t carve_all(RnnModel *r, int B, int T, char *base) {
     TAKE(feat, (size_t)B * D, float);
     TAKE(dfeat, (size_t)B * D, float);
     TAKE(attn, (size_t)B * T, float);
-    TAKE(lg, (size_t)B * NUM_CLASSES, float);
-    TAKE(dlg, (size_t)B * NUM_CLASSES, float);
+    TAKE(lg, (size_t)B * MAX_CLASSES, float);
+    TAKE(dlg, (size_t)B * MAX_CLASSES, float);
     TAKE(pscratch, D + 1, float);
     size_t rec_bytes = recurrent_arena_floats(&r->rec) * sizeof(float);
     if (base) recurrent_bind(&r->rec, (float *)(void *)(base + at));
@@ -199,8 +199,8 @@ static void init(Model *m, Rng *rng) {
         for (int j = 0; j < r->D; j++) r->pool_w[j] = rng_range(rng, -kd, kd);
         r->pool_b[0] = rng_range(rng, -kd, kd);
     }
-    for (int j = 0; j < NUM_CLASSES * r->D; j++) r->fc_w[j] = rng_range(rng, -kd, kd);
-    for (int j = 0; j < NUM_CLASSES; j++) r->fc_b[j] = rng_range(rng, -kd, kd);
+    for (int j = 0; j < m->n_classes * r->D; j++) r->fc_w[j] = rng_range(rng, -kd, kd);
+    for (int j = 0; j < m->n_classes; j++) r->fc_b[j] = rng_range(rng, -kd, kd);
 }
 
 /* Longest first, ties in batch order: a stable counting sort by length. Fills
@@ -269,9 +269,9 @@ static void forward_impl(Model *m, const Batch *b, int train, int keep) {
     } else {
         memcpy(r->feat, r->pooled, (size_t)B * D * sizeof(float));
     }
-    linear_forward(r->feat, B, D, r->fc_w, r->fc_b, NUM_CLASSES, r->lg);
+    linear_forward(r->feat, B, D, r->fc_w, r->fc_b, m->n_classes, r->lg);
     for (int j = 0; j < B; j++)
-        memcpy(m->logits + (size_t)r->perm[j] * NUM_CLASSES, r->lg + (size_t)j * NUM_CLASSES, NUM_CLASSES * sizeof(float));
+        memcpy(m->logits + (size_t)r->perm[j] * m->n_classes, r->lg + (size_t)j * m->n_classes, m->n_classes * sizeof(float));
 }
 
 static void forward(Model *m, const Batch *b, int train) { forward_impl(m, b, train, train != 0); }
@@ -282,7 +282,7 @@ static void backward_sorted(Model *m, int param_grads) {
     RnnModel *r = m->impl;
     int B = r->B, T = r->T, N = r->N, D = r->D, E = r->E;
     memset(r->dfeat, 0, (size_t)B * D * sizeof(float));
-    linear_backward(r->feat, B, D, r->fc_w, NUM_CLASSES, r->dlg, r->dfeat, param_grads ? r->dfc_w : NULL,
+    linear_backward(r->feat, B, D, r->fc_w, m->n_classes, r->dlg, r->dfeat, param_grads ? r->dfc_w : NULL,
                     param_grads ? r->dfc_b : NULL);
     if (r->train && r->p_out > 0) dropout_apply(r->dfeat, r->pmask, (size_t)B * D);
 
@@ -315,7 +315,7 @@ static void backward(Model *m, const Batch *b) {
     (void)b;
     RnnModel *r = m->impl;
     for (int j = 0; j < r->B; j++)
-        memcpy(r->dlg + (size_t)j * NUM_CLASSES, m->dlogits + (size_t)r->perm[j] * NUM_CLASSES, NUM_CLASSES * sizeof(float));
+        memcpy(r->dlg + (size_t)j * m->n_classes, m->dlogits + (size_t)r->perm[j] * m->n_classes, m->n_classes * sizeof(float));
     backward_sorted(m, 1);
     if (r->train && r->p_embed > 0) dropout_apply(r->dx, r->emask, (size_t)r->N * r->E);
     embedding_backward(r->demb, r->E, r->ptok, r->N, r->dx, TOK_PAD);
@@ -325,8 +325,8 @@ static int explain(Model *m, const int32_t *tokens, int len, Explanation *out) {
     RnnModel *r = m->impl;
     if (len < 1) len = 1;
     if (len > m->max_T) len = m->max_T;
-    float keep_logits[NUM_CLASSES];
-    memcpy(keep_logits, m->logits, sizeof keep_logits);
+    float keep_logits[MAX_CLASSES];
+    memcpy(keep_logits, m->logits, (size_t)m->n_classes * sizeof(float));
     int32_t L = len;
     /* the lab's mode predicts from the state after padding to max_len: explain that prediction */
     int T = r->lab ? m->max_T : len;
@@ -338,13 +338,13 @@ static int explain(Model *m, const int32_t *tokens, int len, Explanation *out) {
     free(padded);
     const float *z = r->lg;
     int pred = 0;
-    for (int c = 1; c < NUM_CLASSES; c++)
+    for (int c = 1; c < m->n_classes; c++)
         if (z[c] > z[pred]) pred = c;
     double mx = z[pred], sum = 0;
-    for (int c = 0; c < NUM_CLASSES; c++) sum += exp(z[c] - mx);
-    for (int c = 0; c < NUM_CLASSES; c++) out->prob[c] = (float)(exp(z[c] - mx) / sum);
+    for (int c = 0; c < m->n_classes; c++) sum += exp(z[c] - mx);
+    for (int c = 0; c < m->n_classes; c++) out->prob[c] = (float)(exp(z[c] - mx) / sum);
 
-    for (int c = 0; c < NUM_CLASSES; c++) r->dlg[c] = c == pred ? 1.0f : 0.0f;
+    for (int c = 0; c < m->n_classes; c++) r->dlg[c] = c == pred ? 1.0f : 0.0f;
     backward_sorted(m, 0);
     out->len = len;
     out->layers = out->heads = 0;
@@ -367,7 +367,7 @@ static int explain(Model *m, const int32_t *tokens, int len, Explanation *out) {
     }
     snprintf(out->method, sizeof out->method, "saliency: |gradient x embedding| for the predicted class (%s)",
              cell_name(r->cell));
-    memcpy(m->logits, keep_logits, sizeof keep_logits);
+    memcpy(m->logits, keep_logits, (size_t)m->n_classes * sizeof(float));
     return 0;
 }
 

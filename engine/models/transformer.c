@@ -97,8 +97,8 @@ static int tf_build(Model *m, char *err, size_t errlen) {
         t->pool_w = add(m, "pool.weight", 2, 1, E, 0);
         t->pool_b = add(m, "pool.bias", 1, 1, 0, 1);
     }
-    t->fc_w = add(m, "fc.weight", 2, NUM_CLASSES, E, 0);
-    t->fc_b = add(m, "fc.bias", 1, NUM_CLASSES, 0, 1);
+    t->fc_w = add(m, "fc.weight", 2, m->n_classes, E, 0);
+    t->fc_b = add(m, "fc.bias", 1, m->n_classes, 0, 1);
     return 0;
 }
 
@@ -250,8 +250,8 @@ static void tf_init(Model *m, Rng *rng) {
         fill_uniform_rng(rng, d + t->pool_w, E, bE);
         fill_uniform_rng(rng, d + t->pool_b, 1, bE);
     }
-    fill_uniform_rng(rng, d + t->fc_w, NUM_CLASSES * E, bE);
-    fill_uniform_rng(rng, d + t->fc_b, NUM_CLASSES, bE);
+    fill_uniform_rng(rng, d + t->fc_w, m->n_classes * E, bE);
+    fill_uniform_rng(rng, d + t->fc_b, m->n_classes, bE);
 }
 
 /* ---- forward ------------------------------------------------------------- */
@@ -271,7 +271,7 @@ void tf_forward(Model *m, const Batch *b, int train) {
         part.lengths = b->lengths ? b->lengths + s0 : NULL;
         part.labels = b->labels ? b->labels + s0 : NULL;
         part.B = b->B - s0 < EVAL_SLICE ? b->B - s0 : EVAL_SLICE;
-        tf_run(m, &part, MODE_EVAL, m->logits + (size_t)s0 * NUM_CLASSES);
+        tf_run(m, &part, MODE_EVAL, m->logits + (size_t)s0 * m->n_classes);
     }
 }
 
@@ -345,7 +345,7 @@ void tf_backward(Model *m, const Batch *b) {
 
     zero(t->g_pooled, (size_t)B * E);
     const float *head = drop ? t->head_in : t->hf ? t->pre_out : t->pooled;
-    linear_backward(head, B, E, d + t->fc_w, NUM_CLASSES, m->dlogits, t->g_pooled, g + t->fc_w, g + t->fc_b);
+    linear_backward(head, B, E, d + t->fc_w, m->n_classes, m->dlogits, t->g_pooled, g + t->fc_w, g + t->fc_b);
     if (drop) dropout_apply(t->g_pooled, t->mask_h, (size_t)B * E);
     if (t->hf) head_pre_backward(m, t);
     float *dh = t->g_out;
@@ -424,11 +424,7 @@ int tf_explain(Model *m, const int32_t *tokens, int len, Explanation *out) {
         out->pool_weight = malloc((size_t)len * sizeof(float));
         if (out->pool_weight) memcpy(out->pool_weight, t->pool_weights, (size_t)len * sizeof(float));
     }
-    const float *z = m->logits;
-    float mx = z[0] > z[1] ? z[0] : z[1];
-    double e0 = exp((double)z[0] - mx), e1 = exp((double)z[1] - mx);
-    out->prob[0] = (float)(e0 / (e0 + e1));
-    out->prob[1] = (float)(e1 / (e0 + e1));
+    model_softmax_row(m->logits, m->n_classes, out->prob);
     snprintf(out->method, sizeof out->method, "attention received, mean over %d layer%s x %d head%s", NL,
              NL == 1 ? "" : "s", H, H == 1 ? "" : "s");
     return 0;

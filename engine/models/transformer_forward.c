@@ -270,6 +270,6 @@ void tf_run(Model *m, const Batch *b, int mode, float *logits) {
         dropout_forward(head, t->mask_h, (size_t)B * E, t->head_in);
         head = t->head_in;
     }
-    linear_forward(head, B, E, d + t->fc_w, d + t->fc_b, NUM_CLASSES, logits);
+    linear_forward(head, B, E, d + t->fc_w, d + t->fc_b, m->n_classes, logits);
 }
 

@@ -45,7 +45,7 @@ Batch batcher_gather(Batcher *b, const Split *s, const int32_t *idx, int B) {
 
 void batcher_evaluate(Batcher *b, Model *m, const Split *s, const int32_t *order, int n, int batch_size,
                       Metrics *out) {
-    metrics_clear(out);
+    metrics_clear_classes(out, m->n_classes);
     double loss = 0;
     int bs = batch_size < b->max_B ? batch_size : b->max_B;
     for (int at = 0; at < n; at += bs) {
@@ -53,8 +53,7 @@ void batcher_evaluate(Batcher *b, Model *m, const Split *s, const int32_t *order
         Batch batch = batcher_gather(b, s, order + at, B);
         loss += (double)model_forward(m, &batch, 0) * B;
         for (int i = 0; i < B; i++) {
-            const float *p = m->probs + (size_t)i * NUM_CLASSES;
-            b->pred[i] = p[1] > p[0];
+            b->pred[i] = model_argmax(m, i);
         }
         metrics_add(out, b->lab, b->pred, B);
     }

@@ -51,7 +51,6 @@ void event_init(Event *ev, EventType t) {
     ev->type = t;
 }
 
-typedef long Confusion[2][2];
 typedef const char *ConstStr; /* CAT(ev, f, const char *) would say const twice */
 #define AT(ev, f, type) ((type *)((char *)(ev) + (f)->offset))
 #define CAT(ev, f, type) ((const type *)((const char *)(ev) + (f)->offset))
@@ -107,9 +106,15 @@ static json_t *field_json(const Event *ev, const FieldSpec *f) {
     case K_STR: return json_string(*CAT(ev, f, ConstStr));
     case K_BOOL: return json_boolean(*CAT(ev, f, int));
     case K_CONFUSION: {
-        const long(*c)[2] = *CAT(ev, f, Confusion);
-        return json_pack("[[I,I],[I,I]]", (json_int_t)c[0][0], (json_int_t)c[0][1], (json_int_t)c[1][0],
-                         (json_int_t)c[1][1]);
+        const Confusion *m = CAT(ev, f, Confusion);
+        int n = m->n >= 2 && m->n <= MAX_CLASSES ? m->n : 2;
+        json_t *rows = json_array();
+        for (int i = 0; i < n; i++) {
+            json_t *row = json_array();
+            for (int j = 0; j < n; j++) json_array_append_new(row, json_integer((json_int_t)m->c[i][j]));
+            json_array_append_new(rows, row);
+        }
+        return rows;
     }
     case K_SAMPLES: {
         const ExplainSamples *s = CAT(ev, f, ExplainSamples);
@@ -165,15 +170,18 @@ char *event_format(const Event *ev) {
 
 /* ---- reading ------------------------------------------------------------- */
 
-static int read_confusion(const json_t *m, long c[2][2]) {
-    if (json_array_size(m) != 2) return -1;
-    for (int i = 0; i < 2; i++) {
-        const json_t *row = json_array_get(m, (size_t)i);
-        if (!json_is_array(row) || json_array_size(row) != 2) return -1;
-        for (int j = 0; j < 2; j++) {
-            const json_t *v = json_array_get(row, (size_t)j);
+/* A square matrix of 2 to MAX_CLASSES rows; runs before N classes wrote 2x2. */
+static int read_confusion(const json_t *m, Confusion *c) {
+    size_t n = json_array_size(m);
+    if (n < 2 || n > MAX_CLASSES) return -1;
+    c->n = (int)n;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *row = json_array_get(m, i);
+        if (!json_is_array(row) || json_array_size(row) != n) return -1;
+        for (size_t j = 0; j < n; j++) {
+            const json_t *v = json_array_get(row, j);
             if (!json_is_number(v)) return -1;
-            c[i][j] = json_real_to_long(json_number_value(v), 0);
+            c->c[i][j] = json_real_to_long(json_number_value(v), 0);
         }
     }
     return 0;
@@ -260,7 +268,7 @@ static int read_field(Event *ev, const FieldSpec *f, const json_t *v) {
         return v != NULL;
     case K_CONFUSION:
         if (!json_is_array(v)) return 0;
-        return read_confusion(v, *AT(ev, f, Confusion)) ? -1 : 1;
+        return read_confusion(v, AT(ev, f, Confusion)) ? -1 : 1;
     case K_SAMPLES:
         if (!json_is_array(v)) return 0;
         return read_samples(AT(ev, f, ExplainSamples), v) ? -1 : 1;

@@ -6,10 +6,13 @@
  * field has one name, one type and one place where both are spelled out.
  *
  *  start      {run, arch, params, epochs, steps_per_epoch, total_steps, train_size,
- *              val_size, test_size, batch_size, max_len, resumed_from_step (resumed runs)}
+ *              val_size, test_size, batch_size, max_len, resumed_from_step (resumed runs),
+ *              classes (runs on the user's own data: the class names in class
+ *              order, one per line)}
  *  step       {step, epoch, loss, lr, grad_norm, tokens_per_s, elapsed}
  *  eval       {step, epoch, split:"val"|"test", loss, accuracy, precision, recall,
- *              f1, f1_macro, f1_weighted, confusion:[[tn,fp],[fn,tp]], best:bool, wall_seconds}
+ *              f1, f1_macro, f1_weighted, confusion:[[tn,fp],[fn,tp]] (N classes: N rows
+ *              of N, [true][pred]), best:bool, wall_seconds}
  *  explain    {step, samples:[{index, label, pred, prob, tokens:[..], weight:[..],
  *              method, layers, heads, attn:[layers*heads*len*len] (optional)}]}
  *  checkpoint {step, file, metric (best checkpoints)}
@@ -30,8 +33,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/model.h"
+
 /* Field kinds: INT (a count), REAL, STR, BOOL; G5, G6, G7 and F3 are reals
- * of the step line; CONFUSION a 2x2 matrix of counts; SAMPLES the explain
+ * of the step line; CONFUSION a square matrix of counts (2x2 up to
+ * MAX_CLASSES); SAMPLES the explain
  * samples. F(type, name, kind, flags); EVF_REQUIRED: a line without the
  * field (or with one of another type) is malformed. */
 #define EVF_OPTIONAL 1 /* written only when its bit is set in has */
@@ -41,7 +47,7 @@
     F(T, run, STR, 0) F(T, arch, STR, 0) F(T, params, INT, 0) F(T, epochs, INT, 0)                            \
     F(T, steps_per_epoch, INT, 0) F(T, total_steps, INT, 0) F(T, train_size, INT, 0) F(T, val_size, INT, 0)  \
     F(T, test_size, INT, 0) F(T, batch_size, INT, 0) F(T, max_len, INT, 0)                                   \
-    F(T, resumed_from_step, INT, EVF_OPTIONAL)
+    F(T, resumed_from_step, INT, EVF_OPTIONAL) F(T, classes, STR, EVF_OPTIONAL)
 #define EVENT_FIELDS_step(F, T)                                                                               \
     F(T, step, INT, EVF_REQUIRED) F(T, epoch, G5, 0) F(T, loss, G7, 0) F(T, lr, G6, 0) F(T, grad_norm, G6, 0) \
     F(T, tokens_per_s, G6, 0) F(T, elapsed, F3, 0)
@@ -99,7 +105,12 @@ void explain_samples_free(ExplainSamples *s);
 #define EV_DECL_F3(n) double n;
 #define EV_DECL_STR(n) const char *n;
 #define EV_DECL_BOOL(n) int n;
-#define EV_DECL_CONFUSION(n) long n[2][2];
+/* n classes (0 is read as 2, so a zeroed event writes the binary 2x2) */
+typedef struct Confusion {
+    int n;
+    long c[MAX_CLASSES][MAX_CLASSES]; /* [true][pred] */
+} Confusion;
+#define EV_DECL_CONFUSION(n) Confusion n;
 #define EV_DECL_SAMPLES(n) ExplainSamples n;
 #define EV_FIELD_DECL(T, name, kind, flags) EV_DECL_##kind(name)
 #define EV_STRUCT(E, T, Type, prec) typedef struct Type { EVENT_FIELDS_##T(EV_FIELD_DECL, T) } Type;

@@ -41,7 +41,13 @@ int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t er
     if (max_B < 1) max_B = 1;
     int T = r->cfg.data_max_len;
     r->max_B = max_B;
-    r->model = model_create(&r->cfg, r->vocab.n, max_B, T, err, errlen);
+    if (class_names_load(&r->classes, dir) < 0) {
+        snprintf(err, errlen, "%s/classes.txt: unreadable, or not 2 to %d class names one per line", dir, MAX_CLASSES);
+        run_model_close(r);
+        return -1;
+    }
+    r->n_classes = r->classes.n ? r->classes.n : NUM_CLASSES;
+    r->model = model_create_classes(&r->cfg, r->vocab.n, r->n_classes, max_B, T, err, errlen);
     if (!r->model) {
         run_model_close(r);
         return -1;
@@ -71,6 +77,7 @@ void run_model_close(RunModel *r) {
     wordpiece_free(r->wp);
     config_free(&r->cfg);
     batcher_free(&r->batch);
+    class_names_free(&r->classes);
     memset(r, 0, sizeof *r);
 }
 
@@ -135,10 +142,12 @@ static void forward_in_batches(RunModel *r, Prediction *out, const int32_t *orde
         Batch b = {tok, len, NULL, B, T};
         model_forward(r->model, &b, 0);
         for (int i = 0; i < B; i++) {
-            const float *pr = r->model->probs + (size_t)i * NUM_CLASSES;
+            int nc = r->model->n_classes;
+            const float *pr = r->model->probs + (size_t)i * nc;
             Prediction *p = &out[order[at + i]];
-            p->prob = pr[1];
-            p->label = pr[1] > pr[0];
+            memcpy(p->probs, pr, (size_t)nc * sizeof *pr);
+            p->label = model_argmax(r->model, i);
+            p->prob = nc == 2 ? pr[1] : pr[p->label];
         }
     }
 }

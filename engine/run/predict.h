@@ -14,6 +14,7 @@
 #include "data/wordpiece.h"
 #include "run/metrics.h"
 #include "models/model.h"
+#include "run/class_names.h"
 
 typedef struct RunModel {
     Config cfg;
@@ -24,9 +25,11 @@ typedef struct RunModel {
     CheckpointMeta meta;   /* its metadata (step, metric, ...) */
     Batcher batch;         /* input buffers of max_B texts of data.max_len tokens */
     int max_B;
+    ClassNames classes;    /* the run's classes.txt (own data); none: negative, positive */
+    int n_classes;
 } RunModel;
 
-/* Reads dir/config.yaml, dir/vocab.txt and the weights of
+/* Reads dir/config.yaml, dir/vocab.txt, dir/classes.txt if any, and the weights of
  * dir/checkpoint.safetensors (the best), or dir/last.safetensors when no best
  * exists yet. max_B: largest batch the caller will evaluate (0: the run's
  * eval.batch_size). */
@@ -35,8 +38,9 @@ void run_model_close(RunModel *r);
 
 typedef struct Prediction {
     int empty;          /* the text held no word: no label, no probability */
-    int label;          /* 0 negative, 1 positive; -1 when empty */
-    float prob;         /* probability of the positive class */
+    int label;          /* the most probable class (binary: 0 negative, 1 positive); -1 when empty */
+    float prob;         /* binary: probability of the positive class; more classes: of label's */
+    float probs[MAX_CLASSES]; /* of every class (RunModel.n_classes of them) */
     int len;            /* tokens read (after truncation); 0 when empty */
     int32_t *tokens;    /* [len] ids */
     float *weight;      /* [len] per-token weight (model_explain), or NULL */

@@ -4,6 +4,8 @@
  * crash cut short must still open. */
 #include "run/runstate.h"
 
+#include "run/class_names.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,8 @@ static void explain_set_free(ExplainSet *x) {
 }
 
 void runstate_free(RunState *s) {
+    for (int i = 0; i < s->n_classes; i++) free(s->classes[i]);
+    free(s->classes);
     free(s->steps);
     free(s->evals);
     for (int i = 0; i < s->n_explains; i++) explain_set_free(&s->explains[i]);
@@ -92,6 +96,11 @@ static int apply_start(RunState *s, const Event *ev) {
     KEEP(ev, max_len, s->max_len);
     s->status = RUN_RUNNING;
     s->reason[0] = 0;
+    ClassNames names;
+    if (EVENT_HAS(ev, start, classes) && !s->classes && class_names_parse(&names, ev->start.classes) == 0) {
+        s->classes = names.names;
+        s->n_classes = names.n;
+    }
     if (EVENT_HAS(ev, start, resumed_from_step) && ev->start.resumed_from_step >= 0)
         cut_after(s, ev->start.resumed_from_step);
     return 0;
@@ -126,7 +135,8 @@ static int apply_eval(RunState *s, const Event *ev) {
     e.f1 = (float)v->f1;
     e.f1_macro = (float)v->f1_macro;
     e.f1_weighted = (float)v->f1_weighted;
-    memcpy(e.confusion, v->confusion, sizeof e.confusion);
+    e.confusion = v->confusion;
+    if (e.confusion.n < 2) e.confusion.n = 2;
     e.best = v->best;
     e.wall_seconds = EVENT_HAS(ev, eval, wall_seconds) ? (float)v->wall_seconds : NAN;
     if (v->split && !strcmp(v->split, "test")) {

@@ -17,7 +17,7 @@ typedef struct StepPoint { int step; float epoch, loss, lr, grad_norm, tokens_pe
 typedef struct EvalPoint {
     int step;
     float epoch, loss, accuracy, precision, recall, f1, f1_macro, f1_weighted;
-    long confusion[2][2]; /* [true][pred] */
+    Confusion confusion;
     int best;
     float wall_seconds; /* since the run began, pauses included; NaN when the event had none */
 } EvalPoint;
@@ -32,6 +32,10 @@ typedef enum { RUN_NEW, RUN_RUNNING, RUN_PAUSED, RUN_FINISHED, RUN_STOPPED, RUN_
 
 typedef struct RunState {
     char run[256], arch[32];
+    /* class names in class order: from the start event of a run on the
+     * user's own data, else negative and positive */
+    char **classes;
+    int n_classes;
     long params;
     int epochs, steps_per_epoch, total_steps, batch_size, max_len;
     long train_size, val_size, test_size;

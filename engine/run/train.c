@@ -12,6 +12,7 @@
 
 #include "run/checkpoint.h"
 #include "run/trainer_internal.h"
+#include "run/class_names.h"
 
 /* ---- start / stop ------------------------------------------------------------ */
 
@@ -50,6 +51,19 @@ static int check_vocab(Trainer *t, char *err, size_t errlen) {
 }
 
 /* Opens an existing run: lock, summary, checkpoint with optimizer state. */
+/* A resumed run's data must still have the classes its head was built for. */
+static int check_classes(Trainer *t, char *err, size_t errlen) {
+    ClassNames saved;
+    int got = class_names_load(&saved, t->dir);
+    int same = got == 0 ? t->data.n_classes == 0 : got == 1 && saved.n == t->data.n_classes;
+    for (int i = 0; same && got == 1 && i < saved.n; i++) same = !strcmp(saved.names[i], t->data.classes[i]);
+    class_names_free(&saved);
+    if (same) return 0;
+    snprintf(err, errlen, "%s/classes.txt %s", t->dir,
+             got < 0 ? "is unreadable or malformed" : "names other classes than the data has now (did the data change?)");
+    return -1;
+}
+
 static int open_for_resume(Trainer *t, const char *dir, char *err, size_t errlen) {
     snprintf(t->dir, sizeof t->dir, "%s", dir);
     if (run_summary_load(dir, &t->summary, err, errlen) != 0) return -1;
@@ -57,7 +71,7 @@ static int open_for_resume(Trainer *t, const char *dir, char *err, size_t errlen
         snprintf(err, errlen, "run %s has already finished (%ld steps); nothing to resume", dir, t->summary.step);
         return -1;
     }
-    if (check_vocab(t, err, errlen) != 0) return -1;
+    if (check_vocab(t, err, errlen) != 0 || check_classes(t, err, errlen) != 0) return -1;
     char path[RUN_PATH_MAX + 32];
     file_in_run(t, path, sizeof path, "last.safetensors");
     CheckpointMeta meta;
@@ -66,7 +80,9 @@ static int open_for_resume(Trainer *t, const char *dir, char *err, size_t errlen
                             (double)t->cfg.train_batch_size * t->data.train.T, t->cfg.eval_metric, t->opt.v != NULL};
     if (access(path, F_OK) != 0) {
         /* Killed before its first save: start over in the same folder. */
-        snprintf(t->notes, sizeof t->notes, "no last.safetensors yet: starting the run over");
+        size_t used = strlen(t->notes);
+        snprintf(t->notes + used, sizeof t->notes - used, "%sno last.safetensors yet: starting the run over",
+                 used ? "\n" : "");
         memset(&meta, 0, sizeof meta);
     } else if (checkpoint_load(path, t->model, &meta, t->opt.m, t->opt.v, err, errlen) != 0 ||
                checkpoint_check_resume(&meta, &lim, path, err, errlen) != 0) {
@@ -105,6 +121,10 @@ static int create_new(Trainer *t, char *err, size_t errlen) {
     file_in_run(t, path, sizeof path, "vocab.txt");
     if (vocab_save(&t->data.vocab, path) != 0) {
         snprintf(err, errlen, "cannot write %s", path);
+        return -1;
+    }
+    if (t->data.n_classes && class_names_save(t->data.classes, t->data.n_classes, t->dir) != 0) {
+        snprintf(err, errlen, "cannot write %s/classes.txt", t->dir);
         return -1;
     }
     RunSummary *s = &t->summary;
@@ -156,6 +176,12 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
         snprintf(err, errlen, "cannot load the dataset: %s", derr[0] ? derr : "unknown error");
         return -1;
     }
+    if (t->data.warnings && t->data.warnings[0]) {
+        size_t used = strlen(t->notes);
+        snprintf(t->notes + used, sizeof t->notes - used, "%s%s", used ? "\n" : "", t->data.warnings);
+        used = strlen(t->notes);
+        if (used && t->notes[used - 1] == '\n') t->notes[used - 1] = 0;
+    }
     if (t->data.train.n == 0 || t->data.val.n == 0) {
         snprintf(err, errlen, "the dataset has %d training and %d validation reviews: too few to train",
                  t->data.train.n, t->data.val.n);
@@ -163,7 +189,8 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
     }
     int bs = t->cfg.train_batch_size, ebs = t->cfg.eval_batch_size, T = t->data.train.T;
     int maxB = bs > ebs ? bs : ebs;
-    t->model = model_create(&t->cfg, t->data.vocab.n, maxB, T, err, errlen);
+    int n_classes = t->data.n_classes ? t->data.n_classes : NUM_CLASSES;
+    t->model = model_create_classes(&t->cfg, t->data.vocab.n, n_classes, maxB, T, err, errlen);
     if (!t->model) return -1;
     model_init(t->model, (uint64_t)t->cfg.train_seed);
     if (distilbert_note(t->model)[0]) {

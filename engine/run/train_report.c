@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "run/trainer_internal.h"
+#include "run/class_names.h"
 
 /* Explain samples are picked among validation reviews at most this long, so
  * the heatmap stays readable; attention maps are kept for the first sample
@@ -47,7 +48,13 @@ void report_start(Trainer *t) {
                       .max_len = t->cfg.data_max_len,
                       .resumed_from_step = t->resumed_from};
     if (t->resumed) EVENT_SET(&ev, start, resumed_from_step);
+    char *classes = t->data.n_classes ? class_names_join(t->data.classes, t->data.n_classes) : NULL;
+    if (classes) {
+        e->classes = classes;
+        EVENT_SET(&ev, start, classes);
+    }
     report_event(t, &ev, 0);
+    free(classes);
 }
 
 void report_step(Trainer *t, const StepResult *r) {
@@ -79,7 +86,8 @@ void report_eval(Trainer *t, const char *split, long step, double epoch, const M
                      .f1_weighted = m->f1_weighted,
                      .best = best,
                      .wall_seconds = trainer_wall_seconds(t)};
-    memcpy(e->confusion, m->confusion, sizeof e->confusion);
+    memcpy(e->confusion.c, m->confusion, sizeof e->confusion.c);
+    e->confusion.n = m->n_classes;
     report_event(t, &ev, 0);
 }
 
@@ -164,7 +172,12 @@ static int make_sample(Trainer *t, int i, int with_attn, ExplainSample *x) {
         return -1;
     }
     int n = ex.len > 0 && ex.len <= len ? ex.len : len;
-    *x = (ExplainSample){.index = i, .label = s->labels[i], .pred = ex.prob[1] > ex.prob[0], .prob = ex.prob[1], .len = n};
+    int nc = t->model->n_classes, pred = 0;
+    for (int c = 1; c < nc; c++)
+        if (ex.prob[c] > ex.prob[pred]) pred = c;
+    /* binary: p(positive), as always; more classes: the chosen class's */
+    float prob = nc == 2 ? ex.prob[1] : ex.prob[pred];
+    *x = (ExplainSample){.index = i, .label = s->labels[i], .pred = pred, .prob = prob, .len = n};
     snprintf(x->method, sizeof x->method, "%s", ex.method);
     x->tokens = calloc((size_t)n + 1, sizeof *x->tokens);
     x->weight = calloc((size_t)n + 1, sizeof *x->weight);

@@ -24,7 +24,7 @@ grep -q "put its config.json, vocab.txt and model.safetensors in models/distilbe
     --set train.epochs=1 --set train.lr=1e-3 --set train.runs_dir=runs --set data.cache=false >out 2>err \
     || fail "training the fixture folder: $(cat err out)"
 grep -q "^test  acc" out || fail "no test line: $(cat out)"
-grep -q "^note: model.init: classification head from the checkpoint" out || fail "no note on the head: $(cat out)"
+grep -q "^note: model.init: classification head from the checkpoint" err || fail "no note on the head: $(cat err)"
 RUN=$(ls -d runs/*/ | head -1)
 "$SENTUI" predict "$RUN" "the film was great fun" --explain >pred 2>err || fail "predict: $(cat err)"
 grep -q "\[CLS\]" pred || fail "predict did not read word pieces: $(cat pred)"

@@ -50,9 +50,9 @@ paste -d'\n' "$TMP/sampled" "$TMP/alone" | awk '
 # --- text output: label and probability; the top tokens only with --explain
 W1=$(sed -n 5p "$RUN/vocab.txt"); W2=$(sed -n 9p "$RUN/vocab.txt")
 "$SENTUI" predict "$RUN" "$W1 $W2" >"$TMP/out" || fail "predict TEXT"
-grep -qE '^(positive|negative)	[01]\.[0-9]{4}$' "$TMP/out" || fail "default output: $(cat "$TMP/out")"
+grep -qE '^(positive|negative)	p\(positive\) [01]\.[0-9]{4}$' "$TMP/out" || fail "default output: $(cat "$TMP/out")"
 "$SENTUI" predict "$RUN" --explain "$W1 $W2" >"$TMP/out" || fail "predict --explain"
-grep -qE "^(positive|negative)	[01]\.[0-9]{4}	($W1|$W2) [01]\.[0-9]{3}, ($W1|$W2) [01]\.[0-9]{3}$" "$TMP/out" ||
+grep -qE "^(positive|negative)	p\\(positive\\) [01]\.[0-9]{4}	($W1|$W2) [01]\.[0-9]{3}, ($W1|$W2) [01]\.[0-9]{3}$" "$TMP/out" ||
     fail "--explain output: $(cat "$TMP/out")"
 
 # --- a NUL byte breaks words like a space; what follows it is still read

@@ -46,7 +46,7 @@ grep -q '"status": "finished"' "$RUN/summary.json" || fail "summary not finished
 
 # --- predict: arguments, stdin, RUN as a name prefix or "last"
 expect_code 0 "$SENTUI" predict "$RUN" "first review text" "second one"
-[ "$(grep -cE '^(positive|negative)	[01]\.[0-9]{4}' "$TMP/out")" -eq 2 ] || fail "predict output: $(cat "$TMP/out")"
+[ "$(grep -cE '^(positive|negative)	p\(positive\) [01]\.[0-9]{4}' "$TMP/out")" -eq 2 ] || fail "predict output: $(cat "$TMP/out")"
 printf 'one line\nanother line\nthird\n' >"$TMP/in"
 "$SENTUI" predict "$RUN" <"$TMP/in" >"$TMP/out" || fail "predict from stdin"
 [ "$(grep -cE '^(positive|negative)	' "$TMP/out")" -eq 3 ] || fail "predict stdin: $(cat "$TMP/out")"

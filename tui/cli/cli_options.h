@@ -48,6 +48,10 @@
     X(plot, "--sample", "N", "the explained review a heatmap shows, from 1 (default 1)")         \
     X(eval, "--dir", "DIR", "runs folder RUN is looked up in")                                     \
     X(eval, "--split", "test|val", "the split to score (default test)")                            \
+    X(eval, "--data", "FILE", "score on a labelled file (csv, tsv, jsonl, folders; plain or archived)") \
+    X(eval, "--labels", "FROM=TO,...", "map the file's label names onto the run's classes")        \
+    X(eval, "--set", "data.KEY=VALUE", "with --data: how to read the file (columns, header)")      \
+    X(eval, "--json", "", "the scores as one JSON document")                                       \
     X(data, "--set", "KEY=VALUE", "override a config key (repeatable)")                             \
     X(data, "--json", "", "the figures as JSON")                                                   \
     X(config, "--set", "KEY=VALUE", "override a config key (repeatable)")                           \

@@ -10,6 +10,8 @@
 #include "cli/cli_args.h"
 #include "cli/cli_paths.h"
 #include "cli/commands.h"
+#include "cli/data_classes.h"
+#include "cli/text_safe.h"
 #include "config/config.h"
 #include "data/data.h"
 #include "kernels/tensor.h"
@@ -102,7 +104,7 @@ static void print_text(const Config *c, const char *cache_dir, const Dataset *d,
     char trunc[16], kind[16];
     config_enum_name(TRUNCATE_VALUES, c->data_truncate, trunc, sizeof trunc);
     config_enum_name(DATASET_VALUES, c->data_dataset, kind, sizeof kind);
-    if (c->data_dataset == DATASET_IMDB)
+    if (c->data_dataset != DATASET_SYNTHETIC)
         printf("dataset     %s: %s\n", kind, st->source);
     else
         printf("dataset     %s\n", st->source);
@@ -113,9 +115,13 @@ static void print_text(const Config *c, const char *cache_dir, const Dataset *d,
         printf("loaded in   %.2f s (built, not cached: %s)\n\n", st->load_seconds, st->cache_unsaved);
     else
         printf("loaded in   %.2f s (built, now cached in %s/)\n\n", st->load_seconds, cache_dir);
-    printf("%-12s %8s %8s %8s\n", "split", "reviews", "neg", "pos");
-    for (int k = 0; k < nf; k++) printf("%-12s %8d %8d %8d\n", f[k].name, f[k].s->n, f[k].neg, f[k].pos);
-    printf("%-12s %8d %8d %8d\n", "train+val", f[0].s->n + f[1].s->n, f[0].neg + f[1].neg, f[0].pos + f[1].pos);
+    if (d->n_classes) {
+        data_classes_print(d);
+    } else {
+        printf("%-12s %8s %8s %8s\n", "split", "reviews", "neg", "pos");
+        for (int k = 0; k < nf; k++) printf("%-12s %8d %8d %8d\n", f[k].name, f[k].s->n, f[k].neg, f[k].pos);
+        printf("%-12s %8d %8d %8d\n", "train+val", f[0].s->n + f[1].s->n, f[0].neg + f[1].neg, f[0].pos + f[1].pos);
+    }
     if (c->data_dataset == DATASET_IMDB) printf("%-12s %8ld   (train/unsup, not used for training)\n", "unlabelled", st->n_unsup);
 
     printf("\nreview length in tokens, before truncation\n%-12s", "split");
@@ -136,9 +142,12 @@ static void print_text(const Config *c, const char *cache_dir, const Dataset *d,
            100 * (1 - share(st->test_unk, st->test_tokens)), st->test_tokens);
     printf("<UNK> rate  in the encoded sequences:");
     for (int k = 0; k < nf; k++) printf(" %s %.2f%%%s", f[k].name, 100 * f[k].unk_rate, k + 1 < nf ? "," : "\n");
+    char label[4 * 40 + 1];
+    if (d->n_classes && d->train.n) text_safe(label, sizeof label, d->classes[d->train.labels[0]], 0);
+    else snprintf(label, sizeof label, "%s", d->train.n && d->train.labels[0] ? "pos" : "neg");
     if (d->train.n)
-        printf("\nfirst training review (%s, %d of %d tokens kept):\n  %s\n", d->train.labels[0] ? "pos" : "neg",
-               d->train.lengths[0], d->train.full_lengths[0], sample);
+        printf("\nfirst training review (%s, %d of %d tokens kept):\n  %s\n", label, d->train.lengths[0],
+               d->train.full_lengths[0], sample);
 }
 
 static int print_json(const Config *c, const Dataset *d, SplitFigures *f, int nf, const char *sample) {
@@ -167,6 +176,7 @@ static int print_json(const Config *c, const Dataset *d, SplitFigures *f, int nf
         json_object_set_new(splits, f[k].name, s);
     }
     json_object_set_new(root, "splits", splits);
+    if (d->n_classes) data_classes_json(d, root);
     json_object_set_new(root, "unlabelled", json_integer(st->n_unsup));
     json_object_set_new(root, "max_len", json_integer(c->data_max_len));
     json_object_set_new(root, "truncate", json_string(trunc));

@@ -1,4 +1,5 @@
-/* sentui eval RUN [--split test|val] [--dir RUNS_DIR] */
+/* sentui eval RUN [--split test|val] [--dir RUNS_DIR]: the run's own split;
+ * with --data FILE [--labels a=b,...] [--set data.k=v]... [--json], any labelled file. */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,9 +11,25 @@
 #include "run/predict.h"
 #include "run/run.h"
 #include "cli/text_safe.h"
+#include "cli/confusion_print.h"
+#include "cli/eval_data.h"
+
+/* Own data: precision, recall, F1 and support per class, then the matrix. */
+static void print_classes(const RunModel *r, const Metrics *m) {
+    printf("  %-22s %9s %9s %9s %9s\n", "class", "precision", "recall", "f1", "support");
+    for (int c = 0; c < m->n_classes; c++) {
+        char name[4 * 22 + 1];
+        text_safe(name, sizeof name, class_name(&r->classes, c), 0);
+        printf("  %-22.22s %9.4f %9.4f %9.4f %9ld\n", name, m->class_precision[c], m->class_recall[c],
+               m->class_f1[c], m->class_support[c]);
+    }
+    Confusion cm = {.n = m->n_classes};
+    memcpy(cm.c, m->confusion, sizeof cm.c);
+    confusion_print(stdout, &cm, &r->classes, 2);
+}
 
 int cmd_eval(int argc, char **argv) {
-    static const char *const known[] = {"--split", "--dir", NULL};
+    static const char *const known[] = {"--split", "--dir", "--data", "--labels", "--set", "--json", NULL};
     const char *bad = cli_unknown_flag(argc, argv, known);
     const char *arg = NULL, *split = cli_flag_value(argc, argv, "--split");
     if (!split) split = "test";
@@ -21,7 +38,8 @@ int cmd_eval(int argc, char **argv) {
         if (bad) fprintf(stderr, "sentui eval: unknown option %s\n", bad);
         else if (arg && strcmp(split, "test") && strcmp(split, "val"))
             fprintf(stderr, "sentui eval: --split must be test or val, not '%s'\n", split);
-        fprintf(stderr, "usage: sentui eval RUN [--split test|val] [--dir RUNS_DIR]\n");
+        fprintf(stderr, "usage: sentui eval RUN [--split test|val] [--dir RUNS_DIR]\n"
+                        "       sentui eval RUN --data FILE [--labels FROM=TO,...] [--set data.KEY=VALUE]... [--json]\n");
         return 2;
     }
     const char *runs_dir = cli_flag_value(argc, argv, "--dir");
@@ -34,6 +52,12 @@ int cmd_eval(int argc, char **argv) {
     if (run_model_open(&r, dir, 0, err, sizeof err) != 0) {
         fprintf(stderr, "sentui eval: %s\n", err);
         return 1;
+    }
+    const char *data = cli_flag_value(argc, argv, "--data");
+    if (data) {
+        int rc = eval_data_run(&r, dir, data, argc, argv);
+        run_model_close(&r);
+        return rc;
     }
     Dataset d;
     DataPaths paths = cli_data_paths();
@@ -59,9 +83,13 @@ int cmd_eval(int argc, char **argv) {
     printf("  accuracy     %.4f\n  precision    %.4f\n  recall       %.4f\n  f1           %.4f\n"
            "  f1_macro     %.4f\n  f1_weighted  %.4f\n  loss         %.4f\n",
            m.accuracy, m.precision, m.recall, m.f1, m.f1_macro, m.f1_weighted, m.loss);
-    printf("  confusion    pred neg  pred pos\n");
-    printf("    true neg   %8ld  %8ld\n", m.confusion[0][0], m.confusion[0][1]);
-    printf("    true pos   %8ld  %8ld\n", m.confusion[1][0], m.confusion[1][1]);
+    if (r.n_classes == 2 && !r.classes.n) {
+        printf("  confusion    pred neg  pred pos\n");
+        printf("    true neg   %8ld  %8ld\n", m.confusion[0][0], m.confusion[0][1]);
+        printf("    true pos   %8ld  %8ld\n", m.confusion[1][0], m.confusion[1][1]);
+    } else {
+        print_classes(&r, &m);
+    }
     dataset_free(&d);
     run_model_close(&r);
     return 0;

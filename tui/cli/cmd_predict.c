@@ -1,6 +1,7 @@
 /* sentui predict RUN [TEXT...] [--dir RUNS_DIR] [--explain] [--json]: one
- * line per text (stdin lines when no TEXT), in input order: label and the
- * probability of that label; with --explain also the tokens that weighed most.
+ * line per text (stdin lines when no TEXT), in input order: the label and
+ * p(positive), or for more classes every class's probability; --json adds
+ * each class's probability; with --explain also the tokens that weighed most.
  * Stdin is read in blocks that go through the model in length-sorted batches;
  * a block is answered as soon as no more input is ready, so a person typing
  * lines gets each answer at once. */
@@ -62,15 +63,32 @@ static void print_top_tokens(const RunModel *r, const Prediction *p) {
     free(used);
 }
 
+/* Binary: the label and p(positive), whichever label won; more classes: the
+ * label, then every class's probability in class order. */
 static void print_text(const RunModel *r, const Prediction *p) {
     if (p->empty) {
         puts(EMPTY_TEXT);
         return;
     }
-    double prob = p->label ? p->prob : 1.0 - p->prob;
-    printf("%s\t%.4f", p->label ? "positive" : "negative", prob);
+    put_word(class_name(&r->classes, p->label));
+    if (r->n_classes == 2) {
+        fputs("\tp(", stdout);
+        put_word(class_name(&r->classes, 1));
+        printf(") %.4f", p->prob);
+    }
+    for (int c = 0; r->n_classes > 2 && c < r->n_classes; c++) {
+        fputs(c ? "  " : "\t", stdout);
+        put_word(class_name(&r->classes, c));
+        printf(" %.4f", (double)p->probs[c]);
+    }
     if (p->weight) print_top_tokens(r, p);
     fputc('\n', stdout);
+}
+
+static json_t *probabilities_json(const RunModel *r, const Prediction *p) {
+    json_t *o = json_object();
+    for (int c = 0; c < r->n_classes; c++) json_object_set_new(o, class_name(&r->classes, c), json_real(p->probs[c]));
+    return o;
 }
 
 static json_t *weights_json(const RunModel *r, const Prediction *p) {
@@ -90,10 +108,12 @@ static void print_json(const RunModel *r, const Prediction *p) {
         json_object_set_new(o, "probability", json_null());
         json_object_set_new(o, "p_positive", json_null());
     } else {
-        json_object_set_new(o, "label", json_string(p->label ? "positive" : "negative"));
-        json_object_set_new(o, "probability", json_real(p->label ? p->prob : 1.0 - p->prob));
-        json_object_set_new(o, "p_positive", json_real(p->prob));
+        json_object_set_new(o, "label", json_string(class_name(&r->classes, p->label)));
+        double chosen = r->n_classes == 2 ? (p->label ? p->prob : 1.0 - p->prob) : p->probs[p->label];
+        json_object_set_new(o, "probability", json_real(chosen));
+        if (r->n_classes == 2) json_object_set_new(o, "p_positive", json_real(p->prob));
     }
+    json_object_set_new(o, "probabilities", p->empty ? json_null() : probabilities_json(r, p));
     json_object_set_new(o, "tokens", json_integer(p->len));
     json_object_set_new(o, "empty", json_boolean(p->empty));
     if (p->weight) {

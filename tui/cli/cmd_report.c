@@ -91,7 +91,8 @@ static int plot_figure(FILE *f, const CompareRun *runs, int n, const char *what,
         const EvalPoint *e = fig_run_confusion(&runs[0], &split);
         if (!e) return fprintf(stderr, "sentui plot: %s has no evaluation yet\n", runs[0].dir), 1;
         snprintf(title, sizeof title, "%s: %s split", r.name, split);
-        fig_confusion(f, &e->confusion[0][0], k, names, title, &o);
+        if (fig_confusion_eval(f, &runs[0], e, title, &o) != 0)
+            return fprintf(stderr, "sentui plot: %s: the confusion matrix does not match the run's classes\n", runs[0].dir), 1;
         return 0;
     }
     const ExplainSet *set = fig_last_explain(&runs[0]);

@@ -29,7 +29,13 @@ int cmd_train(int argc, char **argv) {
         return 1;
     }
     printf("run: %s\n", trainer_run_dir(t));
-    if (trainer_notes(t)[0]) printf("note: %s\n", trainer_notes(t));
+    /* the trainer's notes (the data reader's warnings, where the model's head
+       came from), one per line */
+    for (const char *n = trainer_notes(t); *n;) {
+        size_t len = strcspn(n, "\n");
+        fprintf(stderr, "note: %.*s\n", (int)len, n);
+        n += len + (n[len] == '\n');
+    }
     fflush(stdout);
     return train_cli_follow(t);
 }

@@ -14,7 +14,7 @@
     X(report, "RUN... [-o FILE]", "one HTML file: curves, confusion, heatmaps, results, config diff") \
     X(plot, "RUN... --svg FILE [--what KIND]", "one figure (curves, confusion, heatmap) as a standalone SVG") \
     X(predict, "RUN [TEXT...] [--explain] [--json]", "label and probability of each text (stdin lines without TEXT)") \
-    X(eval, "RUN [--split test|val]", "re-evaluate a checkpoint")                               \
+    X(eval, "RUN [--split test|val | --data FILE]", "re-evaluate a checkpoint, or score it on a labelled file")                               \
     X(export, "RUN DIR", "write a distilbert run as a Hugging Face folder")                    \
     X(data, "[CONFIG] [--set k=v]...", "dataset figures: counts, lengths, coverage, load time") \
     X(config, "FILE [--set k=v]... | --schema", "print the resolved config or its errors")     \

@@ -13,6 +13,7 @@
 #include "kernels/tensor.h"
 #include "cli/cli_paths.h"
 #include "cli/text_safe.h"
+#include "cli/confusion_print.h"
 
 static volatile sig_atomic_t interrupts;
 
@@ -39,6 +40,7 @@ typedef struct Follow {
     int line_open;  /* a \r progress line is on screen */
     int done, failed, stopped;
     char reason[512];
+    ClassNames classes; /* runs on the user's own data */
 } Follow;
 
 /* A real the line lacks shows as 0. */
@@ -140,9 +142,7 @@ static void on_eval(Follow *f, const Event *ev) {
         printf("test  acc %.4f  precision %.4f  recall %.4f  f1 %.4f  f1_macro %.4f  f1_weighted %.4f  loss %.4f\n",
                num(e->accuracy), num(e->precision), num(e->recall), num(e->f1), num(e->f1_macro),
                num(e->f1_weighted), num(e->loss));
-        if (EVENT_HAS(ev, eval, confusion))
-            printf("      confusion [true][pred]: neg %ld/%ld  pos %ld/%ld\n", e->confusion[0][0],
-                   e->confusion[0][1], e->confusion[1][0], e->confusion[1][1]);
+        if (EVENT_HAS(ev, eval, confusion)) confusion_print(stdout, &e->confusion, &f->classes, 6);
     } else {
         printf("val   step %ld  epoch %.2f  acc %.4f  f1 %.4f  f1_macro %.4f  loss %.4f%s\n", count(e->step),
                num(e->epoch), num(e->accuracy), num(e->f1), num(e->f1_macro), num(e->loss),
@@ -163,6 +163,8 @@ static void on_start(Follow *f, const Event *ev) {
     printf("%s, %s parameters; %d epochs of %d steps; %ld train / %ld val / %ld test reviews\n",
            e->arch ? e->arch : "?", p, f->epochs, f->steps_per_epoch, count(e->train_size), count(e->val_size),
            count(e->test_size));
+    if (EVENT_HAS(ev, start, classes) && !f->classes.n && class_names_parse(&f->classes, e->classes) == 0)
+        printf("%d classes\n", f->classes.n);
     if (EVENT_HAS(ev, start, resumed_from_step))
         printf("resuming at step %ld (epoch %ld)\n", f->step, f->steps_per_epoch ? f->step / f->steps_per_epoch + 1 : 1);
     fflush(stdout);
@@ -235,5 +237,6 @@ int train_cli_follow(Trainer *t) {
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     trainer_free(t);
+    class_names_free(&f.classes);
     return code;
 }

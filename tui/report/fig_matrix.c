@@ -18,9 +18,23 @@ const EvalPoint *fig_run_confusion(const CompareRun *c, const char **split) {
 
 const char *const *fig_class_names(const CompareRun *c, int *k) {
     static const char *const binary[] = {"negative", "positive"};
-    (void)c;
+    if (c->rs.n_classes >= 2 && c->rs.classes) {
+        *k = c->rs.n_classes;
+        return (const char *const *)c->rs.classes;
+    }
     *k = 2;
     return binary;
+}
+
+int fig_confusion_eval(FILE *f, const CompareRun *c, const EvalPoint *e, const char *title, const FigOpts *o) {
+    int k, n = e->confusion.n;
+    const char *const *names = fig_class_names(c, &k);
+    if (n < 2 || n != k) return -1; /* a matrix that does not match the run's classes is not drawn */
+    long flat[MAX_CLASSES * MAX_CLASSES];
+    for (int t = 0; t < n; t++)
+        for (int p = 0; p < n; p++) flat[t * n + p] = e->confusion.c[t][p];
+    fig_confusion(f, flat, n, names, title, o);
+    return 0;
 }
 
 const ExplainSet *fig_last_explain(const CompareRun *c) {

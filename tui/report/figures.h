@@ -38,6 +38,9 @@ void fig_heatmap(FILE *f, const ExplainSample *x, const char *const *names, int 
 const EvalPoint *fig_run_confusion(const CompareRun *c, const char **split);
 /* The classes' names of a run, in label order; *k their count. */
 const char *const *fig_class_names(const CompareRun *c, int *k);
+/* The confusion matrix of one evaluation of run c, with the run's class
+ * names; -1 (nothing written) when its size does not match them. */
+int fig_confusion_eval(FILE *f, const CompareRun *c, const EvalPoint *e, const char *title, const FigOpts *o);
 /* The last explained samples of a run, or NULL. */
 const ExplainSet *fig_last_explain(const CompareRun *c);
 

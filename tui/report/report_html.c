@@ -123,14 +123,11 @@ static int confusions(FILE *f, const CompareRun *runs, int n) {
         const char *split;
         const EvalPoint *e = fig_run_confusion(&runs[i], &split);
         if (!e) continue;
-        int k;
-        const char *const *names = fig_class_names(&runs[i], &k);
         char title[512];
         snprintf(title, sizeof title, "%s: %s split", r.name, split);
         fputs("<figure>\n", f);
-        fig_confusion(f, &e->confusion[0][0], k, names, title, &o);
+        if (fig_confusion_eval(f, &runs[i], e, title, &o) == 0) figs++;
         fputs("</figure>\n", f);
-        figs++;
     }
     fputs("</div>\n", f);
     if (!figs) fputs("<p class=\"muted\">no evaluation yet.</p>\n", f);

@@ -157,20 +157,40 @@ static void draw_confusion(Grid *g, Rect r, const View *v) {
     int ne = dash_evals_upto(s, dash_cursor_step(v));
     Rect in = grid_box(g, r, "Confusion matrix (validation)", style(COL_BORDER, 0));
     if (in.w <= 0 || in.h <= 0) return;
-    static const char *const labels[2] = {"neg", "pos"};
+    static const char *const binary[2] = {"neg", "pos"};
+    const char *const *labels = s->n_classes >= 2 ? (const char *const *)s->classes : binary;
+    int n = s->n_classes >= 2 ? s->n_classes : 2;
     if (!ne) {
-        long z[4] = {0, 0, 0, 0};
-        matrix_draw(g, rect(in.x, in.y, in.w, in.h - 1), z, 2, labels);
+        long z[MAX_CLASSES * MAX_CLASSES] = {0};
+        matrix_draw(g, rect(in.x, in.y, in.w, in.h - 1), z, n, labels);
         grid_text(g, in.x, in.y + in.h - 1, in.w, "waiting for the first evaluation", style(COL_DIM, 0));
         return;
     }
     const EvalPoint *e = &s->evals[ne - 1];
-    long c[4] = {e->confusion[0][0], e->confusion[0][1], e->confusion[1][0], e->confusion[1][1]};
-    matrix_draw(g, rect(in.x, in.y, in.w, in.h - 1), c, 2, labels);
+    /* an old or hand-written log may hold a matrix of another size than its classes */
+    if (e->confusion.n != n) labels = NULL, n = e->confusion.n;
+    long c[MAX_CLASSES * MAX_CLASSES];
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) c[i * n + j] = e->confusion.c[i][j];
+    matrix_draw(g, rect(in.x, in.y, in.w, in.h - 1), c, n, labels);
     char buf[160];
     snprintf(buf, sizeof buf, "step %d  epoch %.2f  acc %.4f  F1 %.4f%s", e->step, e->epoch, e->accuracy, e->f1,
              e->best ? "  best" : "");
     grid_text(g, in.x, in.y + in.h - 1, in.w, buf, style(COL_TEXT, ATTR_BOLD));
+}
+
+/* "sample 2/6  true pos  pred pos  p(pos)=0.93", with own class names when more than two. */
+static void sample_title(const RunState *rs, const ExplainSample *e, int i, int n, char *buf, size_t len) {
+    const char *lab[2] = {"neg", "pos"};
+    if (rs->n_classes > 2) {
+        /* own data: class names (cut short), and the chosen class's probability */
+        const char *t = e->label >= 0 && e->label < rs->n_classes ? rs->classes[e->label] : "?";
+        const char *p = e->pred >= 0 && e->pred < rs->n_classes ? rs->classes[e->pred] : "?";
+        snprintf(buf, len, "sample %d/%d  true %.12s  pred %.12s  p=%.2f ", i + 1, n, t, p, e->prob);
+    } else {
+        snprintf(buf, len, "sample %d/%d  true %s  pred %s  p(pos)=%.2f ", i + 1, n, e->label == 1 ? lab[1] : lab[0],
+                 e->pred == 1 ? lab[1] : lab[0], e->prob);
+    }
 }
 
 static void draw_explain(App *a, Grid *g, Rect r, const View *v) {
@@ -187,11 +207,9 @@ static void draw_explain(App *a, Grid *g, Rect r, const View *v) {
     if (d->sample >= x->n) d->sample = x->n - 1;
     if (d->sample < 0) d->sample = 0;
     const ExplainSample *e = &x->samples[d->sample];
-    const char *lab[2] = {"neg", "pos"};
     int ok = e->label == e->pred;
     char buf[256];
-    snprintf(buf, sizeof buf, "sample %d/%d  true %s  pred %s  p(pos)=%.2f ", d->sample + 1, x->n,
-             e->label == 1 ? lab[1] : lab[0], e->pred == 1 ? lab[1] : lab[0], e->prob);
+    sample_title(&v->rs, e, d->sample, x->n, buf, sizeof buf);
     int w = grid_text(g, in.x, in.y, in.w, buf, style(COL_TEXT, ATTR_BOLD));
     grid_text(g, in.x + w, in.y, in.w - w, ok ? (g->utf8 ? "\u2713 right" : "right") : (g->utf8 ? "\u2717 wrong" : "wrong"),
               style(ok ? COL_GOOD : COL_BAD, ATTR_BOLD));
@@ -265,7 +283,11 @@ void dash_draw(App *a, Grid *g, Rect body) {
     draw_loss(a, g, top, v);
     draw_accuracy(a, g, bottom, v);
     Rect cm, ex;
-    rect_split_rows(right, 8, 0, &cm, &ex);
+    /* more classes: a row each, a header, a status line, the box */
+    int nc = v->rs.n_classes, cmh = 8;
+    if (nc > 2) cmh = matrix_rows(nc, right.w - 2, (const char *const *)v->rs.classes) + 3;
+    if (cmh > right.h - 6) cmh = right.h - 6 > 8 ? right.h - 6 : 8;
+    rect_split_rows(right, cmh, 0, &cm, &ex);
     draw_confusion(g, cm, v);
     draw_explain(a, g, ex, v);
 }

@@ -206,7 +206,10 @@ int dash_start_training(App *a, const Config *cfg) {
     d->sample = 0;
     d->layer = d->head = -1;
     app_push(a, SCR_DASH);
-    app_message(a, 0, "training %s", d->live.dir);
+    if (trainer_notes(t)[0])
+        app_message(a, 0, "training %s; note: %.*s", d->live.dir, (int)strcspn(trainer_notes(t), "\n"), trainer_notes(t));
+    else
+        app_message(a, 0, "training %s", d->live.dir);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "data/data.h"
 #include "widgets/heatmap.h"
 #include "run/predict.h"
+#include "cli/text_safe.h"
 #include "widgets/progress.h"
 
 struct TryIt {
@@ -132,9 +133,18 @@ static void try_draw(App *a, Grid *g, Rect body) {
     }
     const Prediction *p = &t->pred;
     char buf[256];
-    snprintf(buf, sizeof buf, "%s  p(positive) = %.3f", p->label == 1 ? "POSITIVE" : "NEGATIVE", p->prob);
-    grid_text(g, in.x + 1, y, in.w - 2, buf, style(p->label == 1 ? COL_GOOD : COL_BAD, ATTR_BOLD));
-    progress_draw(g, rect(in.x + 1, y + 1, 40 < in.w - 2 ? 40 : in.w - 2, 1), p->prob, "p(pos)");
+    if (t->rm.n_classes > 2) {
+        /* own data: the chosen class, then the bar of its probability */
+        char name[4 * 40 + 1];
+        text_safe(name, sizeof name, class_name(&t->rm.classes, p->label), 0);
+        snprintf(buf, sizeof buf, "%s  p = %.3f", name, p->prob);
+        grid_text(g, in.x + 1, y, in.w - 2, buf, style(COL_ACCENT, ATTR_BOLD));
+        progress_draw(g, rect(in.x + 1, y + 1, 40 < in.w - 2 ? 40 : in.w - 2, 1), p->prob, "p");
+    } else {
+        snprintf(buf, sizeof buf, "%s  p(positive) = %.3f", p->label == 1 ? "POSITIVE" : "NEGATIVE", p->prob);
+        grid_text(g, in.x + 1, y, in.w - 2, buf, style(p->label == 1 ? COL_GOOD : COL_BAD, ATTR_BOLD));
+        progress_draw(g, rect(in.x + 1, y + 1, 40 < in.w - 2 ? 40 : in.w - 2, 1), p->prob, "p(pos)");
+    }
     snprintf(buf, sizeof buf, "%d tokens read; weight = %s", p->len, p->method[0] ? p->method : "per-token weight");
     grid_text(g, in.x + 1, y + 3, in.w - 2, buf, style(COL_DIM, 0));
     if (p->weight && t->words) heatmap_tokens(g, rect(in.x + 1, y + 5, in.w - 2, in.h - (y + 5 - in.y)), t->words, p->weight, t->n_words);

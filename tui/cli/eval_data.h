@@ -1,0 +1,11 @@
+/* `sentui eval RUN --data FILE [--labels a=b,...] [--set data.k=v]... [--json]`:
+ * a run scored on any labelled file. */
+#ifndef SENTUI_EVAL_DATA_H
+#define SENTUI_EVAL_DATA_H
+
+#include "run/predict.h"
+
+/* Returns the exit code (0, 1 on an error already reported, 2 bad usage). */
+int eval_data_run(RunModel *r, const char *dir, const char *path, int argc, char **argv);
+
+#endif
