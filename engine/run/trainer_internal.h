@@ -39,6 +39,9 @@ struct Trainer {
     pthread_t thread;
     int thread_started, joined;
     volatile int status;
+    /* Data-parallel training (run/dist.h): rank 0 of ranks owns the run
+     * folder; the others train their shards and write nothing. */
+    int rank, ranks;
 
     /* progress */
     int steps_per_epoch;

@@ -1,0 +1,10 @@
+/* Started by an MPI launcher (mpirun, srun): the process joins the job
+ * (run/dist.h) before any command runs, and leaves it at exit. */
+#ifndef SENTUI_LAUNCH_H
+#define SENTUI_LAUNCH_H
+
+/* 0 to go on; otherwise the exit status, with the reason said on stderr
+ * (a build without MPI started as one of several ranks, or MPI failing). */
+int launch_start(void);
+
+#endif
