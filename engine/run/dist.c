@@ -16,8 +16,7 @@
 #endif
 
 static int g_rank = 0, g_size = 1, g_local = 1, g_started = 0;
-static double g_comm_seconds = 0;
-static long g_comm_calls = 0;
+static DistStats g_stats;
 
 static double mono_seconds(void) {
     struct timespec ts;
@@ -28,8 +27,7 @@ static double mono_seconds(void) {
 int dist_rank(void) { return g_rank; }
 int dist_size(void) { return g_size; }
 int dist_local_size(void) { return g_local; }
-double dist_comm_seconds(void) { return g_comm_seconds; }
-long dist_comm_calls(void) { return g_comm_calls; }
+DistStats dist_stats(void) { return g_stats; }
 
 int dist_default_threads(void) {
     long online = sysconf(_SC_NPROCESSORS_ONLN);
@@ -59,8 +57,7 @@ static inline void comm_enter(void) { atomic_store(&wait_since_ms, now_ms() | 1)
 
 static inline void comm_leave(double t0) {
     atomic_store(&wait_since_ms, 0);
-    g_comm_seconds += mono_seconds() - t0;
-    g_comm_calls++;
+    g_stats.comm_seconds += mono_seconds() - t0;
 }
 
 void dist_watchdog_note_step(long step) { atomic_store(&note_step, step); }
@@ -145,6 +142,9 @@ void dist_allreduce_sum(float *buf, size_t n) {
         off += (size_t)c;
     }
     comm_leave(t0);
+    g_stats.reduces++;
+    g_stats.reduce_seconds += mono_seconds() - t0;
+    g_stats.reduce_bytes = n * sizeof *buf;
 }
 
 void dist_allreduce_sum_f64(double *buf, size_t n) {

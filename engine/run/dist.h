@@ -32,10 +32,16 @@ int dist_any(int flag);
 void dist_broadcast(void *buf, size_t bytes, int root);
 void dist_barrier(void);
 
-/* Seconds spent in collectives so far, and how many there were (the cost
- * of data parallelism, printed in the train summary). */
-double dist_comm_seconds(void);
-long dist_comm_calls(void);
+/* The cost of data parallelism so far, printed at the end of `sentui train`:
+ * the gradient all-reduces (how many, their seconds, the bytes of the last)
+ * and the seconds of every collective together. */
+typedef struct DistStats {
+    long reduces;
+    double reduce_seconds;
+    size_t reduce_bytes;
+    double comm_seconds;
+} DistStats;
+DistStats dist_stats(void);
 
 /* A rank that waits in a collective longer than timeout_s (a peer died or
  * hangs) prints which step it was at and ends the whole job, instead of

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "kernels/tensor.h"
 #include "run/dist.h"
 
 /* Seconds a rank waits for the others in one exchange before it ends the
@@ -49,4 +50,14 @@ int launch_start(void) {
     double timeout = tv && *tv ? strtod(tv, NULL) : RANK_TIMEOUT_DEFAULT;
     dist_watchdog_start(timeout);
     return 0;
+}
+
+void launch_report(FILE *out) {
+    if (dist_size() < 2) return;
+    DistStats st = dist_stats();
+    double per = st.reduces ? st.reduce_seconds / (double)st.reduces : 0;
+    fprintf(out,
+            "data-parallel: %d ranks x %d threads; gradient all-reduce %.1f kB per step, %.3f ms per step "
+            "over %ld steps; %.2f s in all exchanges\n",
+            dist_size(), compute_threads(), (double)st.reduce_bytes / 1e3, per * 1e3, st.reduces, st.comm_seconds);
 }

@@ -12,6 +12,7 @@
 #include "run/run.h"
 #include "kernels/tensor.h"
 #include "cli/text_safe.h"
+#include "cli/launch.h"
 
 static volatile sig_atomic_t interrupts;
 
@@ -228,6 +229,7 @@ int train_cli_follow(Trainer *t) {
         printf("stopped at step %ld after %s; continue with: sentui resume %s\n", f.step, el, dir);
         code = asked ? 130 : 0;
     } else {
+        launch_report(stdout);
         printf("finished in %s%s%s; run folder: %s\n", el, why[0] ? ": " : "", why, dir);
     }
     fflush(stdout);
