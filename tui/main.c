@@ -69,7 +69,7 @@ int main(int argc, char **argv) {
     /* Error messages quote run-folder files (names, tensor names, config
      * values); the filter keeps escape sequences in them off the terminal. */
     text_safe_guard_stderr();
-    int rc = launch_start(); /* under mpirun: join the job first */
+    int rc = launch_start(argc, argv); /* under mpirun: join the job first */
     if (rc) return rc;
     return check_stdout(run(argc, argv));
 }

@@ -15,7 +15,7 @@
 #include <mpi.h>
 #endif
 
-static int g_rank = 0, g_size = 1, g_local = 1, g_started = 0;
+static int g_rank = 0, g_size = 1, g_local = 1;
 static DistStats g_stats;
 
 static double mono_seconds(void) {
@@ -99,6 +99,8 @@ void dist_watchdog_stop(void) {
 /* ---- MPI or its stand-ins --------------------------------------------------- */
 
 #ifdef SENTUI_MPI
+
+static int g_started = 0;
 
 int dist_available(void) { return 1; }
 

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kernels/tensor.h"
 #include "run/dist.h"
@@ -26,9 +27,16 @@ static long launcher_size(void) {
 
 static void leave_job(void) { dist_finalize(); }
 
-int launch_start(void) {
+int launch_start(int argc, char **argv) {
     long size = launcher_size();
     if (size == 1) return 0;
+    const char *cmd = argc > 1 ? argv[1] : "";
+    if (size > 1 && strcmp(cmd, "train") && strcmp(cmd, "resume")) {
+        /* Anything else would run once per rank, side by side, each the whole command. */
+        fprintf(stderr, "sentui: only `train` and `resume` run on several ranks; run `sentui %s` without mpirun\n",
+                cmd[0] ? cmd : "(the workbench)");
+        return 2;
+    }
     if (!dist_available()) {
         if (size == 0) return 0;
         fprintf(stderr,
