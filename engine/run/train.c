@@ -28,6 +28,7 @@ static void trainer_release(Trainer *t) {
     batcher_free(&t->batch);
     free(t->val_order);
     free(t->test_order);
+    free(t->val_shard);
     config_free(&t->cfg);
     free(t);
 }
@@ -179,6 +180,12 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
     ok &= batcher_init(&t->batch, maxB, T, t->cfg.model_lab_compat) == 0;
     t->val_order = batcher_sorted_order(&t->data.val);
     t->test_order = batcher_sorted_order(&t->data.test);
+    if (t->ranks > 1 && t->val_order) {
+        t->val_shard = malloc(((size_t)t->data.val.n / (size_t)t->ranks + 1) * sizeof *t->val_shard);
+        ok &= t->val_shard != NULL;
+        for (int i = t->rank; t->val_shard && i < t->data.val.n; i += t->ranks)
+            t->val_shard[t->val_shard_n++] = t->val_order[i];
+    }
     t->events = evq_create(1024);
     t->cmds = cmdch_create();
     if (!ok || !t->val_order || !t->test_order || !t->events || !t->cmds) {

@@ -74,13 +74,31 @@ static void evaluate(Trainer *t, const Split *s, const int32_t *order, Metrics *
     batcher_evaluate(&t->batch, t->model, s, order, s->n, t->cfg.eval_batch_size, m);
 }
 
+/* Validation on several ranks: each evaluates its share (t->val_shard) and
+ * the confusion counts and loss sums are added up; rank 0's result is then
+ * sent to all, so that no rank can decide differently on the best checkpoint. */
+static void evaluate_shared(Trainer *t, const Split *s, Metrics *m) {
+    if (t->ranks == 1) {
+        evaluate(t, s, t->val_order, m);
+        return;
+    }
+    batcher_evaluate(&t->batch, t->model, s, t->val_shard, t->val_shard_n, t->cfg.eval_batch_size, m);
+    double sum[6];
+    for (int k = 0; k < 4; k++) sum[k] = (double)m->confusion[k / 2][k % 2];
+    sum[4] = m->loss * t->val_shard_n;
+    sum[5] = t->val_shard_n;
+    dist_allreduce_sum_f64(sum, 6);
+    metrics_clear(m);
+    for (int k = 0; k < 4; k++) m->confusion[k / 2][k % 2] = (long)sum[k];
+    metrics_finish(m);
+    m->loss = sum[5] > 0 ? sum[4] / sum[5] : 0;
+    dist_broadcast(m, sizeof *m, 0);
+}
+
 /* Validation: metrics, best checkpoint, early-stopping count, explain samples. */
 static void run_validation(Trainer *t) {
     Metrics m;
-    evaluate(t, &t->data.val, t->val_order, &m);
-    /* Every rank evaluates the same weights; rank 0's figures decide, so
-     * that early stopping cannot differ between ranks with other thread counts. */
-    dist_broadcast(&m, sizeof m, 0);
+    evaluate_shared(t, &t->data.val, &m);
     t->last_eval_step = t->step;
     double v = metrics_get(&m, t->cfg.eval_metric);
     int best = isfinite(v) && (!t->has_best || metric_better(t->cfg.eval_metric, v, t->best_value));

@@ -35,6 +35,7 @@ export OMPI_MCA_mca_base_component_disable_dlclose=1 PMIX_MCA_mca_base_component
 export LSAN_OPTIONS="suppressions=$PWD/tests/support/lsan_mpi.supp:print_suppressions=0:fast_unwind_on_malloc=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 run_dir_of() { sed -n 's/^run: //p' "$1" | head -n1; }
 losses() { grep '"type":"step"' "$1/events.jsonl" | head -n "$2" | sed 's/.*"loss":\([^,]*\),.*/\1/'; }
+val_acc() { grep '"type":"eval".*"split":"val"' "$1/events.jsonl" | tail -n1 | sed 's/.*"accuracy":\([^,]*\),.*/\1/'; }
 test_acc() { grep '"type":"eval".*"split":"test"' "$1/events.jsonl" | sed 's/.*"accuracy":\([^,]*\),.*/\1/'; }
 
 # --- one process with batch B against 2 ranks sharing each batch of B
@@ -59,6 +60,10 @@ paste <(losses "$ONE" 50) <(losses "$TWO" 50) | awk '
     { d = ($1 - $2) / $1; if (d < 0) d = -d; if (d > m) { m = d; at = NR } }
     END { printf "max relative loss difference %.3g (step %d)\n", m, at; exit !(m <= 1e-4) }' ||
     fail "2-rank losses differ from the 1-process ones"
+# Validation is shared between the ranks and added up: the same figures.
+v1=$(val_acc "$ONE"); v2=$(val_acc "$TWO")
+awk -v a="$v1" -v b="$v2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= 0.005) }' ||
+    fail "validation accuracy $v1 (1 process) against $v2 (2 ranks)"
 a1=$(test_acc "$ONE"); a2=$(test_acc "$TWO")
 awk -v a="$a1" -v b="$a2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= 0.005) }' ||
     fail "test accuracy $a1 (1 process) against $a2 (2 ranks)"
