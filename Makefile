@@ -15,6 +15,14 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 override LDFLAGS += $(SANITIZE)
 LDLIBS  += $(PKG_LIBS) -lm -pthread
+# Open MPI, when installed, for data-parallel training (`mpirun -np N sentui
+# train`); MPI=0 builds the single-process sentui even where it is installed.
+MPI ?= $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+ifeq ($(MPI),1)
+override CFLAGS += -DSENTUI_MPI
+PKG_CFLAGS += $(shell pkg-config --cflags ompi-c)
+LDLIBS  += $(shell pkg-config --libs ompi-c)
+endif
 IMDB_TARBALL ?=
 DATA_DIR := data
 IMDB_URL := https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz

@@ -5,6 +5,7 @@
 #include "cli/cli_help.h"
 #include "cli/commands.h"
 #include "cli/text_safe.h"
+#include "cli/launch.h"
 
 /* Commands not linked into this build answer with a clear message. */
 #define WEAK_CMD(name, args, help)                                                  \
@@ -78,5 +79,7 @@ int main(int argc, char **argv) {
     /* Error messages quote run-folder files (names, tensor names, config
      * values); the filter keeps escape sequences in them off the terminal. */
     text_safe_guard_stderr();
+    int rc = launch_start(argc, argv); /* under mpirun: join the job first */
+    if (rc) return rc;
     return check_stdout(run(argc, argv));
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "run/checkpoint.h"
+#include "run/dist.h"
 #include "run/trainer_internal.h"
 #include "run/class_names.h"
 
@@ -28,6 +29,7 @@ static void trainer_release(Trainer *t) {
     batcher_free(&t->batch);
     free(t->val_order);
     free(t->test_order);
+    free(t->val_shard);
     config_free(&t->cfg);
     free(t);
 }
@@ -111,6 +113,7 @@ static int open_for_resume(Trainer *t, const char *dir, char *err, size_t errlen
 }
 
 static int create_new(Trainer *t, char *err, size_t errlen) {
+    if (t->rank) return 0; /* rank 0 owns the run folder */
     if (run_create_dir(&t->cfg, t->dir, sizeof t->dir, err, errlen) != 0) return -1;
     char path[RUN_PATH_MAX + 32];
     file_in_run(t, path, sizeof path, "config.yaml");
@@ -209,6 +212,12 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
     ok &= batcher_init(&t->batch, maxB, T, t->cfg.model_lab_compat) == 0;
     t->val_order = batcher_sorted_order(&t->data.val);
     t->test_order = batcher_sorted_order(&t->data.test);
+    if (t->ranks > 1 && t->val_order) {
+        t->val_shard = malloc(((size_t)t->data.val.n / (size_t)t->ranks + 1) * sizeof *t->val_shard);
+        ok &= t->val_shard != NULL;
+        for (int i = t->rank; t->val_shard && i < t->data.val.n; i += t->ranks)
+            t->val_shard[t->val_shard_n++] = t->val_order[i];
+    }
     t->events = evq_create(1024);
     t->cmds = cmdch_create();
     if (!ok || !t->val_order || !t->test_order || !t->events || !t->cmds) {
@@ -222,6 +231,7 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
 /* The run folder: created or reopened, locked, with its summary and event log. */
 static int trainer_open_run(Trainer *t, const char *resume_dir, char *err, size_t errlen) {
     if (resume_dir ? open_for_resume(t, resume_dir, err, errlen) : create_new(t, err, errlen)) return -1;
+    if (t->rank) return 0; /* the other ranks read a resumed run and write nothing */
     if (!resume_dir && run_lock(t->dir, err, errlen) != 0) return -1;
     const char *base = strrchr(t->dir, '/');
     snprintf(t->run, sizeof t->run, "%.255s", base ? base + 1 : t->dir);
@@ -274,20 +284,33 @@ Trainer *trainer_start(const Config *cfg, const DataPaths *paths, const char *re
         return NULL;
     }
     t->status = TRAIN_RUNNING;
+    t->rank = dist_rank();
+    t->ranks = dist_size();
     config_enum_name(ARCH_VALUES, t->cfg.model_arch, t->arch, sizeof t->arch);
-    if (resume_dir) {
+    int failed = 0;
+    if (resume_dir && t->rank == 0) {
         /* Lock first: a run another process is writing must not be touched. */
-        if (run_lock(resume_dir, err, errlen) != 0) {
-            trainer_release(t);
-            return NULL;
-        }
-        snprintf(t->dir, sizeof t->dir, "%s", resume_dir);
+        if (run_lock(resume_dir, err, errlen) != 0)
+            failed = 2; /* not ours to unlock */
+        else
+            snprintf(t->dir, sizeof t->dir, "%s", resume_dir);
     }
     sigset_t old;
     block_signals(&old);
-    compute_set_threads(t->cfg.train_threads);
+    /* Several ranks on a machine share its cores rather than each taking all of them. */
+    compute_set_threads(t->cfg.train_threads > 0 || t->ranks == 1 ? t->cfg.train_threads : dist_default_threads());
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (trainer_build(t, err, errlen) != 0 || trainer_open_run(t, resume_dir, err, errlen) != 0) {
+    if (!failed) failed = trainer_build(t, err, errlen) != 0 || trainer_open_run(t, resume_dir, err, errlen) != 0;
+    /* All ranks start, or none: one left behind would wait for the others forever. */
+    if (t->ranks > 1 && dist_any(failed) && !failed) {
+        snprintf(err, errlen, "another rank could not start the run (its error is above)");
+        failed = 1;
+    }
+    if (failed == 2 || (failed && t->rank)) {
+        trainer_release(t); /* the run folder is rank 0's to clean */
+        return NULL;
+    }
+    if (failed) {
         trainer_abandon(t, resume_dir);
         return NULL;
     }

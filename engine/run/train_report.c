@@ -15,6 +15,7 @@
 
 /* One line: appended to events.jsonl and published to the reader. */
 static int emit_line(Trainer *t, const char *line, int droppable) {
+    if (t->rank) return 0; /* rank 0 tells for all ranks */
     int r = run_log_write(&t->log, line);
     evq_push(t->events, line, droppable);
     if (r != 0 && t->status == TRAIN_RUNNING) {
@@ -221,6 +222,7 @@ void report_explain(Trainer *t) {
 /* ---- summary.json ------------------------------------------------------ */
 
 void save_summary(Trainer *t, RunStatus st) {
+    if (t->rank) return;
     RunSummary *s = &t->summary;
     s->status = st;
     s->epoch = trainer_epoch_progress(t);

@@ -21,4 +21,11 @@ typedef struct StepResult {
 StepStatus train_step_run(Model *m, Optimizer *opt, const Config *cfg, const Batch *b, long step, long total_steps,
                           StepResult *out);
 
+/* The same update over several processes (run/dist.h): b is this rank's
+ * shard of a global batch of global_B reviews (b->B may be 0). The loss
+ * reported is the global batch's mean. With one process it computes what
+ * train_step_run does, up to the order of float additions. */
+StepStatus train_step_run_shard(Model *m, Optimizer *opt, const Config *cfg, const Batch *b, int global_B, long step,
+                                long total_steps, StepResult *out);
+
 #endif

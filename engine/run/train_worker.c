@@ -8,6 +8,7 @@
 
 #include "models/pretrain.h"
 #include "run/checkpoint.h"
+#include "run/dist.h"
 #include "run/trainer_internal.h"
 
 /* ---- checkpoints ------------------------------------------------------------ */
@@ -36,6 +37,7 @@ static void fill_meta(Trainer *t, CheckpointMeta *m) {
 }
 
 static int save_last(Trainer *t) {
+    if (t->rank) return 0;
     CheckpointMeta meta;
     fill_meta(t, &meta);
     char path[RUN_PATH_MAX + 32], err[512];
@@ -51,6 +53,7 @@ static int save_last(Trainer *t) {
 }
 
 static int save_best(Trainer *t, double value) {
+    if (t->rank) return 0;
     CheckpointMeta meta;
     fill_meta(t, &meta);
     meta.metric_value = value;
@@ -71,10 +74,31 @@ static void evaluate(Trainer *t, const Split *s, const int32_t *order, Metrics *
     batcher_evaluate(&t->batch, t->model, s, order, s->n, t->cfg.eval_batch_size, m);
 }
 
+/* Validation on several ranks: each evaluates its share (t->val_shard) and
+ * the confusion counts and loss sums are added up; rank 0's result is then
+ * sent to all, so that no rank can decide differently on the best checkpoint. */
+static void evaluate_shared(Trainer *t, const Split *s, Metrics *m) {
+    if (t->ranks == 1) {
+        evaluate(t, s, t->val_order, m);
+        return;
+    }
+    batcher_evaluate(&t->batch, t->model, s, t->val_shard, t->val_shard_n, t->cfg.eval_batch_size, m);
+    double sum[6];
+    for (int k = 0; k < 4; k++) sum[k] = (double)m->confusion[k / 2][k % 2];
+    sum[4] = m->loss * t->val_shard_n;
+    sum[5] = t->val_shard_n;
+    dist_allreduce_sum_f64(sum, 6);
+    metrics_clear(m);
+    for (int k = 0; k < 4; k++) m->confusion[k / 2][k % 2] = (long)sum[k];
+    metrics_finish(m);
+    m->loss = sum[5] > 0 ? sum[4] / sum[5] : 0;
+    dist_broadcast(m, sizeof *m, 0);
+}
+
 /* Validation: metrics, best checkpoint, early-stopping count, explain samples. */
 static void run_validation(Trainer *t) {
     Metrics m;
-    evaluate(t, &t->data.val, t->val_order, &m);
+    evaluate_shared(t, &t->data.val, &m);
     t->last_eval_step = t->step;
     double v = metrics_get(&m, t->cfg.eval_metric);
     int best = isfinite(v) && (!t->has_best || metric_better(t->cfg.eval_metric, v, t->best_value));
@@ -91,13 +115,16 @@ static void run_validation(Trainer *t) {
     }
     report_eval(t, "val", t->step, trainer_epoch_progress(t), &m, best);
     if (best) save_best(t, v);
-    report_explain(t);
-    run_log_sync(&t->log);
+    if (t->rank == 0) {
+        report_explain(t);
+        run_log_sync(&t->log);
+    }
 }
 
 /* After training: the best checkpoint, once, on the test split. */
 static void run_test(Trainer *t) {
-    if (!t->cfg.eval_test || t->data.test.n == 0) return;
+    /* Rank 0 alone: the best checkpoint it evaluates is in its run folder. */
+    if (!t->cfg.eval_test || t->data.test.n == 0 || t->rank) return;
     char path[RUN_PATH_MAX + 32], err[1024];
     file_in_run(t, path, sizeof path, "checkpoint.safetensors");
     long step = t->step;
@@ -119,9 +146,9 @@ static void run_test(Trainer *t) {
 
 /* ---- the step ------------------------------------------------------------- */
 
-static void count_throughput(Trainer *t, const Batch *b, double dt) {
-    long ntok = 0;
-    for (int i = 0; i < b->B; i++) ntok += b->lengths[i];
+static void count_throughput(Trainer *t, const Batch *b, long ntok, double dt) {
+    if (ntok < 0)
+        for (int i = (ntok = 0); i < b->B; i++) ntok += b->lengths[i];
     t->session_tokens += (double)ntok;
     t->compute_seconds += dt;
     t->rate_tokens += (double)ntok;
@@ -136,10 +163,28 @@ static void count_throughput(Trainer *t, const Batch *b, double dt) {
 static int train_step(Trainer *t) {
     const EpochOrder *o = &t->epoch_order;
     int a = o->batch_start[t->epoch_pos], z = o->batch_start[t->epoch_pos + 1];
-    Batch b = batcher_gather(&t->batch, &t->data.train, o->order + a, z - a);
-    double t0 = now_seconds();
     StepResult r;
-    StepStatus st = train_step_run(t->model, &t->opt, &t->cfg, &b, t->step, t->total_steps, &r);
+    StepStatus st;
+    Batch b;
+    long ntok = -1;
+    double t0;
+    dist_watchdog_note_step(t->step);
+    if (t->ranks > 1) {
+        /* This rank's contiguous share of the global batch, the same cut on every rank. */
+        int B = z - a, lo = (int)((long)B * t->rank / t->ranks), hi = (int)((long)B * (t->rank + 1) / t->ranks);
+        ntok = 0;
+        for (int i = a; i < z; i++) {
+            int len = t->data.train.lengths[o->order[i]];
+            ntok += len < t->data.train.T ? len : t->data.train.T;
+        }
+        b = batcher_gather(&t->batch, &t->data.train, o->order + a + lo, hi - lo);
+        t0 = now_seconds();
+        st = train_step_run_shard(t->model, &t->opt, &t->cfg, &b, B, t->step, t->total_steps, &r);
+    } else {
+        b = batcher_gather(&t->batch, &t->data.train, o->order + a, z - a);
+        t0 = now_seconds();
+        st = train_step_run(t->model, &t->opt, &t->cfg, &b, t->step, t->total_steps, &r);
+    }
     if (st == STEP_BAD_LOSS) {
         snprintf(t->reason, sizeof t->reason,
                  "loss became %s at step %ld (epoch %d); training stopped, the last good checkpoint stays "
@@ -154,7 +199,7 @@ static int train_step(Trainer *t) {
                  isnan(r.grad_norm) ? "NaN" : "infinite", t->step + 1, t->epoch + 1);
         return -1;
     }
-    count_throughput(t, &b, now_seconds() - t0);
+    count_throughput(t, &b, ntok, now_seconds() - t0);
     t->step++;
     t->epoch_pos++;
     report_step(t, &r);
@@ -195,7 +240,8 @@ static int handle_commands(Trainer *t) {
             save_last(t);
             save_summary(t, RUN_RUNNING);
         }
-        if (c == TRAIN_CMD_PAUSE && wait_paused(t)) return 1;
+        /* Several ranks cannot pause: the others would wait in the next step's exchange. */
+        if (c == TRAIN_CMD_PAUSE && t->ranks == 1 && wait_paused(t)) return 1;
     }
 }
 
@@ -210,7 +256,9 @@ static int out_of_patience(const Trainer *t) {
 static int train_epoch(Trainer *t) {
     epoch_order_make(&t->epoch_order, &t->data.train, (uint64_t)t->cfg.train_seed, t->epoch);
     while (t->epoch_pos < t->steps_per_epoch) {
-        if (handle_commands(t)) {
+        int stop = handle_commands(t);
+        if (t->ranks > 1) stop = dist_any(stop); /* rank 0 hears the commands; all ranks stop together */
+        if (stop) {
             if (save_last(t) == 0) {
                 t->status = TRAIN_STOPPED;
                 snprintf(t->reason, sizeof t->reason, "stopped at step %ld", t->step);
@@ -261,6 +309,8 @@ static void train_loop(Trainer *t) {
 static int pretrain_progress(void *ctx, long done, long total, double loss) {
     Trainer *t = ctx;
     report_pretrain(t, done, total, loss);
+    /* Ranks pretrain without exchanging anything, so none can stop alone. */
+    if (t->ranks > 1) return 0;
     return handle_commands(t) || t->status != TRAIN_RUNNING;
 }
 
@@ -289,7 +339,7 @@ static void pretrain(Trainer *t) {
 
 void *trainer_worker(void *arg) {
     Trainer *t = arg;
-    report_start(t);
+    if (t->rank == 0) report_start(t);
     if (!t->resumed) {
         /* A state to come back to even if the process dies before the first evaluation. */
         save_last(t);
@@ -300,12 +350,20 @@ void *trainer_worker(void *arg) {
      * word2vec worked in, go back to the system before the first step. */
     split_free(&t->data.unsup);
     malloc_trim(0);
+    if (t->ranks > 1) {
+        if (!dist_any(t->status != TRAIN_RUNNING))
+            dist_broadcast(t->model->params.data, t->model->params.total * sizeof(float), 0); /* rank 0's vectors */
+        else if (t->status == TRAIN_RUNNING)
+            t->status = TRAIN_FAILED; /* another rank stopped: none trains alone */
+    }
     if (t->status == TRAIN_RUNNING) train_loop(t);
     RunStatus st = t->status == TRAIN_FINISHED ? RUN_FINISHED : t->status == TRAIN_STOPPED ? RUN_STOPPED : RUN_FAILED;
-    report_end(t);
-    save_summary(t, st);
-    run_log_close(&t->log);
-    run_unlock(t->dir);
+    if (t->rank == 0) {
+        report_end(t);
+        save_summary(t, st);
+        run_log_close(&t->log);
+        run_unlock(t->dir);
+    }
     evq_close(t->events);
     return NULL;
 }

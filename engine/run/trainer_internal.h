@@ -39,6 +39,9 @@ struct Trainer {
     pthread_t thread;
     int thread_started, joined;
     volatile int status;
+    /* Data-parallel training (run/dist.h): rank 0 of ranks owns the run
+     * folder; the others train their shards and write nothing. */
+    int rank, ranks;
 
     /* progress */
     int steps_per_epoch;
@@ -61,6 +64,10 @@ struct Trainer {
     EpochOrder epoch_order;
     Batcher batch;
     int32_t *val_order, *test_order; /* sorted by length: evaluation is order-free */
+    /* Several ranks: this rank's validation reviews, every ranks-th of val_order,
+     * so that each gets short and long ones alike. */
+    int32_t *val_shard;
+    int val_shard_n;
     int explain_idx[MAX_EXPLAIN], n_explain;
 
     /* time and throughput */

@@ -14,6 +14,7 @@
 #include "cli/cli_paths.h"
 #include "cli/text_safe.h"
 #include "cli/confusion_print.h"
+#include "cli/launch.h"
 
 static volatile sig_atomic_t interrupts;
 
@@ -231,6 +232,7 @@ int train_cli_follow(Trainer *t) {
         printf("stopped at step %ld after %s; continue with: sentui resume %s\n", f.step, el, dir);
         code = asked ? 130 : 0;
     } else {
+        launch_report(stdout);
         printf("finished in %s%s%s; run folder: %s\n", el, why[0] ? ": " : "", why, dir);
     }
     fflush(stdout);
