@@ -27,6 +27,8 @@ awk -v a="$acc" 'BEGIN { exit !(a > 0.95) }' || fail "test accuracy $acc"
 grep -qE '^ +5 sports +[0-9]' out || fail "no 5x5 matrix: $(cat out)"
 RUN=$(ls -d runs/*/ | head -n1)
 [ "$(cat "$RUN/classes.txt")" = "$(printf 'food\nmusic\npolitics\nscience\nsports')" ] || fail "classes.txt"
+"$SENTUI" compare "$RUN" --no-charts >out || fail "compare"
+grep -q '(test split)' out && grep -qE '^ +5 sports +[0-9]' out || fail "compare has no 5x5 matrix: $(cat out)"
 "$SENTUI" predict last "we ate noodles" "the guitar was loud" >out || fail "predict"
 [ "$(cut -f1 out | tr '\n' ' ')" = "food music " ] || fail "predictions: $(cat out)"
 grep -qE '^food	food [01]\.[0-9]{4}  music [01]\.[0-9]{4}  politics' out || fail "per-class probabilities: $(cat out)"

@@ -7,7 +7,10 @@
 
 #include "cli/cli_args.h"
 #include "cli/cli_runs.h"
+#include "cli/confusion_print.h"
+#include "cli/text_safe.h"
 #include "cli/commands.h"
+#include "report/figures.h"
 #include "screens/compare.h"
 #include "term.h"
 
@@ -38,6 +41,30 @@ static const char *bad_option(int argc, char **argv) {
     if (cli_has_flag(argc, argv, "--dir") && !cli_flag_value(argc, argv, "--dir")) return "--dir";
     if (cli_has_flag(argc, argv, "--width") && !cli_flag_value(argc, argv, "--width")) return "--width";
     return NULL;
+}
+
+/* Each run's confusion matrix (its test split's, else its best validation
+ * one) with its own class names, so runs with N classes compare as well as
+ * binary ones. */
+static void print_confusions(const CompareRun *runs, int n) {
+    printf("\nconfusion matrices\n");
+    for (int i = 0; i < n; i++) {
+        CompareRow r;
+        compare_row(&runs[i], &r);
+        char name[sizeof r.name * 4];
+        text_safe(name, sizeof name, r.name, 0);
+        const char *split;
+        const EvalPoint *e = fig_run_confusion(&runs[i], &split);
+        if (!e) {
+            printf("  %s: no evaluation yet\n", name);
+            continue;
+        }
+        ClassNames names = {0};
+        int have = class_names_load(&names, runs[i].dir) == 1;
+        printf("  %s (%s split)\n", name, split);
+        confusion_print(stdout, &e->confusion, have ? &names : NULL, 4);
+        class_names_free(&names);
+    }
 }
 
 int cmd_compare(int argc, char **argv) {
@@ -79,6 +106,7 @@ int cmd_compare(int argc, char **argv) {
         if (fmt == CMP_TEXT) {
             printf("\n");
             compare_print_diff(stdout, runs, ok);
+            print_confusions(runs, ok);
         }
         if (fmt == CMP_TEXT && charts) {
             TermCaps caps = term_detect();
