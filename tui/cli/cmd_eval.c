@@ -11,22 +11,7 @@
 #include "run/predict.h"
 #include "run/run.h"
 #include "cli/text_safe.h"
-#include "cli/confusion_print.h"
 #include "cli/eval_data.h"
-
-/* Own data: precision, recall, F1 and support per class, then the matrix. */
-static void print_classes(const RunModel *r, const Metrics *m) {
-    printf("  %-22s %9s %9s %9s %9s\n", "class", "precision", "recall", "f1", "support");
-    for (int c = 0; c < m->n_classes; c++) {
-        char name[4 * 22 + 1];
-        text_safe(name, sizeof name, class_name(&r->classes, c), 0);
-        printf("  %-22.22s %9.4f %9.4f %9.4f %9ld\n", name, m->class_precision[c], m->class_recall[c],
-               m->class_f1[c], m->class_support[c]);
-    }
-    Confusion cm = {.n = m->n_classes};
-    memcpy(cm.c, m->confusion, sizeof cm.c);
-    confusion_print(stdout, &cm, &r->classes, 2);
-}
 
 int cmd_eval(int argc, char **argv) {
     static const char *const known[] = {"--split", "--dir", "--data", "--labels", "--set", "--json", NULL};
@@ -88,7 +73,7 @@ int cmd_eval(int argc, char **argv) {
         printf("    true neg   %8ld  %8ld\n", m.confusion[0][0], m.confusion[0][1]);
         printf("    true pos   %8ld  %8ld\n", m.confusion[1][0], m.confusion[1][1]);
     } else {
-        print_classes(&r, &m);
+        eval_print_classes(&r, &m);
     }
     dataset_free(&d);
     run_model_close(&r);

@@ -31,17 +31,7 @@ static int file_config(Config *c, const RunModel *r, const char *path, int argc,
     return 0;
 }
 
-static void print_text(const RunModel *r, const char *path, const EvalFileResult *e) {
-    char safe[4 * 1024 + 1];
-    const Metrics *m = &e->m;
-    printf("data: %s\n", text_safe(safe, sizeof safe, path, 0));
-    printf("%ld examples scored", m->n);
-    if (e->no_words) printf(" (%ld without a word the tokenizer keeps, not scored)", e->no_words);
-    printf("\n  accuracy     %.4f\n  f1_macro     %.4f\n  f1_weighted  %.4f\n  loss         %.4f\n", m->accuracy,
-           m->f1_macro, m->f1_weighted, m->loss);
-    if (r->n_classes == 2)
-        printf("  precision    %.4f\n  recall       %.4f\n  f1           %.4f   (of %s)\n", m->precision, m->recall,
-               m->f1, class_name(&r->classes, 1));
+void eval_print_classes(const RunModel *r, const Metrics *m) {
     printf("  %-22s %9s %9s %9s %9s\n", "class", "precision", "recall", "f1", "support");
     for (int c = 0; c < m->n_classes; c++) {
         char name[4 * 22 + 1];
@@ -53,6 +43,20 @@ static void print_text(const RunModel *r, const char *path, const EvalFileResult
     memcpy(cm.c, m->confusion, sizeof cm.c);
     ClassNames fallback = {0};
     confusion_print(stdout, &cm, r->classes.n ? &r->classes : &fallback, 2);
+}
+
+static void print_text(const RunModel *r, const char *path, const EvalFileResult *e) {
+    char safe[4 * 1024 + 1];
+    const Metrics *m = &e->m;
+    printf("data: %s\n", text_safe(safe, sizeof safe, path, 0));
+    printf("%ld examples scored", m->n);
+    if (e->no_words) printf(" (%ld without a word the tokenizer keeps, not scored)", e->no_words);
+    printf("\n  accuracy     %.4f\n  f1_macro     %.4f\n  f1_weighted  %.4f\n  loss         %.4f\n", m->accuracy,
+           m->f1_macro, m->f1_weighted, m->loss);
+    if (r->n_classes == 2)
+        printf("  precision    %.4f\n  recall       %.4f\n  f1           %.4f   (of %s)\n", m->precision, m->recall,
+               m->f1, class_name(&r->classes, 1));
+    eval_print_classes(r, m);
 }
 
 static int print_json(const RunModel *r, const char *dir, const char *path, const EvalFileResult *e) {

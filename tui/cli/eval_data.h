@@ -5,6 +5,8 @@
 
 #include "run/predict.h"
 
+/* Precision, recall, F1 and support per class, then the confusion matrix. */
+void eval_print_classes(const RunModel *r, const Metrics *m);
 /* Returns the exit code (0, 1 on an error already reported, 2 bad usage). */
 int eval_data_run(RunModel *r, const char *dir, const char *path, int argc, char **argv);
 
