@@ -47,15 +47,6 @@ static const StTensor *need(const StFile *f, const char *name) {
     return t;
 }
 
-static float *get(const StFile *f, const char *name, size_t n) {
-    float *x = malloc(n * sizeof(float));
-    char err[256];
-    if (st_get_f32(f, name, x, n, err, sizeof err) != 0) {
-        print_error("%s\n", err);
-        fail();
-    }
-    return x;
-}
 
 /* absolute floor relative to the tensor's scale, for entries near zero */
 static double scale_of(const float *x, size_t n) {
@@ -119,7 +110,7 @@ static void check_case(const Case *c) {
     params_zero_grad(p);
     float loss = model_forward(m, &b, 1);
     model_backward(m, &b);
-    float *want_logits = get(&f, "logits", (size_t)B * NUM_CLASSES), *want_loss = get(&f, "loss", 1);
+    float *want_logits = fixture_f32(&f, "logits", (size_t)B * NUM_CLASSES), *want_loss = fixture_f32(&f, "loss", 1);
     char what[256];
     snprintf(what, sizeof what, "%s logits", c->file);
     assert_allclose(m->logits, want_logits, (size_t)B * NUM_CLASSES, RTOL, 1e-6, what);
@@ -129,7 +120,7 @@ static void check_case(const Case *c) {
         const ParamView *v = &p->views[i];
         char name[160];
         snprintf(name, sizeof name, "grad.%s", v->name);
-        float *g = get(&f, name, v->size);
+        float *g = fixture_f32(&f, name, v->size);
         snprintf(what, sizeof what, "%s %s", c->file, name);
         assert_allclose(p->grad + v->offset, g, v->size, RTOL, 1e-6 * scale_of(g, v->size) + 1e-9, what);
         free(g);
@@ -142,7 +133,7 @@ static void check_case(const Case *c) {
         const ParamView *v = &p->views[i];
         char name[160];
         snprintf(name, sizeof name, "adam.%s", v->name);
-        float *w = get(&f, name, v->size);
+        float *w = fixture_f32(&f, name, v->size);
         snprintf(what, sizeof what, "%s %s", c->file, name);
         assert_allclose(p->data + v->offset, w, v->size, RTOL, 1e-6, what);
         free(w);

@@ -30,15 +30,6 @@ static void fixture_path(char *buf, size_t n, const char *name) {
     snprintf(buf, n, "%s/tests/fixtures/%s.safetensors", root && *root ? root : ".", name);
 }
 
-static float *get(const StFile *f, const char *name, size_t n) {
-    float *x = malloc(n * sizeof(float));
-    char err[256];
-    if (st_get_f32(f, name, x, n, err, sizeof err) != 0) {
-        print_error("%s\n", err);
-        fail();
-    }
-    return x;
-}
 
 static void get_i32(const StFile *f, const char *name, int32_t *dst, size_t n) {
     const StTensor *t = st_find(f, name);
@@ -107,7 +98,7 @@ static void check_case(const char *name) {
 
     for (int i = 0; i < m->params.n; i++) {
         const ParamView *v = &m->params.views[i];
-        float *w = get(&f, v->name, v->size);
+        float *w = fixture_f32(&f, v->name, v->size);
         memcpy(m->params.data + v->offset, w, v->size * sizeof(float));
         free(w);
     }
@@ -118,10 +109,10 @@ static void check_case(const char *name) {
     Batch b = {.tokens = tok, .lengths = len, .labels = lab, .B = B, .T = T};
 
     float loss = model_forward(m, &b, 1);
-    float *ref = get(&f, "logits", (size_t)B * NUM_CLASSES);
+    float *ref = fixture_f32(&f, "logits", (size_t)B * NUM_CLASSES);
     assert_allclose(m->logits, ref, (size_t)B * NUM_CLASSES, RTOL, 1e-5, "logits");
     free(ref);
-    ref = get(&f, "loss", 1);
+    ref = fixture_f32(&f, "loss", 1);
     assert_allclose(&loss, ref, 1, RTOL, 0, "loss");
     free(ref);
 
@@ -132,7 +123,7 @@ static void check_case(const char *name) {
         char key[PARAM_NAME_MAX + 8], what[PARAM_NAME_MAX + 64];
         snprintf(key, sizeof key, "grad.%s", v->name);
         snprintf(what, sizeof what, "%s: %s", name, key);
-        ref = get(&f, key, v->size);
+        ref = fixture_f32(&f, key, v->size);
         assert_allclose(m->params.grad + v->offset, ref, v->size, RTOL, 1e-4 * scale_of(ref, v->size), what);
         free(ref);
     }
@@ -152,7 +143,7 @@ static void check_case(const char *name) {
         char key[PARAM_NAME_MAX + 8], what[PARAM_NAME_MAX + 64];
         snprintf(key, sizeof key, "adam.%s", v->name);
         snprintf(what, sizeof what, "%s: %s", name, key);
-        ref = get(&f, key, v->size);
+        ref = fixture_f32(&f, key, v->size);
         double gs = scale_of(grad + v->offset, v->size);
         for (size_t k = 0; k < v->size; k++) {
             const float *g = grad + v->offset + k;

@@ -34,15 +34,6 @@ static void fixture(char *buf, size_t n, const char *name) {
     snprintf(buf, n, "%s/tests/fixtures/hf/%s", root && *root ? root : ".", name);
 }
 
-static float *get(const StFile *f, const char *name, size_t n) {
-    float *x = malloc(n * sizeof(float));
-    char err[256];
-    if (st_get_f32(f, name, x, n, err, sizeof err) != 0) {
-        print_error("%s\n", err);
-        fail();
-    }
-    return x;
-}
 
 static void get_i32(const StFile *f, const char *name, int32_t *dst, size_t n) {
     const StTensor *t = st_find(f, name);
@@ -95,10 +86,10 @@ static void compare_logits(Model *m, const StFile *f, double rtol, double atol, 
     get_i32(f, "labels", lab, NB);
     Batch b = {.tokens = tok, .lengths = len, .labels = lab, .B = NB, .T = NT};
     float loss = model_forward(m, &b, 1);
-    float *ref = get(f, "logits", NB * NUM_CLASSES);
+    float *ref = fixture_f32(f, "logits", NB * NUM_CLASSES);
     assert_allclose(m->logits, ref, NB * NUM_CLASSES, rtol, atol, "logits");
     free(ref);
-    ref = get(f, "loss", 1);
+    ref = fixture_f32(f, "loss", 1);
     assert_allclose(&loss, ref, 1, rtol, 0, "loss");
     free(ref);
     if (loss_out) *loss_out = loss;
@@ -121,7 +112,7 @@ static void check_step(Model *m, const StFile *f) {
         const ParamView *v = &m->params.views[i];
         char key[PARAM_NAME_MAX + 8];
         snprintf(key, sizeof key, "adamw.%s", v->name);
-        float *ref = get(f, key, v->size);
+        float *ref = fixture_f32(f, key, v->size);
         for (size_t k = 0; k < v->size; k++) {
             float got = m->params.data[v->offset + k];
             if (fabs(grad[v->offset + k]) > 1e-5 * gs)
@@ -157,7 +148,7 @@ static void test_matches_pytorch(void **state) {
         const ParamView *v = &m->params.views[i];
         char key[PARAM_NAME_MAX + 8];
         snprintf(key, sizeof key, "grad.%s", v->name);
-        float *ref = get(&f, key, v->size);
+        float *ref = fixture_f32(&f, key, v->size);
         double atol = fmax(1e-4 * scale_of(ref, v->size), 1e-6 * global);
         assert_allclose(m->params.grad + v->offset, ref, v->size, RTOL, atol, key);
         free(ref);
@@ -428,7 +419,7 @@ static void test_labels_reordered(void **state) {
     get_i32(&f, "lengths", len, NB);
     Batch b = {.tokens = tok, .lengths = len, .labels = NULL, .B = NB, .T = NT};
     model_forward(m, &b, 0);
-    float *ref = get(&f, "logits", NB * NUM_CLASSES);
+    float *ref = fixture_f32(&f, "logits", NB * NUM_CLASSES);
     for (int i = 0; i < NB; i++) {
         float swapped[2] = {ref[2 * i + 1], ref[2 * i]};
         assert_allclose(m->logits + 2 * i, swapped, 2, RTOL, 1e-5, "reordered logits");

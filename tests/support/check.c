@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "kernels/tensor.h"
+#include "run/safetensors.h"
 
 void assert_allclose_(const float *a, const float *b, size_t n, double rtol, double atol, const char *what,
                       const char *file, int line) {
@@ -109,4 +110,14 @@ void config_set_or_fail(Config *c, const char *assignment) {
         fail_msg("cannot set %s", assignment);
     }
     config_errors_free(&e);
+}
+
+float *fixture_f32(const StFile *f, const char *name, size_t n) {
+    float *x = malloc(n * sizeof(float));
+    char err[256];
+    if (!x || st_get_f32(f, name, x, n, err, sizeof err) != 0) {
+        print_error("%s\n", x ? err : "out of memory");
+        fail();
+    }
+    return x;
 }

@@ -36,4 +36,9 @@ int test_tmp_teardown(void **state);
 struct Config;
 void config_set_or_fail(struct Config *c, const char *assignment);
 
+/* A float32 tensor of a fixture file, n values (malloc'd), or the test fails
+ * saying why. */
+struct StFile;
+float *fixture_f32(const struct StFile *f, const char *name, size_t n);
+
 #endif
