@@ -253,7 +253,7 @@ static void draw_explain(App *a, Grid *g, Rect r, const View *v) {
             snprintf(buf, sizeof buf, "weight = %s", e->method[0] ? e->method : "attention received");
     } else {
         snprintf(buf, sizeof buf, "weight = %s", e->method[0] ? e->method : "saliency |grad x input|");
-        grid_text(g, in.x, in.y + 1, in.w, "saliency (recurrent model: no attention maps)", style(COL_ACCENT, 0));
+        grid_text(g, in.x, in.y + 1, in.w, "saliency (this model has no attention maps)", style(COL_ACCENT, 0));
     }
     grid_text(g, in.x, in.y + 2, in.w, buf, style(COL_DIM, 0));
     Rect body = rect(in.x, in.y + 4, in.w, in.h - 4);
