@@ -84,10 +84,9 @@ int safe_open_read(const char *path, unsigned how, char *err, size_t errlen) {
     return settle(fd, path, (how & SAFE_HANDED_OVER) && handed_over(path), err, errlen);
 }
 
-FILE *safe_fopen_read(const char *path, unsigned how, char *err, size_t errlen) {
-    int fd = safe_open_read(path, how, err, errlen);
-    if (fd < 0) return NULL;
-    FILE *f = fdopen(fd, "rb");
+/* A stream over fd, or NULL with fd closed and errno kept. */
+static FILE *stream_of(int fd, const char *mode, const char *path, char *err, size_t errlen) {
+    FILE *f = fdopen(fd, mode);
     if (!f) {
         int e = errno;
         say(err, errlen, "%s: %s", path, strerror(e));
@@ -95,6 +94,12 @@ FILE *safe_fopen_read(const char *path, unsigned how, char *err, size_t errlen) 
         errno = e;
     }
     return f;
+}
+
+FILE *safe_fopen_read(const char *path, unsigned how, char *err, size_t errlen) {
+    int fd = safe_open_read(path, how, err, errlen);
+    if (fd < 0) return NULL;
+    return stream_of(fd, "rb", path, err, errlen);
 }
 
 int safe_open_write(const char *path, int flags, mode_t mode, char *err, size_t errlen) {
@@ -118,12 +123,5 @@ FILE *safe_fopen_write(const char *path, const char *mode, char *err, size_t err
     int append = mode[0] == 'a';
     int fd = safe_open_write(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0644, err, errlen);
     if (fd < 0) return NULL;
-    FILE *f = fdopen(fd, append ? "ab" : "wb");
-    if (!f) {
-        int e = errno;
-        say(err, errlen, "%s: %s", path, strerror(e));
-        close(fd);
-        errno = e;
-    }
-    return f;
+    return stream_of(fd, append ? "ab" : "wb", path, err, errlen);
 }

@@ -24,6 +24,16 @@ static void roff(FILE *f, const char *s) {
     }
 }
 
+/* " VALUE" in italics after a command or an option, then the end of the line. */
+static void roff_value(FILE *f, const char *value) {
+    if (*value) {
+        fputs(" \\fI", f);
+        roff(f, value);
+        fputs("\\fR", f);
+    }
+    fputs("\n", f);
+}
+
 static void head(FILE *f) {
     fprintf(f, ".TH SENTUI 1 \"\" \"sentui ");
     roff(f, sentui_version);
@@ -40,12 +50,7 @@ static void commands(FILE *f) {
     for (int i = 0; i < cli_command_count; i++) {
         const CliCommand *c = &cli_commands[i];
         fprintf(f, ".TP\n\\fBsentui %s\\fR", c->name);
-        if (*c->args) {
-            fputs(" \\fI", f);
-            roff(f, c->args);
-            fputs("\\fR", f);
-        }
-        fputs("\n", f);
+        roff_value(f, c->args);
         roff(f, c->help);
         fputs(".\n", f);
         for (int j = 0; j < cli_option_count; j++) {
@@ -54,12 +59,7 @@ static void commands(FILE *f) {
             fputs(".RS\n.TP\n\\fB", f);
             roff(f, o->option);
             fputs("\\fR", f);
-            if (*o->value) {
-                fputs(" \\fI", f);
-                roff(f, o->value);
-                fputs("\\fR", f);
-            }
-            fputs("\n", f);
+            roff_value(f, o->value);
             roff(f, o->help);
             fputs("\n.RE\n", f);
         }
