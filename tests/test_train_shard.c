@@ -111,7 +111,7 @@ static void test_single_process_shard_step_is_the_step(void **state) {
         for (long step = 0; step < 3; step++) {
             StepResult ra, rb;
             assert_int_equal(train_step_run(a, &oa, &c, &whole, step, 10, &ra), STEP_OK);
-            assert_int_equal(train_step_run_shard(b, &ob, &c, &whole, B, step, 10, &rb), STEP_OK);
+            assert_int_equal(train_step_run_shard(b, &ob, &c, &whole, B, step, 10, NULL, &rb), STEP_OK);
             assert_true(ra.loss == rb.loss && ra.grad_norm == rb.grad_norm && ra.lr == rb.lr);
         }
         assert_memory_equal(a->params.data, b->params.data, a->params.total * sizeof(float));

@@ -144,9 +144,12 @@ void dist_allreduce_sum(float *buf, size_t n) {
         off += (size_t)c;
     }
     comm_leave(t0);
+}
+
+void dist_count_exchange(double seconds, size_t bytes) {
     g_stats.reduces++;
-    g_stats.reduce_seconds += mono_seconds() - t0;
-    g_stats.reduce_bytes = n * sizeof *buf;
+    g_stats.reduce_seconds += seconds;
+    g_stats.reduce_bytes = bytes;
 }
 
 void dist_allreduce_sum_f64(double *buf, size_t n) {
@@ -154,6 +157,18 @@ void dist_allreduce_sum_f64(double *buf, size_t n) {
     double t0 = mono_seconds();
     comm_enter();
     MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    comm_leave(t0);
+}
+
+void dist_allreduce_or_u8(unsigned char *buf, size_t n) {
+    if (g_size < 2) return;
+    double t0 = mono_seconds();
+    comm_enter();
+    for (size_t off = 0; off < n;) {
+        int c = n - off > (size_t)INT_MAX ? INT_MAX : (int)(n - off);
+        MPI_Allreduce(MPI_IN_PLACE, buf + off, c, MPI_UNSIGNED_CHAR, MPI_BOR, MPI_COMM_WORLD);
+        off += (size_t)c;
+    }
     comm_leave(t0);
 }
 
@@ -199,6 +214,8 @@ int dist_init(int launched, char *err, size_t errlen) {
 void dist_finalize(void) {}
 void dist_allreduce_sum(float *buf, size_t n) { (void)buf, (void)n; }
 void dist_allreduce_sum_f64(double *buf, size_t n) { (void)buf, (void)n; }
+void dist_allreduce_or_u8(unsigned char *buf, size_t n) { (void)buf, (void)n; }
+void dist_count_exchange(double seconds, size_t bytes) { (void)seconds, (void)bytes; }
 int dist_any(int flag) { return flag != 0; }
 void dist_broadcast(void *buf, size_t bytes, int root) { (void)buf, (void)bytes, (void)root; }
 void dist_barrier(void) {}

@@ -27,14 +27,17 @@ int dist_default_threads(void);
 void dist_allreduce_sum(float *buf, size_t n);
 /* Same, for doubles (losses and counts that must add exactly). */
 void dist_allreduce_sum_f64(double *buf, size_t n);
+/* Bitwise OR of n bytes in place. */
+void dist_allreduce_or_u8(unsigned char *buf, size_t n);
 /* 1 on every rank when flag is non-zero on any. */
 int dist_any(int flag);
 void dist_broadcast(void *buf, size_t bytes, int root);
 void dist_barrier(void);
 
 /* The cost of data parallelism so far, printed at the end of `sentui train`:
- * the gradient all-reduces (how many, their seconds, the bytes of the last)
- * and the seconds of every collective together. */
+ * the gradient exchanges (how many, their seconds, the bytes the last summed;
+ * counted by the exchange with dist_count_exchange) and the seconds of every
+ * collective together. */
 typedef struct DistStats {
     long reduces;
     double reduce_seconds;
@@ -42,6 +45,7 @@ typedef struct DistStats {
     double comm_seconds;
 } DistStats;
 DistStats dist_stats(void);
+void dist_count_exchange(double seconds, size_t bytes);
 
 /* A rank that waits in a collective longer than timeout_s (a peer died or
  * hangs) prints which step it was at and ends the whole job, instead of

@@ -21,6 +21,7 @@ static void trainer_release(Trainer *t) {
     if (!t) return;
     model_free(t->model);
     if (t->opt_ready) optim_free(&t->opt);
+    grad_exchange_free(t->gx);
     dataset_free(&t->data);
     evq_free(t->events);
     cmdch_free(t->cmds);

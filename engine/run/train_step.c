@@ -5,6 +5,7 @@
 #include "common/hash.h"
 #include "kernels/tensor.h"
 #include "run/dist.h"
+#include "run/grad_exchange.h"
 
 StepStatus train_step_run(Model *m, Optimizer *opt, const Config *cfg, const Batch *b, long step, long total_steps,
                           StepResult *out) {
@@ -26,7 +27,7 @@ StepStatus train_step_run(Model *m, Optimizer *opt, const Config *cfg, const Bat
  * process computes it. Both come back identical on every rank, so clipping
  * and the optimizer step agree without further messages. */
 StepStatus train_step_run_shard(Model *m, Optimizer *opt, const Config *cfg, const Batch *b, int global_B, long step,
-                                long total_steps, StepResult *out) {
+                                long total_steps, GradExchange **gx, StepResult *out) {
     uint64_t seed = hash_pair((uint64_t)cfg->train_seed ^ 0xd809e7ULL, (uint64_t)step);
     /* Other ranks draw their own dropout masks; rank 0 draws the single-process ones. */
     if (dist_rank() > 0) seed = hash_pair(seed, (uint64_t)dist_rank());
@@ -44,7 +45,7 @@ StepStatus train_step_run_shard(Model *m, Optimizer *opt, const Config *cfg, con
         float *g = m->params.grad, w = (float)share;
         for (size_t i = 0; i < m->params.total; i++) g[i] *= w;
     }
-    dist_allreduce_sum(m->params.grad, m->params.total);
+    grad_exchange_sum(gx, &m->params);
     out->grad_norm = grad_clip_norm(&m->params, (float)cfg->train_clip_norm);
     if (!isfinite(out->grad_norm)) return STEP_BAD_GRAD;
     out->lr = (float)lr_at(cfg, step, total_steps);

@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "models/model.h"
 #include "nn/optim.h"
+#include "run/grad_exchange.h"
 
 typedef enum { STEP_OK, STEP_BAD_LOSS, STEP_BAD_GRAD } StepStatus;
 
@@ -23,9 +24,10 @@ StepStatus train_step_run(Model *m, Optimizer *opt, const Config *cfg, const Bat
 
 /* The same update over several processes (run/dist.h): b is this rank's
  * shard of a global batch of global_B reviews (b->B may be 0). The loss
- * reported is the global batch's mean. With one process it computes what
+ * reported is the global batch's mean; *gx keeps the exchange's
+ * buffers between steps (run/grad_exchange.h). With one process it computes what
  * train_step_run does, up to the order of float additions. */
 StepStatus train_step_run_shard(Model *m, Optimizer *opt, const Config *cfg, const Batch *b, int global_B, long step,
-                                long total_steps, StepResult *out);
+                                long total_steps, GradExchange **gx, StepResult *out);
 
 #endif

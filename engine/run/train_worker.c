@@ -179,7 +179,7 @@ static int train_step(Trainer *t) {
         }
         b = batcher_gather(&t->batch, &t->data.train, o->order + a + lo, hi - lo);
         t0 = now_seconds();
-        st = train_step_run_shard(t->model, &t->opt, &t->cfg, &b, B, t->step, t->total_steps, &r);
+        st = train_step_run_shard(t->model, &t->opt, &t->cfg, &b, B, t->step, t->total_steps, &t->gx, &r);
     } else {
         b = batcher_gather(&t->batch, &t->data.train, o->order + a, z - a);
         t0 = now_seconds();

@@ -15,8 +15,10 @@
 #include "run/batcher.h"
 #include "run/event_queue.h"
 #include "run/events.h"
+#include "run/grad_exchange.h"
 #include "run/metrics.h"
 #include "run/run.h"
+#include "run/grad_exchange.h"
 #include "run/train.h"
 #include "run/train_step.h"
 
@@ -32,6 +34,7 @@ struct Trainer {
     Model *model;
     Optimizer opt;
     int opt_ready;
+    GradExchange *gx;           /* the data-parallel exchange's buffers */
     EventQueue *events;
     CmdChannel *cmds;
     RunLog log;
