@@ -106,7 +106,8 @@ static void describe(const char *const *classes, int n, const char *const *label
                      char *note, size_t notelen) {
     int moved = 0, used[CLASS_LABELS_MAX] = {0}, n_dropped = 0;
     const char *dropped[CLASS_LABELS_MAX];
-    for (int i = 0; i < n; i++) moved |= rows[i] != i, used[rows[i]] = 1;
+    /* in the labels' own order, less those dropped, is no reordering */
+    for (int i = 0; i < n; i++) moved |= i > 0 && rows[i] < rows[i - 1], used[rows[i]] = 1;
     for (int j = 0; j < n_labels; j++)
         if (!used[j]) dropped[n_dropped++] = labels[j];
     char names[512], extra[512];
