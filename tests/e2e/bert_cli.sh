@@ -41,4 +41,6 @@ ACC=$(awk '/accuracy/ {print $2}' out)
 [ "$ACC" = "$(echo "$TEST_LINE" | awk '{print $3}')" ] || fail "eval gives $ACC, the run said: $TEST_LINE"
 "$SENTUI" predict "$RUN" "the film was great fun" >pred 2>err || fail "predict: $(cat err)"
 grep -Eq "^(negative|positive)	p\(positive\) 0\.[0-9]+" pred || fail "predict: $(cat pred)"
+"$SENTUI" compare "$RUN" --csv >cmp 2>err || fail "compare: $(cat err)"
+grep -q ",finished," cmp || fail "compare: $(cat cmp)"
 echo ok
