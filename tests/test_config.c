@@ -153,7 +153,7 @@ static void test_error_kinds(void **state) {
     expect_one_error("colors:\n  a: 1\n", 1, 1, "unknown section 'colors'");
     expect_one_error("train:\n  lr: 0.1\nmodel:\n  arch: rnn\ntrain.lr: 0.2\n", 5, 1,
                      "key 'train.lr' is set twice (first at line 2, column 3)");
-    expect_one_error("train:\n  epochs: [1, 2]\n", 2, 11, "train.epochs: expected an integer from 1 to 100000, found a list");
+    expect_one_error("train:\n  epochs: [1, 2]\n", 2, 11, "train.epochs: expected an integer from 0 to 100000, found a list");
     expect_one_error("model:\n  arch:\n    name: rnn\n", 3, 5, "found a mapping");
     expect_one_error("data: imdb\n", 1, 7, "'data' is a section: expected a mapping of its keys (like data.dataset)");
     expect_one_error("- model\n", 1, 1, "expected a mapping of sections");

@@ -98,7 +98,7 @@ typedef enum { METRIC_ACCURACY, METRIC_F1, METRIC_F1_MACRO, METRIC_F1_WEIGHTED, 
     X(data, limit_train, INT, "0", 0, 100000000, "", A_ALL, "use at most this many training reviews (0: all)") \
     X(data, synthetic_size, INT, "4000", 10, 10000000, "", A_ALL, "reviews per labelled split of the generated task") \
     X(data, cache, BOOL, "true", 0, 0, "", A_ALL, "cache encoded splits in .cache/")                      \
-    X(train, epochs, INT, "5", 1, 100000, "", A_ALL, "passes over the training split")                   \
+    X(train, epochs, INT, "5", 0, 100000, "", A_ALL, "passes over the training split (0: evaluate as initialised)") \
     X(train, batch_size, INT, "64", 1, 65536, "", A_ALL, "reviews per step")                              \
     X(train, optimizer, ENUM, "adam", 0, 0, OPTIMIZER_VALUES, A_ALL, "sgd (with momentum), adam, adamw")  \
     X(train, lr, FLOAT, "0.001", 0, 100, "", A_ALL, "peak learning rate")                                 \

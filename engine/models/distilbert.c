@@ -10,15 +10,26 @@
  * switches on: the parameters carry Hugging Face's names, declared so that
  * q_lin, k_lin and v_lin of a layer lie back to back and form the fused
  * [3E x E] in-projection the attention block computes with. One dropout
- * rate, model.dropout, is used wherever Hugging Face has dropout. */
+ * rate, model.dropout, is used wherever Hugging Face has dropout.
+ *
+ * A folder whose config.json says model_type bert is Hugging Face's
+ * BertForSequenceClassification on the same encoder (bert_names.c): token
+ * type 0's embedding added at every position, dropout after attention too,
+ * and the tanh pooler on [CLS] where DistilBERT has pre_classifier + ReLU.
+ *
+ * A head in the checkpoint is used with its rows matched to the data's
+ * classes by their names (class_labels_match): reordered, and a label the
+ * data lacks dropped. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "models/bert_names.h"
 #include "models/hf_folder.h"
 #include "models/transformer_internal.h"
 #include "nn/layernorm.h"
+#include "run/class_names.h"
 
 /* The Tf comes first, so the Transformer's functions take a Db as their impl. */
 typedef struct Db {
@@ -26,8 +37,10 @@ typedef struct Db {
     HfConfig hc;
     StFile st;        /* model.safetensors until init has copied it */
     int loaded;       /* st holds the folder's tensors */
-    int has_head;     /* the checkpoint has pre_classifier and classifier */
-    char note[256];
+    int has_head;     /* the checkpoint has a classifier */
+    int has_pre;      /* and pre_classifier (BERT: the pooler) */
+    int rows[MAX_CLASSES]; /* the classifier's row (label id) of each class */
+    char note[768];
 } Db;
 
 static size_t add(Model *m, const char *name, int ndim, int d0, int d1, int no_decay) {
@@ -75,11 +88,6 @@ static void declare(Model *m, Tf *t, int V, int classes) {
 
 /* Checks of the folder against what the data and the config ask for. */
 static int check_fit(const Model *m, const HfConfig *hc, const char *dir, char *err, size_t errlen) {
-    if (hc->num_labels != NUM_CLASSES) {
-        snprintf(err, errlen, "%s/config.json: id2label has %d labels; sentui classifies into %d classes", dir,
-                 hc->num_labels, NUM_CLASSES);
-        return -1;
-    }
     if (m->max_T > hc->max_position_embeddings) {
         snprintf(err, errlen, "data.max_len (%d) is above the model's max_position_embeddings (%d in %s/config.json)",
                  m->max_T, hc->max_position_embeddings, dir);
@@ -100,42 +108,27 @@ static int check_fit(const Model *m, const HfConfig *hc, const char *dir, char *
     return 0;
 }
 
-static int is_mlm_head(const char *name) {
+/* Tensors fine-tuning does not use: DistilBERT's MLM head, BERT's pretraining heads. */
+static int is_unused(const Db *db, const char *name) {
+    if (db->hc.bert) return !strncmp(name, "cls.", 4);
     return !strncmp(name, "vocab_transform.", 16) || !strncmp(name, "vocab_layer_norm.", 17) ||
            !strncmp(name, "vocab_projector.", 16);
 }
 
 /* The file's tensor for a parameter: by its name, or without "distilbert."
- * (a bare DistilBertModel's names). */
-static const StTensor *find(const StFile *f, const char *name) {
-    const StTensor *t = st_find(f, name);
-    if (!t && !strncmp(name, "distilbert.", 11)) t = st_find(f, name + 11);
+ * or "bert." (a bare DistilBertModel's or BertModel's names). */
+static const StTensor *find(const Db *db, const char *name) {
+    const StTensor *t = st_find(&db->st, name);
+    const char *prefix = db->hc.bert ? "bert." : "distilbert.";
+    if (!t && !strncmp(name, prefix, strlen(prefix))) t = st_find(&db->st, name + strlen(prefix));
     return t;
 }
 
-static int is_head(const char *name) { return !strncmp(name, "pre_classifier.", 15) || !strncmp(name, "classifier.", 11); }
+static int is_pre(const char *name) { return !strncmp(name, "pre_classifier.", 15) || !strncmp(name, "bert.pooler.", 12); }
 
-/* sentui's class of a checkpoint label: names that say negative or positive
- * (NEGATIVE, neg, Positive...) are matched; others (LABEL_0) keep their id. */
-static int label_class(const char *name, int id) {
-    if (!strncasecmp(name, "neg", 3)) return 0;
-    if (!strncasecmp(name, "pos", 3)) return 1;
-    return id;
-}
+static int is_classifier(const char *name) { return !strncmp(name, "classifier.", 11); }
 
-/* A head whose id2label is positive, negative is stored the other way round:
- * its rows are swapped so that class 0 is negative, as the data's labels are. */
-static int head_reversed(const HfConfig *hc) {
-    return hc->num_labels == 2 && label_class(hc->labels[0], 0) == 1 && label_class(hc->labels[1], 1) == 0;
-}
-
-static void swap_rows(float *x, int E) {
-    for (int k = 0; k < E; k++) {
-        float a = x[k];
-        x[k] = x[E + k];
-        x[E + k] = a;
-    }
-}
+static int is_head(const char *name) { return is_pre(name) || is_classifier(name); }
 
 static void shape_text(char *buf, size_t n, int ndim, const int64_t *shape) {
     size_t u = (size_t)snprintf(buf, n, "[");
@@ -144,11 +137,12 @@ static void shape_text(char *buf, size_t n, int ndim, const int64_t *shape) {
 }
 
 /* Every parameter has its tensor, of its shape, float and finite. */
-static int check_tensor(const ParamView *v, const StTensor *t, const char *path, float *tmp, char *err, size_t errlen) {
+static int check_tensor(const ParamView *v, int labels, const StTensor *t, const char *path, float *tmp, char *err,
+                        size_t errlen) {
     int64_t want[PARAM_MAX_DIMS];
     int same = t->ndim == v->ndim;
     for (int i = 0; i < v->ndim; i++) {
-        want[i] = v->shape[i];
+        want[i] = i == 0 && is_classifier(v->name) ? labels : v->shape[i]; /* id2label's, matched later */
         same = same && t->shape[i] == want[i];
     }
     if (!same) {
@@ -162,7 +156,7 @@ static int check_tensor(const ParamView *v, const StTensor *t, const char *path,
         snprintf(err, errlen, "%s: tensor %s is not F32, F16 or BF16", path, t->name);
         return -1;
     }
-    long bad = hf_tensor_to_f32(t, tmp, v->size);
+    long bad = hf_tensor_to_f32(t, tmp, (size_t)(t->nbytes / (t->dtype == ST_F32 ? 4 : 2)));
     if (bad >= 0) {
         snprintf(err, errlen, "%s: tensor %s holds a value that is not finite (element %ld)", path, t->name, bad);
         return -1;
@@ -170,38 +164,65 @@ static int check_tensor(const ParamView *v, const StTensor *t, const char *path,
     return 0;
 }
 
+/* The head's rows for the data's classes, by their names. */
+static int match_head(const Model *m, Db *db, char *detail, size_t n, char *err, size_t errlen) {
+    const char *labels[HF_MAX_LABELS];
+    for (int j = 0; j < db->hc.num_labels; j++) labels[j] = db->hc.labels[j];
+    char why[600];
+    if (class_labels_match(m->class_names, m->n_classes, labels, db->hc.num_labels, db->rows, detail, n, why,
+                           sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "%s/config.json: %s", m->cfg.model_init, why);
+    return -1;
+}
+
+/* What the folder gave, for the run's note. */
+static void write_note(Db *db, const char *detail) {
+    int skipped = 0;
+    for (int i = 0; i < db->st.n; i++) skipped += is_unused(db, db->st.tensors[i].name);
+    const char *unused = !skipped       ? ""
+                         : db->hc.bert ? "; the pretraining heads (cls.predictions, cls.seq_relationship) are not used"
+                                       : "; the masked-language-model head (vocab_transform, vocab_layer_norm, "
+                                         "vocab_projector) is not used";
+    snprintf(db->note, sizeof db->note, "%s%s%s%s%s%s",
+             db->has_head ? "classification head from the checkpoint" : "new classification head",
+             detail[0] ? " (" : "", detail, detail[0] ? ")" : "",
+             db->hc.bert && !db->has_pre ? "; a new pooler" : "", unused);
+}
+
 static int match_tensors(Model *m, Db *db, const char *path, char *err, size_t errlen) {
-    size_t largest = 0;
+    size_t largest = (size_t)HF_MAX_LABELS * db->tf.E;
     for (int i = 0; i < m->params.n; i++) largest = m->params.views[i].size > largest ? m->params.views[i].size : largest;
     float *tmp = malloc(largest * sizeof(float));
     if (!tmp) return snprintf(err, errlen, "out of memory reading %s", path), -1;
-    int heads = 0, rc = 0;
+    int pre = 0, cls = 0, rc = 0;
     for (int i = 0; i < m->params.n && rc == 0; i++) {
         const ParamView *v = &m->params.views[i];
-        const StTensor *t = find(&db->st, v->name);
+        const StTensor *t = find(db, v->name);
         if (!t && is_head(v->name)) continue;
         if (!t) {
             snprintf(err, errlen, "%s has no tensor %s", path, v->name);
             rc = -1;
         } else {
-            rc = check_tensor(v, t, path, tmp, err, errlen);
-            heads += is_head(v->name);
+            rc = check_tensor(v, db->hc.num_labels, t, path, tmp, err, errlen);
+            pre += is_pre(v->name);
+            cls += is_classifier(v->name);
         }
     }
     free(tmp);
     if (rc) return -1;
-    if (heads != 0 && heads != 4) {
-        snprintf(err, errlen, "%s has part of a classification head (pre_classifier and classifier need all 4 tensors)", path);
+    const char *pre_name = db->hc.bert ? "bert.pooler.dense" : "pre_classifier";
+    if (pre == 1 || cls == 1 || (!db->hc.bert && pre + cls != 0 && pre + cls != 4)) {
+        snprintf(err, errlen, "%s has part of a classification head (%s and classifier need %s)", path, pre_name,
+                 db->hc.bert ? "a weight and a bias each" : "all 4 tensors");
         return -1;
     }
-    db->has_head = heads == 4;
-    int skipped = 0;
-    for (int i = 0; i < db->st.n; i++) skipped += is_mlm_head(db->st.tensors[i].name);
-    const char *head = !db->has_head ? "new classification head"
-                       : head_reversed(&db->hc) ? "classification head from the checkpoint (its labels reordered: negative, positive)"
-                                                : "classification head from the checkpoint";
-    snprintf(db->note, sizeof db->note, "%s%s", head,
-             skipped ? "; the masked-language-model head (vocab_transform, vocab_layer_norm, vocab_projector) is not used" : "");
+    db->has_head = cls == 2;
+    db->has_pre = pre == 2;
+    char detail[600] = "";
+    for (int i = 0; i < m->n_classes; i++) db->rows[i] = i;
+    if (db->has_head && match_head(m, db, detail, sizeof detail, err, errlen)) return -1;
+    write_note(db, detail);
     return 0;
 }
 
@@ -221,11 +242,14 @@ static int db_build(Model *m, char *err, size_t errlen) {
     Tf *t = &db->tf;
     *t = (Tf){.E = hc.dim, .H = hc.n_heads, .F = hc.hidden_dim, .L = hc.n_layers, .P = hc.max_position_embeddings,
               .act = ACT_GELU, .post = 1, .pooling = POOL_CLS, .position = POS_LEARNED,
-              .p_drop = (float)m->cfg.model_dropout, .eps = hc.layer_norm_eps, .hf = 1};
+              .p_drop = (float)m->cfg.model_dropout, .eps = hc.layer_norm_eps, .hf = 1, .bert = hc.bert};
     t->lp = calloc((size_t)t->L, sizeof *t->lp);
     t->la = calloc((size_t)t->L, sizeof *t->la);
     if (!t->lp || !t->la) return -1;
-    declare(m, t, hc.vocab_size, hc.num_labels);
+    if (hc.bert)
+        bert_declare(m, t, hc.vocab_size, hc.type_vocab_size, m->n_classes);
+    else
+        declare(m, t, hc.vocab_size, m->n_classes);
     /* the model's own config copy says what it is, for FLOP counts and summaries */
     m->cfg.model_embed_dim = t->E;
     m->cfg.model_heads = t->H;
@@ -234,7 +258,8 @@ static int db_build(Model *m, char *err, size_t errlen) {
     char path[4096];
     hf_path(path, sizeof path, dir, "model.safetensors");
     /* a file may hold more than the classifier (an MLM head), not much more */
-    uint64_t most = (uint64_t)m->params.total * 4 * 2 + ((uint64_t)hc.vocab_size + 4) * hc.dim * 4 + (1u << 20);
+    uint64_t most = (uint64_t)m->params.total * 4 * 2 + ((uint64_t)hc.vocab_size + 4 + HF_MAX_LABELS) * hc.dim * 4 +
+                    ((uint64_t)hc.dim * hc.dim + 3 * hc.dim) * 4 + (1u << 20);
     if (st_load_limited(&db->st, path, most, err, errlen)) return -1;
     db->loaded = 1;
     return match_tensors(m, db, path, err, errlen);
@@ -242,6 +267,16 @@ static int db_build(Model *m, char *err, size_t errlen) {
 
 static void fill_normal(Rng *r, float *x, size_t n, float std) {
     for (size_t i = 0; i < n; i++) x[i] = rng_normal(r) * std;
+}
+
+/* The checkpoint's classifier tensor with only the data's classes' rows, in their order. */
+static void copy_head_rows(const Db *db, const StTensor *st, const ParamView *v, float *dst) {
+    size_t width = v->ndim == 2 ? (size_t)v->shape[1] : 1;
+    float *all = malloc((size_t)db->hc.num_labels * width * sizeof(float));
+    if (!all) abort();
+    hf_tensor_to_f32(st, all, (size_t)db->hc.num_labels * width);
+    for (int i = 0; i < v->shape[0]; i++) memcpy(dst + i * width, all + (size_t)db->rows[i] * width, width * sizeof(float));
+    free(all);
 }
 
 /* Copies the checkpoint (once; the file's buffer is released after) and
@@ -256,8 +291,10 @@ static void db_init(Model *m, Rng *rng) {
     int have = db->loaded;
     for (int i = 0; i < m->params.n; i++) {
         const ParamView *v = &m->params.views[i];
-        const StTensor *st = have ? find(&db->st, v->name) : NULL;
-        if (st) {
+        const StTensor *st = have ? find(db, v->name) : NULL;
+        if (st && is_classifier(v->name)) {
+            copy_head_rows(db, st, v, d + v->offset);
+        } else if (st) {
             hf_tensor_to_f32(st, d + v->offset, v->size);
         } else if (strstr(v->name, "LayerNorm.weight") || strstr(v->name, "layer_norm.weight")) {
             for (size_t k = 0; k < v->size; k++) d[v->offset + k] = 1;
@@ -266,10 +303,6 @@ static void db_init(Model *m, Rng *rng) {
         }
     }
     if (!have) memset(d + t->emb + (size_t)db->hc.pad_token_id * t->E, 0, (size_t)t->E * sizeof(float));
-    if (have && db->has_head && head_reversed(&db->hc)) {
-        swap_rows(d + t->fc_w, t->E);
-        swap_rows(d + t->fc_b, 1);
-    }
     if (have) st_free(&db->st);
     db->loaded = 0;
 }

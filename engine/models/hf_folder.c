@@ -79,19 +79,54 @@ static int read_labels(json_t *root, HfConfig *c, char *err, size_t errlen) {
     return 0;
 }
 
+/* A string key that, when present, must be one of the values sentui computes. */
+static int check_string(json_t *root, const char *key, const char *want, const char *why, char *err, size_t errlen) {
+    json_t *v = json_object_get(root, key);
+    if (!v || json_is_null(v) || (json_is_string(v) && !strcmp(json_string_value(v), want))) return 0;
+    snprintf(err, errlen, "config.json: %s must be \"%s\" (%s)", key, want, why);
+    return -1;
+}
+
+static int read_distilbert(json_t *root, HfConfig *c, char *err, size_t errlen) {
+    if (get_int(root, "dim", 1, 8192, &c->dim, err, errlen) ||
+        get_int(root, "n_heads", 1, 256, &c->n_heads, err, errlen) ||
+        get_int(root, "hidden_dim", 1, 65536, &c->hidden_dim, err, errlen) ||
+        get_int(root, "n_layers", 1, 96, &c->n_layers, err, errlen) ||
+        check_string(root, "activation", "gelu", "the only one sentui computes for DistilBERT", err, errlen))
+        return -1;
+    if (json_is_true(json_object_get(root, "sinusoidal_pos_embds"))) {
+        snprintf(err, errlen, "config.json: sinusoidal_pos_embds is not supported (learned positions only)");
+        return -1;
+    }
+    return 0;
+}
+
+static int read_bert(json_t *root, HfConfig *c, char *err, size_t errlen) {
+    c->bert = 1;
+    c->type_vocab_size = 2;
+    if (get_int(root, "hidden_size", 1, 8192, &c->dim, err, errlen) ||
+        get_int(root, "num_attention_heads", 1, 256, &c->n_heads, err, errlen) ||
+        get_int(root, "intermediate_size", 1, 65536, &c->hidden_dim, err, errlen) ||
+        get_int(root, "num_hidden_layers", 1, 96, &c->n_layers, err, errlen) ||
+        (json_object_get(root, "type_vocab_size") &&
+         get_int(root, "type_vocab_size", 1, 1 << 16, &c->type_vocab_size, err, errlen)) ||
+        check_string(root, "hidden_act", "gelu", "the only one sentui computes for BERT", err, errlen) ||
+        check_string(root, "position_embedding_type", "absolute", "learned positions only", err, errlen))
+        return -1;
+    return 0;
+}
+
 static int read_keys(json_t *root, HfConfig *c, char *err, size_t errlen) {
     json_t *mt = json_object_get(root, "model_type");
     snprintf(c->model_type, sizeof c->model_type, "%s", json_is_string(mt) ? json_string_value(mt) : "");
-    if (strcmp(c->model_type, "distilbert") != 0) {
-        snprintf(err, errlen, "config.json: model_type \"%s\" is not supported (sentui reads distilbert)",
+    int bert = !strcmp(c->model_type, "bert");
+    if (!bert && strcmp(c->model_type, "distilbert") != 0) {
+        snprintf(err, errlen, "config.json: model_type \"%s\" is not supported (sentui reads distilbert and bert)",
                  c->model_type[0] ? c->model_type : "(none)");
         return -1;
     }
     if (get_int(root, "vocab_size", 6, 1 << 22, &c->vocab_size, err, errlen) ||
-        get_int(root, "dim", 1, 8192, &c->dim, err, errlen) ||
-        get_int(root, "n_heads", 1, 256, &c->n_heads, err, errlen) ||
-        get_int(root, "hidden_dim", 1, 65536, &c->hidden_dim, err, errlen) ||
-        get_int(root, "n_layers", 1, 96, &c->n_layers, err, errlen) ||
+        (bert ? read_bert(root, c, err, errlen) : read_distilbert(root, c, err, errlen)) ||
         get_int(root, "max_position_embeddings", 2, 1 << 16, &c->max_position_embeddings, err, errlen))
         return -1;
     c->pad_token_id = 0;
@@ -99,21 +134,17 @@ static int read_keys(json_t *root, HfConfig *c, char *err, size_t errlen) {
         get_int(root, "pad_token_id", 0, c->vocab_size - 1, &c->pad_token_id, err, errlen))
         return -1;
     if (c->dim % c->n_heads) {
-        snprintf(err, errlen, "config.json: n_heads (%d) must divide dim (%d)", c->n_heads, c->dim);
-        return -1;
-    }
-    json_t *act = json_object_get(root, "activation"), *sin = json_object_get(root, "sinusoidal_pos_embds");
-    if (act && !(json_is_string(act) && !strcmp(json_string_value(act), "gelu"))) {
-        snprintf(err, errlen, "config.json: activation must be \"gelu\" (the only one sentui computes for DistilBERT)");
-        return -1;
-    }
-    if (json_is_true(sin)) {
-        snprintf(err, errlen, "config.json: sinusoidal_pos_embds is not supported (learned positions only)");
+        snprintf(err, errlen, "config.json: %s (%d) must divide %s (%d)", bert ? "num_attention_heads" : "n_heads",
+                 c->n_heads, bert ? "hidden_size" : "dim", c->dim);
         return -1;
     }
     json_t *eps = json_object_get(root, "layer_norm_eps"), *ir = json_object_get(root, "initializer_range");
     c->layer_norm_eps = json_is_number(eps) ? (float)json_number_value(eps) : 1e-12f;
     c->initializer_range = json_is_number(ir) ? (float)json_number_value(ir) : 0.02f;
+    if (!(c->layer_norm_eps > 0) || !(c->initializer_range >= 0)) {
+        snprintf(err, errlen, "config.json: layer_norm_eps must be above 0 and initializer_range not below 0");
+        return -1;
+    }
     return read_labels(root, c, err, errlen);
 }
 

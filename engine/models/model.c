@@ -76,6 +76,11 @@ int model_argmax(const Model *m, int i) {
 
 Model *model_create_classes(const Config *cfg, int vocab_size, int n_classes, int max_B, int max_T, char *err,
                             size_t errlen) {
+    return model_create_named(cfg, vocab_size, n_classes, NULL, max_B, max_T, err, errlen);
+}
+
+Model *model_create_named(const Config *cfg, int vocab_size, int n_classes, char *const *names, int max_B, int max_T,
+                          char *err, size_t errlen) {
     if (n_classes < 2 || n_classes > MAX_CLASSES) {
         snprintf(err, errlen, "%d classes: a classifier needs between 2 and %d", n_classes, MAX_CLASSES);
         return NULL;
@@ -91,14 +96,17 @@ Model *model_create_classes(const Config *cfg, int vocab_size, int n_classes, in
     m->arch = cfg->model_arch;
     m->vocab_size = vocab_size;
     m->n_classes = n_classes;
+    m->class_names = names;
     m->max_B = max_B;
     m->max_T = max_T;
     if (ops->build(m, err, errlen) != 0 || too_big(m, err, errlen) || params_alloc(&m->params) != 0 ||
         ops->setup(m) != 0) {
+        m->class_names = NULL;
         if (!err[0]) memory_message(m, "out of memory", err, errlen);
         model_free(m);
         return NULL;
     }
+    m->class_names = NULL;
     size_t nl = (size_t)max_B * m->n_classes;
     m->logits = calloc(nl, sizeof(float));
     m->dlogits = calloc(nl, sizeof(float));

@@ -60,6 +60,7 @@ struct Model {
     int arch;
     int vocab_size;
     int n_classes;        /* 2..MAX_CLASSES */
+    char *const *class_names; /* their names while build runs (NULL: negative, positive) */
     int max_B, max_T;
     Params params;
     float *logits;        /* [max_B x n_classes] */
@@ -73,6 +74,10 @@ Model *model_create(const Config *cfg, int vocab_size, int max_B, int max_T, cha
 /* The same with a head over n_classes (2..MAX_CLASSES) classes. */
 Model *model_create_classes(const Config *cfg, int vocab_size, int n_classes, int max_B, int max_T, char *err,
                             size_t errlen);
+/* The same naming the classes (NULL: negative, positive), for a model whose
+ * checkpoint brings a head with labels of its own (model.init). */
+Model *model_create_named(const Config *cfg, int vocab_size, int n_classes, char *const *names, int max_B, int max_T,
+                          char *err, size_t errlen);
 /* Softmax of one row of n logits into prob; returns the most probable class
  * (the lowest on a tie). */
 int model_softmax_row(const float *z, int n, float *prob);

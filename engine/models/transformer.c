@@ -296,7 +296,7 @@ static void layer_backward(Model *m, Tf *t, int l, const float *x, float *dout, 
     float *t1 = t->g_t1, *t2 = t->g_t2, *t3 = t->g_t3;
     /* the masks the forward drew, NULL when it drew none */
     const float *m2 = drop ? a->mask2 : NULL;
-    const float *m1 = drop && !t->hf ? a->mask1 : NULL, *mff = drop && !t->hf ? a->maskff : NULL;
+    const float *m1 = drop && tf_drops_after_attention(t) ? a->mask1 : NULL, *mff = drop && !t->hf ? a->maskff : NULL;
 
     if (t->post) {
         /* out = norm2(n1 + drop(ff(n1))), n1 = norm1(x + drop(attn(x))) */
@@ -321,13 +321,16 @@ static void layer_backward(Model *m, Tf *t, int l, const float *x, float *dout, 
     }
 }
 
-/* Through relu(pre_classifier(pooled)): g_pooled holds d(pre_out) on entry
- * and d(pooled) on return. */
+/* Through relu(pre_classifier(pooled)) (BERT: tanh(pooler.dense(pooled))):
+ * g_pooled holds d(pre_out) on entry and d(pooled) on return. */
 static void head_pre_backward(Model *m, Tf *t) {
     const size_t n = (size_t)t->B * t->E;
     float *g = m->params.grad;
     for (size_t i = 0; i < n; i++)
-        if (t->pre_out[i] <= 0) t->g_pooled[i] = 0;
+        if (t->bert)
+            t->g_pooled[i] *= 1 - t->pre_out[i] * t->pre_out[i];
+        else if (t->pre_out[i] <= 0)
+            t->g_pooled[i] = 0;
     memcpy(t->g_t1, t->g_pooled, n * sizeof(float));
     zero(t->g_pooled, n);
     linear_backward(t->pooled, t->B, t->E, m->params.data + t->pre_w, t->E, t->g_t1, t->g_pooled, g + t->pre_w,
@@ -376,6 +379,9 @@ void tf_backward(Model *m, const Batch *b) {
         dout = dx;
     }
     if (t->position == POS_LEARNED) position_add_backward(dout, E, B, t->off, t->len, g + t->pos);
+    if (t->bert) /* every position added token type 0's row */
+        for (size_t r = 0; r < (size_t)rows; r++)
+            for (int k = 0; k < E; k++) g[t->typ + k] += dout[r * E + k];
     if (t->p_emb > 0) dropout_apply(dout, t->mask_e, nE);
     embedding_backward(g + t->emb, E, t->tok, rows, dout, 0);
 }

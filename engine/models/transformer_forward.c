@@ -3,6 +3,7 @@
  * on one thread (the blocks' fused per-sequence forwards: layernorm_forward,
  * mha_forward_seq, ffn_forward_seq), pooling, and the head. This is the
  * forward that trains, evaluates and explains. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,7 +108,7 @@ static SeqLayer seq_layer_arena(const Tf *t, int l, int s, int keep_maps, int dr
         .pre = a->pre ? a->pre + o * F : NULL, .hid = a->hid + o * F,
         .attn = {.qkv = a->qkv + o * 3 * E, .probs = keep_maps ? a->probs + t->poff[s] : NULL,
                  .dropped = drop ? t->dropped + t->poff[s] : NULL, .ctx = a->ctx + o * E, .pbase = t->poff[s]},
-        .mask1 = drop && !t->hf ? a->mask1 + o * E : NULL, .mask2 = drop ? a->mask2 + o * E : NULL,
+        .mask1 = drop && tf_drops_after_attention(t) ? a->mask1 + o * E : NULL, .mask2 = drop ? a->mask2 + o * E : NULL,
         .maskff = drop && !t->hf ? a->maskff + o * F : NULL};
     return b;
 }
@@ -230,6 +231,9 @@ void tf_run(Model *m, const Batch *b, int mode, float *logits) {
     }
     if (t->position == POS_LEARNED) position_add_forward(d + t->pos, E, B, t->off, t->len, t->x0);
     if (t->position == POS_SINUSOIDAL) position_add_forward(t->sinus, E, B, t->off, t->len, t->x0);
+    if (t->bert)
+        for (size_t r = 0; r < (size_t)rows; r++)
+            for (int k = 0; k < E; k++) t->x0[r * E + k] += d[t->typ + k];
     if (t->hf) {
         memcpy(t->emb_sum, t->x0, nE * sizeof(float));
         layernorm_forward(t->emb_sum, rows, E, d + t->eln_w, d + t->eln_b, t->eps, t->x0, t->emb_mean, t->emb_rstd);
@@ -260,9 +264,10 @@ void tf_run(Model *m, const Batch *b, int mode, float *logits) {
 
     const float *head = t->pooled;
     if (t->hf) {
-        /* pre_classifier and ReLU before the head's dropout */
+        /* pre_classifier and ReLU (BERT: the pooler's dense and tanh) before the head's dropout */
         linear_forward(t->pooled, B, E, d + t->pre_w, d + t->pre_b, E, t->pre_out);
-        for (size_t i = 0; i < (size_t)B * E; i++) t->pre_out[i] = t->pre_out[i] > 0 ? t->pre_out[i] : 0;
+        for (size_t i = 0; i < (size_t)B * E; i++)
+            t->pre_out[i] = t->bert ? tanhf(t->pre_out[i]) : t->pre_out[i] > 0 ? t->pre_out[i] : 0;
         head = t->pre_out;
     }
     if (drop) {

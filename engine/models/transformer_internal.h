@@ -43,6 +43,12 @@ typedef struct Tf {
      * embeddings, no dropout after attention or inside the feed-forward,
      * and a pre_classifier + ReLU before the head's dropout and fc. */
     int hf;
+    /* hf with BERT's additions (bert_names.c): row 0 of the token-type
+     * embeddings added at every position (single sentences are all type 0),
+     * dropout after attention as well, and the tanh pooler where DistilBERT
+     * has pre_classifier + ReLU (the same offsets, pre_w and pre_b). */
+    int bert;
+    size_t typ;
     size_t emb, pos, pool_w, pool_b, fc_w, fc_b;
     size_t eln_w, eln_b, pre_w, pre_b; /* hf only */
     int classes;                /* rows of fc */
@@ -76,6 +82,9 @@ typedef struct Tf {
 
     void *arena;
 } Tf;
+
+/* Dropout after attention: PyTorch's encoder and BERT have it, DistilBERT not. */
+static inline int tf_drops_after_attention(const Tf *t) { return !t->hf || t->bert; }
 
 static inline MhaParams mha_params(const Model *m, const LayerParams *p) {
     const float *d = m->params.data;

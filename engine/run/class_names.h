@@ -27,4 +27,18 @@ void class_names_free(ClassNames *c);
 /* Name of class i: c's when it has one, else negative/positive. */
 const char *class_name(const ClassNames *c, int i);
 
+/* The most labels class_labels_match compares (a dataset's MAX_CLASSES). */
+#define CLASS_LABELS_MAX 32
+
+/* Which of a checkpoint's n_labels labels (id2label, by id) is each of the
+ * data's n classes (NULL: negative, positive): rows[i] is the label id of
+ * class i. Names match case-insensitively, with the usual spellings of
+ * sentiment taken as one (NEG, neg, Negative, negative; pos...; neu...).
+ * Labels all named LABEL_k (nobody named them) are taken in order, and only
+ * when there are as many as classes. 0, with what was reordered or dropped
+ * (a label the data lacks) in note ("" when the head is used as it is); -1
+ * with both sets named in err. */
+int class_labels_match(char *const *classes, int n, const char *const *labels, int n_labels, int *rows, char *note,
+                       size_t notelen, char *err, size_t errlen);
+
 #endif

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "models/hf_folder.h"
+#include "run/class_names.h"
 #include "run/predict.h"
 #include "run/safetensors.h"
 
@@ -33,8 +34,24 @@ static int copy_file(const char *dir, const char *out, const char *name, int opt
     return bad ? -1 : 0;
 }
 
+/* id2label and label2id of the run's classes: NEGATIVE and POSITIVE for a
+ * binary run, as Hugging Face's sentiment models name them. */
+static void set_labels(json_t *root, const ClassNames *c) {
+    json_t *id2label = json_object(), *label2id = json_object();
+    int n = c->n ? c->n : 2;
+    for (int i = 0; i < n; i++) {
+        char id[16];
+        const char *name = c->n ? c->names[i] : i == 0 ? "NEGATIVE" : "POSITIVE";
+        snprintf(id, sizeof id, "%d", i);
+        json_object_set_new(id2label, id, json_string(name));
+        json_object_set_new(label2id, name, json_integer(i));
+    }
+    json_object_set_new(root, "id2label", id2label);
+    json_object_set_new(root, "label2id", label2id);
+}
+
 /* The folder's config.json with sentui's labels. */
-static int write_config(const char *dir, const char *out, char *err, size_t errlen) {
+static int write_config(const char *dir, const ClassNames *classes, const char *out, char *err, size_t errlen) {
     char src[4096], dst[4096];
     hf_path(src, sizeof src, dir, "config.json");
     hf_path(dst, sizeof dst, out, "config.json");
@@ -44,9 +61,11 @@ static int write_config(const char *dir, const char *out, char *err, size_t errl
         json_decref(root);
         return snprintf(err, errlen, "%s: %s", src, je.text), -1;
     }
-    json_object_set_new(root, "architectures", json_pack("[s]", "DistilBertForSequenceClassification"));
-    json_object_set_new(root, "id2label", json_pack("{s:s,s:s}", "0", "NEGATIVE", "1", "POSITIVE"));
-    json_object_set_new(root, "label2id", json_pack("{s:i,s:i}", "NEGATIVE", 0, "POSITIVE", 1));
+    const char *type = json_string_value(json_object_get(root, "model_type"));
+    int bert = type && !strcmp(type, "bert");
+    json_object_set_new(root, "architectures",
+                        json_pack("[s]", bert ? "BertForSequenceClassification" : "DistilBertForSequenceClassification"));
+    set_labels(root, classes);
     int rc = json_dump_file(root, dst, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(root);
     if (rc) snprintf(err, errlen, "cannot write %s", dst);
@@ -83,7 +102,7 @@ int hf_export(const char *run_dir, const char *out_dir, char *err, size_t errlen
         snprintf(err, errlen, "cannot create %s: %s", out_dir, strerror(errno));
     } else {
         const char *dir = r.cfg.model_init;
-        rc = write_config(dir, out_dir, err, errlen) || copy_file(dir, out_dir, "vocab.txt", 0, err, errlen) ||
+        rc = write_config(dir, &r.classes, out_dir, err, errlen) || copy_file(dir, out_dir, "vocab.txt", 0, err, errlen) ||
                      copy_file(dir, out_dir, "tokenizer_config.json", 1, err, errlen) ||
                      write_weights(r.model, out_dir, err, errlen)
                  ? -1

@@ -1,8 +1,10 @@
-/* A distilbert run written back as a Hugging Face folder: config.json (the
- * model.init folder's, its labels sentui's negative and positive),
- * vocab.txt (and tokenizer_config.json when the folder has one) and
- * model.safetensors holding the run's best checkpoint in float32 under
- * Hugging Face's names, which DistilBertForSequenceClassification loads. */
+/* A distilbert run (a DistilBERT or BERT folder) written back as a Hugging
+ * Face folder: config.json (the model.init folder's, its labels the run's
+ * classes: NEGATIVE and POSITIVE for a binary run), vocab.txt (and
+ * tokenizer_config.json when the folder has one) and model.safetensors
+ * holding the run's best checkpoint in float32 under Hugging Face's names,
+ * which DistilBertForSequenceClassification (BertForSequenceClassification)
+ * loads. */
 #ifndef SENTUI_RUN_HF_EXPORT_H
 #define SENTUI_RUN_HF_EXPORT_H
 

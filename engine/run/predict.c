@@ -47,7 +47,8 @@ int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t er
         return -1;
     }
     r->n_classes = r->classes.n ? r->classes.n : NUM_CLASSES;
-    r->model = model_create_classes(&r->cfg, r->vocab.n, r->n_classes, max_B, T, err, errlen);
+    r->model = model_create_named(&r->cfg, r->vocab.n, r->n_classes, r->classes.n ? r->classes.names : NULL, max_B, T,
+                                  err, errlen);
     if (!r->model) {
         run_model_close(r);
         return -1;

@@ -194,7 +194,8 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
     int bs = t->cfg.train_batch_size, ebs = t->cfg.eval_batch_size, T = t->data.train.T;
     int maxB = bs > ebs ? bs : ebs;
     int n_classes = t->data.n_classes ? t->data.n_classes : NUM_CLASSES;
-    t->model = model_create_classes(&t->cfg, t->data.vocab.n, n_classes, maxB, T, err, errlen);
+    t->model = model_create_named(&t->cfg, t->data.vocab.n, n_classes, t->data.n_classes ? t->data.classes : NULL, maxB,
+                                  T, err, errlen);
     if (!t->model) return -1;
     model_init(t->model, (uint64_t)t->cfg.train_seed);
     if (distilbert_note(t->model)[0]) {

@@ -286,6 +286,9 @@ static int train_epoch(Trainer *t) {
 
 static void train_loop(Trainer *t) {
     int early = 0;
+    /* train.epochs 0: the initial weights (such as a downloaded fine-tuned
+     * model's) are the run's model, validated and tested as they are */
+    if (t->cfg.train_epochs == 0 && t->step == 0) run_validation(t);
     while (t->epoch < t->cfg.train_epochs && t->status == TRAIN_RUNNING && !early) {
         early = train_epoch(t);
         if (early || t->status != TRAIN_RUNNING) break;
