@@ -31,6 +31,11 @@ void dist_allreduce_sum_f64(double *buf, size_t n);
 int dist_any(int flag);
 void dist_broadcast(void *buf, size_t bytes, int root);
 void dist_barrier(void);
+/* A barrier for ranks that finish their own work at different times (the
+ * trials of a sweep, each run single-process by one rank): it waits without
+ * spinning a core, which the ranks still working need, and without the
+ * watchdog, since a peer may rightly take hours. */
+void dist_barrier_idle(void);
 
 /* The cost of data parallelism so far, printed at the end of `sentui train`:
  * the gradient all-reduces (how many, their seconds, the bytes of the last)
