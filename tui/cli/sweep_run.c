@@ -128,6 +128,8 @@ static int start_job(Sweep *sw, int t, const SweepRunOpts *o, Job *j) {
         /* The sweep's death stops the trial the way Ctrl-C does: it saves. */
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent) _exit(130);
+        /* Output to a sweep that has died must not kill the trial while it saves. */
+        signal(SIGPIPE, SIG_IGN);
         dup2(fds[1], STDOUT_FILENO);
         dup2(fds[1], STDERR_FILENO);
         close(fds[0]);
