@@ -32,7 +32,7 @@
     X(sweep, "--seed", "N", "seed of the draws: the same seed gives the same trials (default 1)") \
     X(sweep, "--metric", "METRIC", "rank by this validation metric: accuracy, f1, f1_macro, f1_weighted, loss") \
     X(sweep, "--parallel", "K", "trials side by side, the cores split between them (default 1)") \
-    X(sweep, "--name", "NAME", "the sweep folder is RUNS/sweep-NAME (default: config name and time)") \
+    X(sweep, "--name", "NAME", "the sweep folder is RUNS/sweep-NAME (default: the config name and a number)") \
     X(sweep, "--set", "KEY=VALUE", "override a base config key for every trial (repeatable)")      \
     X(sweep, "--dir", "DIR", "runs folder for the sweep and its trials")                           \
     X(sweep, "--markdown", "", "show: the table as Markdown")                                      \

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli_args.h"
@@ -124,15 +123,18 @@ static int read_configs(const SweepSpec *s, const SweepPlan *plan, Config *base,
     return print_errors(&errs);
 }
 
-/* "gru-20260102-120000": the base config's file name and the time. */
-static void default_name(const char *config, char *out, size_t n) {
+/* "gru-3": the base config's file name and the first number free in runs_dir. */
+static void default_name(const char *config, const char *runs_dir, char *out, size_t n) {
     const char *base = strrchr(config, '/');
     base = base ? base + 1 : config;
     size_t len = strcspn(base, ".");
-    char when[32];
-    time_t now = time(NULL);
-    strftime(when, sizeof when, "%Y%m%d-%H%M%S", gmtime(&now));
-    snprintf(out, n, "%.*s-%s", (int)(len > 40 ? 40 : len), base, when);
+    if (len == 0 || len > 40) base = "sweep", len = 5;
+    for (int i = 1; i < 100000; i++) {
+        char dir[RUN_PATH_MAX];
+        snprintf(out, n, "%.*s-%d", (int)len, base, i);
+        snprintf(dir, sizeof dir, "%s/sweep-%s", runs_dir, out);
+        if (access(dir, F_OK) != 0) return;
+    }
 }
 
 static void command_line(int argc, char **argv, char *out, size_t n) {
@@ -157,7 +159,7 @@ static int create_sweep(Sweep *sw, const char *file, int argc, char **argv) {
     }
     memset(sw, 0, sizeof *sw);
     if (spec.name) snprintf(sw->name, sizeof sw->name, "%s", spec.name);
-    else default_name(spec.config, sw->name, sizeof sw->name);
+    else default_name(spec.config, base.train_runs_dir, sw->name, sizeof sw->name);
     command_line(argc, argv, sw->command, sizeof sw->command);
     sw->metric = spec.metric >= 0 ? spec.metric : base.eval_metric;
     sw->parallel = spec.parallel > 0 ? spec.parallel : 1;
@@ -223,9 +225,11 @@ static int run_sweep(const char *dir, int parallel_flag) {
     /* Side by side or one of several ranks on a machine: a share of its cores each. */
     if (o.parallel > 1 || dist_size() > 1) o.threads = dist_default_threads() / o.parallel;
     if (o.parallel > 1 && o.threads < 1) o.threads = 1;
-    if (dist_rank() == 0)
+    if (dist_rank() == 0 && dist_size() == 1 && n == 0)
+        printf("sweep: %s  %d trials, all finished\n", sw.dir, sw.plan.n_trials);
+    else if (dist_rank() == 0)
         printf("sweep: %s  %d trials%s\n", sw.dir, sw.plan.n_trials,
-               n < sw.plan.n_trials && dist_size() == 1 ? " (resuming the unfinished ones)" : "");
+               n < sw.plan.n_trials && dist_size() == 1 ? ", running the unfinished ones" : "");
     int rc = sweep_run_trials(&sw, todo, n, &o);
     free(todo);
     dist_barrier_idle();
