@@ -2,6 +2,7 @@
  * spec.yaml and one small state file per trial. */
 #include "run/sweep_state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -235,4 +236,54 @@ void sweep_free(Sweep *sw) {
     sweep_plan_free(&sw->plan);
     free(sw->trials);
     sw->trials = NULL;
+}
+
+typedef struct {
+    char *dir;
+    char created[32];
+} Listed;
+
+/* Oldest first by creation time, then by name (a sweep.json without one sorts first). */
+static int by_created(const void *pa, const void *pb) {
+    const Listed *a = pa, *b = pb;
+    int c = strcmp(a->created, b->created);
+    return c ? c : strcmp(a->dir, b->dir);
+}
+
+static void read_created(Listed *l) {
+    char path[RUN_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/sweep.json", l->dir);
+    json_t *o = json_load_file(path, 0, NULL);
+    const char *c = json_get_str(o, "created");
+    snprintf(l->created, sizeof l->created, "%s", c ? c : "");
+    json_decref(o);
+}
+
+int sweep_list(const char *runs_dir, char ***out) {
+    *out = NULL;
+    DIR *d = opendir(runs_dir);
+    if (!d) return 0;
+    int n = 0, cap = 0;
+    Listed *list = NULL;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strncmp(e->d_name, "sweep-", 6)) continue;
+        char path[RUN_PATH_MAX];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", runs_dir, e->d_name) >= sizeof path || !sweep_is_dir(path))
+            continue;
+        if (n == cap) {
+            Listed *grown = realloc(list, (size_t)(cap = cap ? cap * 2 : 8) * sizeof *grown);
+            if (!grown) break;
+            list = grown;
+        }
+        if ((list[n].dir = strdup(path))) read_created(&list[n++]);
+    }
+    closedir(d);
+    if (n) qsort(list, (size_t)n, sizeof *list, by_created);
+    *out = n ? calloc((size_t)n, sizeof **out) : NULL;
+    for (int i = 0; i < n; i++) {
+        if (*out) (*out)[i] = list[i].dir;
+        else free(list[i].dir);
+    }
+    free(list);
+    return *out ? n : 0;
 }

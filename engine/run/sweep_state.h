@@ -55,6 +55,9 @@ int sweep_check_name(const char *name, char *err, size_t errlen);
  * spec_text when not NULL, sweep.json and every trial pending. An existing
  * folder is an error (resume it instead). Fills sw->dir and sw->trials. */
 int sweep_create(Sweep *sw, const char *runs_dir, const Config *base, const char *spec_text, char *err, size_t errlen);
+/* The sweep folders in runs_dir (holding a sweep.json), oldest first:
+ * their paths, malloc'd, in *out (free each and the array). Returns how many. */
+int sweep_list(const char *runs_dir, char ***out);
 /* Reads sweep.json and every trial's state. */
 int sweep_load(Sweep *sw, const char *dir, char *err, size_t errlen);
 void sweep_free(Sweep *sw);

@@ -59,12 +59,24 @@ for key in lr embed_dim; do
     grep -qF -- "$want" "$TMP/best" || fail "best.yaml $key differs from the winner's ($want)"
 done
 grep -q "^best: t[1-4] (val accuracy" "$TMP/grid" || fail "no best line at the end of the sweep"
-"$SENTUI" sweep show "$SW" --json | jq -e 'length == 4 and .[0].rank == 1 and (.[0].values | has("train.lr"))' \
-    >/dev/null || fail "sweep show --json"
-"$SENTUI" sweep show grid --dir "$RUNS" | grep -q "^1 *t[1-4] " || fail "sweep show by name"
+"$SENTUI" sweep show "$SW" --json >"$TMP/json" && jq -e 'length == 4 and .[0].rank == 1 and (.[0].values | has("train.lr"))' \
+    "$TMP/json" >/dev/null || fail "sweep show --json"
+"$SENTUI" sweep show grid --dir "$RUNS" >"$TMP/show" && grep -q "^1 *t[1-4] " "$TMP/show" || fail "sweep show by name"
 "$SENTUI" compare "$SW" --no-charts >"$TMP/cmp" 2>&1 || { cat "$TMP/cmp"; fail "compare SWEEPDIR"; }
 grep -q "^1 *t[1-4] " "$TMP/cmp" || fail "compare does not show the sweep table"
 [ "$(grep -c -- "-bag-grid-t0" "$TMP/cmp")" -ge 4 ] || fail "compare does not list the 4 trials"
+
+# the workbench's Sweeps screen (S on home) ranks them the same; c overlays them, Enter opens one
+"$SENTUI" --dir "$RUNS" --dump --size 140x30 >"$TMP/home" || fail "home screen"
+grep -q "1 sweep: S" "$TMP/home" || fail "home does not mention the sweep"
+"$SENTUI" --dir "$RUNS" --dump --size 140x30 --keys S >"$TMP/scr" || fail "sweeps screen"
+grep -q "Sweep grid (1 of 1" "$TMP/scr" || fail "sweeps screen: $(head -n3 "$TMP/scr")"
+[ "$(grep -o -- '[0-9]*-[0-9]*-bag-grid-t0[1-4]' "$TMP/scr" | tr '\n' ' ')" = "$(ranked_runs "$SW" | tr '\n' ' ')" ] ||
+    fail "the sweeps screen ranks differently: $(grep -o -- '[0-9]*-[0-9]*-bag-grid-t0[1-4]' "$TMP/scr")"
+"$SENTUI" --dir "$RUNS" --dump --size 140x30 --keys Sc >"$TMP/scr" || fail "sweeps screen, c"
+grep -q "4 runs: " "$TMP/scr" || fail "c does not overlay the trials"
+"$SENTUI" --dir "$RUNS" --dump --size 140x30 --keys 'S\n' >"$TMP/scr" || fail "sweeps screen, Enter"
+grep -q "REPLAY  $best " "$TMP/scr" || fail "Enter does not open the best trial"
 
 # --- the same grid from a sweep file, side by side: the same trials
 cat >"$TMP/sweep.yaml" <<EOF
