@@ -23,6 +23,7 @@ typedef struct Job {
     int fd;
     size_t len;
     char line[LINE_MAX_BYTES];
+    char last[200]; /* its last line: the reason when it fails */
 } Job;
 
 static volatile sig_atomic_t g_stop;
@@ -128,6 +129,9 @@ static int start_job(Sweep *sw, int t, const SweepRunOpts *o, Job *j) {
         /* The sweep's death stops the trial the way Ctrl-C does: it saves. */
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent) _exit(130);
+        /* Its own process group: Ctrl-C reaches the sweep alone, which passes one SIGTERM on
+           (a second signal would make the trial abort instead of saving). */
+        setpgid(0, 0);
         /* Output to a sweep that has died must not kill the trial while it saves. */
         signal(SIGPIPE, SIG_IGN);
         dup2(fds[1], STDOUT_FILENO);
@@ -170,6 +174,7 @@ static void trial_line(Sweep *sw, Job *j) {
     }
     printf("[t%d] %s\n", j->trial + 1, j->line);
     fflush(stdout);
+    snprintf(j->last, sizeof j->last, "%s", j->line);
     j->len = 0;
 }
 
@@ -207,7 +212,9 @@ static int finish_job(Sweep *sw, Job *j) {
         rc = 130;
     } else {
         tr->status = TRIAL_FAILED;
-        snprintf(tr->reason, sizeof tr->reason, "exit status %d (its output above says why)", code);
+        snprintf(tr->reason, sizeof tr->reason, "exit status %d: %s", code, j->last[0] ? j->last : "no output");
+        /* on stderr too: a rank other than 0 prints nothing else */
+        fprintf(stderr, "sentui sweep: trial %d failed (%s)\n", j->trial + 1, tr->reason);
         rc = 1;
     }
     save_state(sw, j->trial);
@@ -235,7 +242,7 @@ int sweep_run_trials(Sweep *sw, const int *todo, int n, const SweepRunOpts *o) {
             next++;
         }
         if (g_stop && !forwarded) {
-            /* A SIGTERM for the sweep alone reaches its trials as well (Ctrl-C reaches them from the terminal). */
+            /* The trials, in their own process groups, hear of Ctrl-C or SIGTERM from the sweep alone. */
             for (int i = 0; i < active; i++) kill(jobs[i].pid, SIGTERM);
             forwarded = 1;
         }
