@@ -141,6 +141,35 @@ check_ranked "$KS" 3
 "$SENTUI" sweep $CFG --grid train.lr=1e-3,2e-3 --name kill "${FAST[@]}" >"$TMP/out" 2>"$TMP/err"
 [ $? -eq 2 ] && grep -q "sentui sweep resume" "$TMP/err" || fail "an existing sweep name: $(cat "$TMP/err")"
 
+# --- SIGTERM (or Ctrl-C) stops the sweep: its trial saves, and resume finishes it
+"$SENTUI" sweep $CFG --grid train.epochs=60 --name term "${SMALL[@]}" >"$TMP/term" 2>&1 &
+BG=$!
+for _ in $(seq 600); do
+    T=$(jq -r 'select(.status == "running") | .run' "$RUNS/sweep-term/trials/001.json" 2>/dev/null)
+    [ -n "$T" ] && [ -e "$RUNS/$T/last.safetensors" ] && break
+    sleep 0.05
+done
+kill -TERM "$BG"
+wait "$BG"
+rc=$?
+BG=
+[ $rc -eq 130 ] || { cat "$TMP/term"; fail "a stopped sweep exited $rc, not 130"; }
+grep -q "continue with: sentui sweep resume $RUNS/sweep-term" "$TMP/term" || fail "no resume hint: $(tail -n2 "$TMP/term")"
+[ "$(jq -r .status "$RUNS/sweep-term/trials/001.json")" = pending ] || fail "the stopped trial is not pending"
+[ "$(jq -r .status "$RUNS/$T/summary.json")" = stopped ] || fail "the trial did not save and stop"
+"$SENTUI" sweep resume term --dir "$RUNS" >"$TMP/term2" 2>&1 || { cat "$TMP/term2"; fail "resume after SIGTERM"; }
+grep -q "resuming at step" "$TMP/term2" || fail "the stopped trial restarted"
+
+# --- a trial that fails is recorded with its reason; the others still run
+"$SENTUI" sweep $CFG --grid data.dataset=imdb,synthetic --set data.path=/nonexistent --name fails "${FAST[@]}" \
+    >"$TMP/fails" 2>&1
+[ $? -eq 1 ] || fail "a sweep with a failed trial did not exit 1"
+[ "$(jq -r .status "$RUNS/sweep-fails/trials/001.json")" = failed ] || fail "the imdb trial did not fail"
+jq -r .reason "$RUNS/sweep-fails/trials/001.json" | grep -q "nonexistent" || fail "no reason for the failure"
+[ "$(jq -r .status "$RUNS/sweep-fails/trials/002.json")" = done ] || fail "a failure stopped the other trial"
+"$SENTUI" sweep show fails --dir "$RUNS" >"$TMP/show" && grep -q "^2 *t1 .* failed" "$TMP/show" ||
+    fail "the failed trial is not last: $(cat "$TMP/show")"
+
 # --- bad input: one clear line, exit 2, no sweep folder
 bad() { # expected message, then the arguments
     local want=$1

@@ -174,7 +174,7 @@ static void trial_line(Sweep *sw, Job *j) {
     }
     printf("[t%d] %s\n", j->trial + 1, j->line);
     fflush(stdout);
-    snprintf(j->last, sizeof j->last, "%s", j->line);
+    snprintf(j->last, sizeof j->last, "%.*s", (int)sizeof j->last - 1, j->line);
     j->len = 0;
 }
 
