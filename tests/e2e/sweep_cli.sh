@@ -138,6 +138,11 @@ grep -q '"type":"resume"\|resuming at step' "$RUNS/$T2/events.jsonl" "$TMP/resum
 check_ranked "$KS" 3
 "$SENTUI" sweep resume "$KS" >"$TMP/again" 2>&1 || fail "resuming a finished sweep"
 ! grep -q '^\[t' "$TMP/again" || fail "a finished sweep ran trials again"
+# a sweep killed after its trial's run finished but before it recorded so: nothing is run again
+jq '.status = "running"' "$KS/trials/001.json" >"$TMP/t1" && mv "$TMP/t1" "$KS/trials/001.json"
+"$SENTUI" sweep resume "$KS" >"$TMP/again" 2>&1 || { cat "$TMP/again"; fail "resuming a trial that had finished"; }
+grep -q '^\[t1\] done (its run had finished)' "$TMP/again" || fail "trial 1: $(grep '^\[t1' "$TMP/again")"
+[ "$(md5sum <"$RUNS/$T1/events.jsonl")" = "$sum1" ] || fail "trial 1's finished run was run again"
 "$SENTUI" sweep $CFG --grid train.lr=1e-3,2e-3 --name kill "${FAST[@]}" >"$TMP/out" 2>"$TMP/err"
 [ $? -eq 2 ] && grep -q "sentui sweep resume" "$TMP/err" || fail "an existing sweep name: $(cat "$TMP/err")"
 

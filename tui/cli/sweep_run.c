@@ -109,12 +109,27 @@ static void save_state(Sweep *sw, int t) {
     if (sweep_trial_save(sw, t, err, sizeof err) != 0) fprintf(stderr, "sentui sweep: %s\n", err);
 }
 
+/* A trial whose run finished after its sweep was killed, before the sweep
+ * could record it: done, with nothing left to run. */
+static int finished_unrecorded(Sweep *sw, int t) {
+    char dir[RUN_PATH_MAX], err[RUN_PATH_MAX + 64];
+    RunSummary s;
+    sweep_trial_dir(sw, t, dir, sizeof dir);
+    if (!dir[0] || run_summary_load(dir, &s, err, sizeof err) != 0 || s.status != RUN_FINISHED) return 0;
+    sw->trials[t].status = TRIAL_DONE;
+    save_state(sw, t);
+    printf("[t%d] done (its run had finished)\n", t + 1);
+    return 1;
+}
+
+/* 0 started, 1 nothing to run, -1 could not start. */
 static int start_job(Sweep *sw, int t, const SweepRunOpts *o, Job *j) {
     char *argv[MAX_ARGS], store[MAX_ARGS][ARG_BYTES], self[RUN_PATH_MAX];
     ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
     if (sl <= 0) return -1;
     self[sl] = 0;
     if (!sw->trials[t].run[0]) find_unrecorded_run(sw, t);
+    if (finished_unrecorded(sw, t)) return 1;
     trial_argv(sw, t, o, argv, store);
     char **env = trial_environment();
     int fds[2];
@@ -237,8 +252,9 @@ int sweep_run_trials(Sweep *sw, const int *todo, int n, const SweepRunOpts *o) {
     int active = 0, next = 0, rc = 0, forwarded = 0;
     while (active > 0 || (next < n && !g_stop)) {
         while (!g_stop && active < parallel && next < n) {
-            if (start_job(sw, todo[next], o, &jobs[active]) == 0) active++;
-            else rc = worse(rc, 1), fprintf(stderr, "sentui sweep: cannot start trial %d\n", todo[next] + 1);
+            int started = start_job(sw, todo[next], o, &jobs[active]);
+            if (started == 0) active++;
+            else if (started < 0) rc = worse(rc, 1), fprintf(stderr, "sentui sweep: cannot start trial %d\n", todo[next] + 1);
             next++;
         }
         if (g_stop && !forwarded) {
