@@ -220,4 +220,10 @@ for t in 001 002 003 004; do
 done
 check_ranked "$MS" 4
 [ "$(grep -c '^best: ' "$TMP/mpi")" -eq 1 ] || fail "MPI: the table was not printed once"
+# rank 0 printed it after every rank's trials had finished
+[ "$(grep -c '^[1-4]  *t[1-4] .* done ' "$TMP/mpi")" -eq 4 ] || fail "MPI: the table was printed too early"
+# a rank done long before the others waits for them without the watchdog taking it for a dead peer
+SENTUI_RANK_TIMEOUT=1 timeout 300 mpirun -np 2 --oversubscribe --allow-run-as-root "$SENTUI" sweep $CFG \
+    --grid train.epochs=1,40 --name wait "${SMALL[@]}" >"$TMP/wait" 2>&1 || { cat "$TMP/wait"; fail "MPI: uneven trials"; }
+[ "$(grep -c '^[1-2]  *t[1-2] .* done ' "$TMP/wait")" -eq 2 ] || fail "MPI: uneven trials not both done"
 echo "OK"
