@@ -270,9 +270,9 @@ static int show(int argc, char **argv, const char *dir) {
     return 0;
 }
 
-/* The SWEEPDIR argument: a path, or a sweep's name in the runs folder. */
+/* The SWEEPDIR argument: a path, or a sweep's name ("bag-lr" or "sweep-bag-lr") in the runs folder. */
 static void sweep_dir_arg(const char *arg, const char *dir_flag, char *out, size_t n) {
-    if (sweep_is_dir(arg)) snprintf(out, n, "%s", arg);
+    if (sweep_is_dir(arg) || strchr(arg, '/')) snprintf(out, n, "%s", arg);
     else snprintf(out, n, "%s/%s%s", cli_runs_dir(dir_flag), strncmp(arg, "sweep-", 6) ? "sweep-" : "", arg);
 }
 
