@@ -216,7 +216,8 @@ static int run_sweep(const char *dir, int parallel_flag) {
     Sweep sw;
     char err[2 * RUN_PATH_MAX];
     if (sweep_load(&sw, dir, err, sizeof err) != 0) {
-        fprintf(stderr, "sentui sweep: %s\n", err);
+        /* rank 0 made or read it: this rank does not see the same runs folder */
+        fprintf(stderr, "sentui sweep: %s%s\n", err, dist_rank() > 0 ? " (the ranks must share the runs folder)" : "");
         return 2;
     }
     int *todo = calloc((size_t)sw.plan.n_trials + 1, sizeof *todo);
