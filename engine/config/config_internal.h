@@ -32,4 +32,15 @@ void config_describe_found(const char *text, char *buf, size_t n);
  * NULL entry is a --set given without its value. */
 void config_set_all(Config *c, const char *const *sets, int n, ConfigErrors *errs);
 
+/* config_yaml_read.c: one YAML document from path with the config reader's
+ * guards (size, NUL bytes, nesting depth) and file:line:col messages, for the
+ * other YAML files kept next to configs (sweep specs). 0 with doc loaded (the
+ * caller yaml_document_delete's it), else the problems are added to errs. */
+struct yaml_document_s;
+int config_yaml_load_document(const char *path, struct yaml_document_s *doc, ConfigErrors *errs);
+
+/* config_set.c: the message for a key that is not in the schema ("did you
+ * mean ...?", or that it names a section), as --set and sweeps give it. */
+void config_unknown_key_error(ConfigErrors *errs, const char *src, int line, int col, const char *key);
+
 #endif

@@ -13,6 +13,17 @@ static char *trim(char *s) {
     return s;
 }
 
+void config_unknown_key_error(ConfigErrors *errs, const char *src, int line, int col, const char *key) {
+    const char *s = config_is_section(key) ? NULL : config_suggest_key(key);
+    if (config_is_section(key))
+        config_errors_add(errs, src, line, col, "'%s' is a section, not a key (like %s)", key,
+                          config_first_key_in(key));
+    else if (s)
+        config_errors_add(errs, src, line, col, "unknown key '%s'; did you mean '%s'?", key, s);
+    else
+        config_errors_add(errs, src, line, col, "unknown key '%s' (`sentui config --schema` lists every key)", key);
+}
+
 int config_set(Config *c, const char *assignment, ConfigErrors *errs) {
     const char *src = "--set";
     if (!assignment) assignment = "";
@@ -38,14 +49,7 @@ int config_set(Config *c, const char *assignment, ConfigErrors *errs) {
     }
     const ConfigKey *k = config_find_key(key);
     if (!k) {
-        const char *s = config_is_section(key) ? NULL : config_suggest_key(key);
-        if (config_is_section(key))
-            config_errors_add(errs, src, 0, 0, "'%s' is a section, not a key (like %s)", key,
-                              config_first_key_in(key));
-        else if (s)
-            config_errors_add(errs, src, 0, 0, "unknown key '%s'; did you mean '%s'?", key, s);
-        else
-            config_errors_add(errs, src, 0, 0, "unknown key '%s' (`sentui config --schema` lists every key)", key);
+        config_unknown_key_error(errs, src, 0, 0, key);
         rc = 1;
         goto out;
     }

@@ -286,6 +286,27 @@ static char *read_config_text(const char *path, ConfigErrors *errs) {
     return buf;
 }
 
+int config_yaml_load_document(const char *path, struct yaml_document_s *doc, ConfigErrors *errs) {
+    char *text = read_config_text(path, errs);
+    if (!text) return 1;
+    size_t len = strlen(text);
+    int bad = check_depth(text, len, path, errs);
+    yaml_parser_t parser;
+    if (!bad && !yaml_parser_initialize(&parser)) {
+        config_errors_add(errs, path, 0, 0, "out of memory");
+        bad = 1;
+    } else if (!bad) {
+        yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+        if (!yaml_parser_load(&parser, doc)) {
+            yaml_problem(errs, path, &parser);
+            bad = 1;
+        }
+        yaml_parser_delete(&parser);
+    }
+    free(text);
+    return bad;
+}
+
 int config_load_file(Config *c, const char *path, ConfigErrors *errs) {
     ConfigErrors local = {0};
     if (!errs) errs = &local;

@@ -33,6 +33,11 @@ void dist_allreduce_or_u8(unsigned char *buf, size_t n);
 int dist_any(int flag);
 void dist_broadcast(void *buf, size_t bytes, int root);
 void dist_barrier(void);
+/* A barrier for ranks that finish their own work at different times (the
+ * trials of a sweep, each run single-process by one rank): it waits without
+ * spinning a core, which the ranks still working need, and without the
+ * watchdog, since a peer may rightly take hours. */
+void dist_barrier_idle(void);
 
 /* The cost of data parallelism so far, printed at the end of `sentui train`:
  * the gradient exchanges (how many, their seconds, the bytes the last summed;

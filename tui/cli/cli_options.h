@@ -26,6 +26,18 @@
     SENTUI_SCREEN_OPTIONS(X, replay)                                                               \
     X(replay, "--speed", "1|10|0", "replay speed; 0 shows the end at once")                        \
     SENTUI_SCREEN_OPTIONS(X, watch)                                                                \
+    X(sweep, "--grid", "KEY=V1,V2,...", "values of one key; the trials are every combination (repeatable)") \
+    X(sweep, "--range", "KEY=MIN:MAX[:log]", "a number key drawn per trial, uniform or log-uniform (repeatable)") \
+    X(sweep, "--random", "N", "trials drawn from the ranges (times the grid's combinations)")   \
+    X(sweep, "--seed", "N", "seed of the draws: the same seed gives the same trials (default 1)") \
+    X(sweep, "--metric", "METRIC", "rank by this validation metric: accuracy, f1, f1_macro, f1_weighted, loss") \
+    X(sweep, "--parallel", "K", "trials side by side, the cores split between them (default 1)") \
+    X(sweep, "--name", "NAME", "the sweep folder is RUNS/sweep-NAME (default: the config name and a number)") \
+    X(sweep, "--set", "KEY=VALUE", "override a base config key for every trial (repeatable)")      \
+    X(sweep, "--dir", "DIR", "runs folder for the sweep and its trials")                           \
+    X(sweep, "--markdown", "", "show: the table as Markdown")                                      \
+    X(sweep, "--csv", "", "show: the table as CSV")                                                \
+    X(sweep, "--json", "", "show: the table as JSON")                                              \
     X(compare, "--dir", "DIR", "runs folder RUN is looked up in")                                  \
     X(compare, "--markdown", "", "the table as Markdown")                                          \
     X(compare, "--csv", "", "the table as CSV")                                                    \

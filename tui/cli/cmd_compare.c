@@ -1,6 +1,7 @@
 /* `sentui compare RUN...`: the comparison table (text, Markdown, CSV or
  * JSON), the config keys that differ, and the curves as text charts drawn by
- * the same chart widget as the workbench. */
+ * the same chart widget as the workbench. A sweep folder stands for its
+ * trials, after its ranked table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "cli/cli_args.h"
 #include "cli/cli_runs.h"
 #include "cli/confusion_print.h"
+#include "cli/sweep_show.h"
 #include "cli/text_safe.h"
 #include "cli/commands.h"
 #include "report/figures.h"
@@ -67,6 +69,36 @@ static void print_confusions(const CompareRun *runs, int n) {
     }
 }
 
+/* The RUN arguments with each sweep folder among them replaced by its
+ * trials' run folders, best first; in text and Markdown the sweep's ranked
+ * table comes first (CSV and JSON stay one document of runs). */
+static char **expand_sweeps(const char **args, int n, CompareFormat fmt, int *n_out) {
+    int cap = n, k = 0;
+    char **out = calloc((size_t)cap + 1, sizeof *out);
+    for (int i = 0; out && i < n; i++) {
+        Sweep sw;
+        char err[2 * RUN_PATH_MAX];
+        if (!sweep_is_dir(args[i]) || sweep_load(&sw, args[i], err, sizeof err) != 0) {
+            out[k++] = strdup(args[i]);
+            continue;
+        }
+        char **grown = realloc(out, ((size_t)cap + (size_t)sw.plan.n_trials + 1) * sizeof *out);
+        if (grown) {
+            out = grown;
+            cap += sw.plan.n_trials;
+            if (fmt == CMP_TEXT || fmt == CMP_MARKDOWN) {
+                printf("sweep %s\n", sw.name);
+                sweep_print_table(stdout, &sw, fmt);
+                printf("\n");
+            }
+            k += sweep_ranked_runs(&sw, out + k);
+        }
+        sweep_free(&sw);
+    }
+    *n_out = k;
+    return out;
+}
+
 int cmd_compare(int argc, char **argv) {
     const char *bad = bad_option(argc, argv);
     if (bad) {
@@ -89,11 +121,13 @@ int cmd_compare(int argc, char **argv) {
     }
     if (width < 40) width = 40;
     if (width > 400) width = 400;
-    CompareRun *runs = calloc((size_t)n, sizeof *runs);
+    int n_paths = 0;
+    char **paths = expand_sweeps(args, n, fmt, &n_paths);
+    CompareRun *runs = calloc((size_t)n_paths + 1, sizeof *runs);
     int ok = 0, rc = 0;
     char err[512], path[RUN_PATH_MAX];
-    for (int i = 0; runs && i < n; i++) {
-        if (cli_resolve_run(args[i], dir, path, sizeof path, err, sizeof err) ||
+    for (int i = 0; runs && paths && i < n_paths; i++) {
+        if (cli_resolve_run(paths[i], dir, path, sizeof path, err, sizeof err) ||
             compare_load(&runs[ok], path, err, sizeof err)) {
             fprintf(stderr, "sentui compare: %s\n", err);
             rc = 1;
@@ -101,6 +135,8 @@ int cmd_compare(int argc, char **argv) {
         }
         ok++;
     }
+    for (int i = 0; paths && i < n_paths; i++) free(paths[i]);
+    free(paths);
     if (ok > 0) {
         compare_print_table(stdout, runs, ok, fmt);
         if (fmt == CMP_TEXT) {

@@ -10,7 +10,8 @@
     X(runs, "[--dir DIR]", "table of saved runs")                                               \
     X(replay, "RUN", "open a saved run in the dashboard and re-animate it")                      \
     X(watch, "RUN", "follow a run another process is writing")                                  \
-    X(compare, "RUN... [--markdown|--csv|--json]", "compare runs: metrics table and curves")    \
+    X(sweep, "SWEEP.yaml | CONFIG --grid K=V1,V2... | resume DIR | show DIR", "hyperparameter sweep: trials ranked by the val metric") \
+    X(compare, "RUN... [--markdown|--csv|--json]", "compare runs (or a sweep folder's trials): table and curves") \
     X(report, "RUN... [-o FILE]", "one HTML file: curves, confusion, heatmaps, results, config diff") \
     X(plot, "RUN... --svg FILE [--what KIND]", "one figure (curves, confusion, heatmap) as a standalone SVG") \
     X(predict, "RUN [TEXT...] [--explain] [--json]", "label and probability of each text (stdin lines without TEXT)") \

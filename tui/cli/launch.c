@@ -31,9 +31,12 @@ int launch_start(int argc, char **argv) {
     long size = launcher_size();
     if (size == 1) return 0;
     const char *cmd = argc > 1 ? argv[1] : "";
-    if (size > 1 && strcmp(cmd, "train") && strcmp(cmd, "resume")) {
+    /* A sweep shares its trials out between the ranks (each trial on one rank). */
+    int sweep = !strcmp(cmd, "sweep") && !(argc > 2 && !strcmp(argv[2], "show"));
+    if (size > 1 && strcmp(cmd, "train") && strcmp(cmd, "resume") && !sweep) {
         /* Anything else would run once per rank, side by side, each the whole command. */
-        fprintf(stderr, "sentui: only `train` and `resume` run on several ranks; run `sentui %s` without mpirun\n",
+        fprintf(stderr,
+                "sentui: only `train`, `resume` and `sweep` run on several ranks; run `sentui %s` without mpirun\n",
                 cmd[0] ? cmd : "(the workbench)");
         return 2;
     }

@@ -7,7 +7,7 @@
 
 /* 0 to go on; otherwise the exit status, with the reason said on stderr
  * (a build without MPI started as one of several ranks, a command other
- * than train or resume on several ranks, or MPI failing). */
+ * than train, resume or sweep on several ranks, or MPI failing). */
 int launch_start(int argc, char **argv);
 
 /* Under several ranks, a line on what data parallelism cost (threads per

@@ -19,7 +19,7 @@ const ActionInfo app_actions[ACT_COUNT] = {
 static const ScreenOps *const screens[SCR_COUNT] = {
     [SCR_HOME] = &screen_home,   [SCR_EDITOR] = &screen_editor, [SCR_DASH] = &screen_dash,
     [SCR_COMPARE] = &screen_compare, [SCR_TRY] = &screen_try,   [SCR_LEARN] = &screen_learn,
-    [SCR_HELP] = &screen_help,
+    [SCR_HELP] = &screen_help,   [SCR_SWEEP] = &screen_sweep,
 };
 
 #define MIN_W 80
@@ -40,7 +40,7 @@ int app_init(App *a, int w, int h, int utf8, int color, const char *runs_dir, co
 
 void app_free(App *a) {
     /* The dashboard first: it stops a live run before anything it may show goes. */
-    static const ScreenId order[] = {SCR_DASH, SCR_TRY, SCR_LEARN, SCR_COMPARE, SCR_EDITOR, SCR_HOME};
+    static const ScreenId order[] = {SCR_DASH, SCR_TRY, SCR_LEARN, SCR_COMPARE, SCR_SWEEP, SCR_EDITOR, SCR_HOME};
     for (size_t i = 0; i < sizeof order / sizeof *order; i++)
         if (screens[order[i]]->free) screens[order[i]]->free(a);
     grid_free(&a->grid);

@@ -15,7 +15,7 @@
 
 enum { F_NONE = 0, F_REDRAW = 1, F_QUIT = 2 };
 
-typedef enum { SCR_HOME, SCR_EDITOR, SCR_DASH, SCR_COMPARE, SCR_TRY, SCR_LEARN, SCR_HELP, SCR_COUNT } ScreenId;
+typedef enum { SCR_HOME, SCR_EDITOR, SCR_DASH, SCR_COMPARE, SCR_TRY, SCR_LEARN, SCR_HELP, SCR_SWEEP, SCR_COUNT } ScreenId;
 
 #define S_HOME (1u << SCR_HOME)
 #define S_EDITOR (1u << SCR_EDITOR)
@@ -24,8 +24,9 @@ typedef enum { SCR_HOME, SCR_EDITOR, SCR_DASH, SCR_COMPARE, SCR_TRY, SCR_LEARN, 
 #define S_TRY (1u << SCR_TRY)
 #define S_LEARN (1u << SCR_LEARN)
 #define S_HELP (1u << SCR_HELP)
+#define S_SWEEP (1u << SCR_SWEEP)
 #define S_ALL 0xffffu
-#define S_LISTS (S_HOME | S_EDITOR | S_COMPARE | S_HELP | S_LEARN)
+#define S_LISTS (S_HOME | S_EDITOR | S_COMPARE | S_HELP | S_LEARN | S_SWEEP)
 
 /* X(id, key, alt_key, screens, keys_shown, footer, help)
  *   keys_shown: how the footer and help name the keys (NULL: from key/alt)
@@ -40,7 +41,7 @@ typedef enum { SCR_HOME, SCR_EDITOR, SCR_DASH, SCR_COMPARE, SCR_TRY, SCR_LEARN, 
     X(PGDN, TK_PGDN, 0, S_LISTS, NULL, NULL, "page down")                                                     \
     X(TOP, TK_HOME, 'g', S_LISTS | S_DASH, "g/Home", NULL, "first row; in a replay, the start of the run")   \
     X(BOTTOM, TK_END, 'G', S_LISTS | S_DASH, "G/End", NULL, "last row; in a replay, the end of the run")     \
-    X(OPEN, TK_ENTER, 0, S_HOME, "Enter", "open", "open the selected config in the editor or run in the dashboard") \
+    X(OPEN, TK_ENTER, 0, S_HOME | S_SWEEP, "Enter", "open", "open the selected config in the editor or run (or trial) in the dashboard") \
     X(FOCUS, TK_TAB, 0, S_HOME, "Tab", "configs/runs", "switch between the config list and the runs table")   \
     X(NEW_RUN, 'n', 0, S_HOME | S_EDITOR, NULL, "new run", "train a new run from the selected config")        \
     X(SORT, 'o', 0, S_HOME | S_COMPARE, NULL, "sort", "sort the runs by the next column")                     \
@@ -51,7 +52,10 @@ typedef enum { SCR_HOME, SCR_EDITOR, SCR_DASH, SCR_COMPARE, SCR_TRY, SCR_LEARN, 
     X(WATCH, 'W', 0, S_HOME, NULL, NULL, "follow the selected run as another process writes it")              \
     X(TRY, 't', 0, S_HOME | S_DASH, NULL, "try it", "type a review and see what the run's model says")        \
     X(LEARN, 'i', 0, S_HOME | S_EDITOR | S_DASH, NULL, "learn", "how the selected architecture works")        \
-    X(RELOAD, 'R', 0, S_HOME, NULL, NULL, "reload configs and runs")                                           \
+    X(RELOAD, 'R', 0, S_HOME | S_SWEEP, NULL, NULL, "reload configs and runs (or the sweep)")                 \
+    X(SWEEPS, 'S', 0, S_HOME, NULL, "sweeps", "the sweeps in the runs folder, their trials ranked")           \
+    X(NEXT_SWEEP, TK_TAB, 0, S_SWEEP, "Tab", "next sweep", "show the next sweep in the runs folder")          \
+    X(SWEEP_CURVES, 'c', 0, S_SWEEP, NULL, "curves", "overlay the curves of the sweep's trials in Compare")   \
     X(EDIT, TK_ENTER, 0, S_EDITOR, "Enter", "edit", "edit the selected value (checked as you type)")          \
     X(PREV_VALUE, TK_LEFT, 'h', S_EDITOR, "\u2190/h", NULL, "previous allowed value (choices and booleans)")  \
     X(NEXT_VALUE, TK_RIGHT, 'l', S_EDITOR, "\u2192/l", "value", "next allowed value (choices and booleans)") \
@@ -113,6 +117,7 @@ struct Dash;
 struct Compare;
 struct TryIt;
 struct Learn;
+struct SweepScreen;
 
 struct App {
     Grid grid;
@@ -137,10 +142,11 @@ struct App {
     struct Compare *cmp;
     struct TryIt *tryit;
     struct Learn *learn;
+    struct SweepScreen *sweep;
 };
 
 extern const ScreenOps screen_home, screen_editor, screen_dash, screen_compare, screen_try, screen_learn,
-    screen_help;
+    screen_help, screen_sweep;
 
 /* Set-up: runs_dir / configs_dir NULL take $SENTUI_RUNS_DIR / $SENTUI_CONFIGS_DIR, else runs / configs. */
 int app_init(App *a, int w, int h, int utf8, int color, const char *runs_dir, const char *configs_dir);
@@ -178,6 +184,8 @@ int dash_footer_rank(const App *a, int act);
 int compare_open(App *a, char **dirs, int n);
 int try_open(App *a, const char *dir);
 int learn_open(App *a, const Config *cfg);
+/* The sweeps of the runs folder, the newest first (opened from home). */
+int sweep_screen_open(App *a);
 /* Writes the HTML report of the run folders into the runs folder and says
  * where in the message line (report_key.c). */
 int app_write_report(App *a, const char *const *dirs, int n);

@@ -13,6 +13,7 @@
 #include "screens/app.h"
 #include "widgets/chart.h"
 #include "run/run_unreadable.h"
+#include "run/sweep_state.h"
 #include "widgets/table.h"
 
 typedef struct ConfigItem {
@@ -27,6 +28,7 @@ struct Home {
     int n_items, sel_item, top_item;
     RunSummary *runs;
     int n_runs;
+    int n_sweeps;            /* sweep folders in the runs folder */
     char *marked;            /* per run */
     Table table;
     int focus;               /* 0 configs, 1 runs */
@@ -148,6 +150,11 @@ static void load_runs(App *a, struct Home *h) {
     }
     h->runs = list;
     h->n_runs = n;
+    /* A sweep's trials are runs like any other; the sweeps themselves are one key away. */
+    char **sweeps = NULL;
+    h->n_sweeps = sweep_list(a->runs_dir, &sweeps);
+    for (int i = 0; i < h->n_sweeps; i++) free(sweeps[i]);
+    free(sweeps);
     h->marked = calloc((size_t)n + 1, 1);
     for (int i = 0; i < n && old_marks; i++)
         for (int j = 0; j < old_n; j++)
@@ -291,7 +298,10 @@ static void home_draw(App *a, Grid *g, Rect body) {
     char title[RUN_PATH_MAX + 64];
     int nm = 0;
     for (int i = 0; i < h->n_runs; i++) nm += h->marked[i];
-    if (nm) snprintf(title, sizeof title, "Runs in %s (%d marked)", a->runs_dir, nm);
+    char sweeps[48] = "";
+    if (h->n_sweeps) snprintf(sweeps, sizeof sweeps, "; %d sweep%s: S", h->n_sweeps, h->n_sweeps == 1 ? "" : "s");
+    if (nm) snprintf(title, sizeof title, "Runs in %s (%d marked%s)", a->runs_dir, nm, sweeps);
+    else if (h->n_sweeps) snprintf(title, sizeof title, "Runs in %s (%s)", a->runs_dir, sweeps + 2);
     else snprintf(title, sizeof title, "Runs in %s", a->runs_dir);
     Rect in = grid_box(g, right, title, style(h->focus == 1 ? COL_ACCENT : COL_BORDER, 0));
     if (h->n_runs == 0) {
@@ -432,6 +442,7 @@ static int home_action(App *a, int act) {
     case ACT_WATCH:
         if (sel >= 0) dash_open_run(a, h->runs[sel].dir, 1, 0);
         return F_REDRAW;
+    case ACT_SWEEPS: sweep_screen_open(a); return F_REDRAW;
     case ACT_NEW_RUN:
         if (h->n_items) start_from_item(a, &h->items[h->sel_item]);
         return F_REDRAW;
