@@ -14,7 +14,11 @@
  *              f1, f1_macro, f1_weighted, confusion:[[tn,fp],[fn,tp]] (N classes: N rows
  *              of N, [true][pred]), best:bool, wall_seconds}
  *  explain    {step, samples:[{index, label, pred, prob, tokens:[..], weight:[..],
- *              method, layers, heads, attn:[layers*heads*len*len] (optional)}]}
+ *              method, layers, heads, attn:[layers*heads*len*len] (optional: every
+ *              head, small models), layer_mean:[layers*len*len] (optional: mean over
+ *              heads), kept:[[layer,head],..] and kept_attn:[n*len*len] (optional:
+ *              eval.attention_heads, 0-based)}]}; a line is at most
+ *              EVENT_MAX_BYTES: maps that would pass it are left out, last sample first
  *  checkpoint {step, file, metric (best checkpoints)}
  *  state      {step, state:"paused"|"running"}
  *  pretrain   {done, total, loss, elapsed} while word2vec runs,
@@ -85,6 +89,10 @@ typedef struct ExplainSample {
     float *weight;       /* [len] */
     int layers, heads;
     float *attn;         /* [layers*heads*len*len] or NULL */
+    float *layer_mean;   /* [layers*len*len] mean over heads, or NULL */
+    int n_kept;
+    int *kept;           /* [n_kept*2] layer, head */
+    float *kept_attn;    /* [n_kept*len*len] */
     char method[96];
 } ExplainSample;
 
@@ -92,6 +100,10 @@ typedef struct ExplainSamples {
     int n;
     ExplainSample *v;
 } ExplainSamples;
+
+/* The longest event line written (explain lines carrying attention maps are
+ * the only ones that come near it). */
+#define EVENT_MAX_BYTES (1024 * 1024)
 
 void explain_sample_free(ExplainSample *x);
 void explain_samples_free(ExplainSamples *s);

@@ -196,6 +196,7 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
     t->model = model_create_classes(&t->cfg, t->data.vocab.n, n_classes, maxB, T, err, errlen);
     if (!t->model) return -1;
     model_init(t->model, (uint64_t)t->cfg.train_seed);
+    if (check_attention_heads(t, err, errlen) != 0) return -1;
     if (distilbert_note(t->model)[0]) {
         size_t used = strlen(t->notes);
         snprintf(t->notes + used, sizeof t->notes - used, "%smodel.init: %s", used ? "; " : "",

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "run/trainer_internal.h"
+#include "run/attn_view.h"
 #include "run/class_names.h"
 
 /* Explain samples are picked among validation reviews at most this long, so
@@ -159,6 +160,54 @@ void pick_explain_samples(Trainer *t) {
     free(used);
 }
 
+/* What an explain event keeps of a review's attention, so that it stays
+ * bounded however large the model (DistilBERT: 72 heads x 256^2 would be 4.7M
+ * numbers a review): each layer's mean over heads, the heads
+ * eval.attention_heads names, and every head only of the first sample of a
+ * small model (at most ATTN_MAX_VALUES numbers, as before). Any other head is
+ * computed on demand from the checkpoint (Try it, `sentui predict --layer
+ * --head`); events.c holds the whole line to EVENT_MAX_BYTES. */
+static void keep_maps(Trainer *t, const Explanation *ex, int n, int with_all, ExplainSample *x) {
+    size_t L = (size_t)n * (size_t)n, cells = (size_t)ex->layers * ex->heads * L;
+    /* ex->attn is [layers][heads][ex->len][ex->len]; n == ex->len here (make_sample) */
+    x->layers = ex->layers;
+    x->heads = ex->heads;
+    if (with_all && cells <= ATTN_MAX_VALUES && (x->attn = malloc(cells * sizeof *x->attn)))
+        memcpy(x->attn, ex->attn, cells * sizeof *x->attn);
+    x->layer_mean = attn_layer_means(ex->attn, ex->layers, ex->heads, n);
+    int pairs[2 * CONFIG_MAX_ATTENTION_HEADS], np;
+    char msg[160];
+    np = config_attention_heads(t->cfg.eval_attention_heads, pairs, CONFIG_MAX_ATTENTION_HEADS, msg, sizeof msg);
+    int k = 0;
+    if (np > 0 && (x->kept = malloc(2 * (size_t)np * sizeof *x->kept)) &&
+        (x->kept_attn = malloc((size_t)np * L * sizeof *x->kept_attn))) {
+        for (int i = 0; i < np; i++) {
+            if (pairs[2 * i] >= ex->layers || pairs[2 * i + 1] >= ex->heads) continue;
+            x->kept[2 * k] = pairs[2 * i], x->kept[2 * k + 1] = pairs[2 * i + 1];
+            memcpy(x->kept_attn + (size_t)k * L, ex->attn + ((size_t)pairs[2 * i] * ex->heads + pairs[2 * i + 1]) * L,
+                   L * sizeof *x->kept_attn);
+            k++;
+        }
+    }
+    x->n_kept = k;
+}
+
+int check_attention_heads(const Trainer *t, char *err, size_t errlen) {
+    int pairs[2 * CONFIG_MAX_ATTENTION_HEADS];
+    char msg[160];
+    int np = config_attention_heads(t->cfg.eval_attention_heads, pairs, CONFIG_MAX_ATTENTION_HEADS, msg, sizeof msg);
+    const Config *mc = &t->model->cfg; /* a distilbert model's sizes come from its folder */
+    int has_attn = mc->model_arch == ARCH_TRANSFORMER || mc->model_arch == ARCH_DISTILBERT;
+    for (int i = 0; i < np; i++)
+        if (!has_attn || pairs[2 * i] >= mc->model_layers || pairs[2 * i + 1] >= mc->model_heads) {
+            snprintf(err, errlen, "eval.attention_heads: %d.%d is beyond the model's %d layers x %d heads",
+                     pairs[2 * i] + 1, pairs[2 * i + 1] + 1, has_attn ? mc->model_layers : 0,
+                     has_attn ? mc->model_heads : 0);
+            return -1;
+        }
+    return 0;
+}
+
 /* The sample of validation review i from the model's explanation; its words
  * point into the vocabulary (free with free_sample). with_attn: keep the
  * attention maps when they are small enough. */
@@ -187,13 +236,7 @@ static int make_sample(Trainer *t, int i, int with_attn, ExplainSample *x) {
         x->tokens[j] = id >= 0 && id < t->data.vocab.n ? t->data.vocab.words[id] : "?";
         x->weight[j] = ex.token_weight ? ex.token_weight[j] : 0;
     }
-    size_t cells = (size_t)ex.layers * ex.heads * n * n;
-    if (with_attn && ex.attn && cells > 0 && cells <= ATTN_MAX_VALUES) {
-        x->attn = malloc(cells * sizeof *x->attn);
-        if (x->attn) memcpy(x->attn, ex.attn, cells * sizeof *x->attn);
-        x->layers = ex.layers;
-        x->heads = ex.heads;
-    }
+    if (ex.attn && ex.layers > 0 && ex.heads > 0 && n == ex.len) keep_maps(t, &ex, n, with_attn, x);
     explanation_free(&ex);
     return x->tokens && x->weight ? 0 : -1;
 }
@@ -202,6 +245,9 @@ static void free_sample(ExplainSample *x) {
     free(x->tokens);
     free(x->weight);
     free(x->attn);
+    free(x->layer_mean);
+    free(x->kept);
+    free(x->kept_attn);
 }
 
 void report_explain(Trainer *t) {

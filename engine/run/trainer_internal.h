@@ -109,6 +109,8 @@ void report_pretrain_done(Trainer *t, long total, int cached, double seconds);
 void report_end(Trainer *t);
 /* Fixed validation reviews for the explain samples, alternating labels, preferring short ones. */
 void pick_explain_samples(Trainer *t);
+/* eval.attention_heads within the model's layers and heads (its own sizes, for distilbert). */
+int check_attention_heads(const Trainer *t, char *err, size_t errlen);
 /* summary.json from the trainer's state with status st. */
 void save_summary(Trainer *t, RunStatus st);
 
