@@ -2,7 +2,7 @@
  * --name=value; these flags take their value from the next argument when it
  * is not attached with '=':
  *     --set  --split  --dir  --speed  --arch  --steps  --seed  --reps  --threads  --eval-batch
- *     -o  --output  --x  --svg  --what  --metric  --sample
+ *     -o  --output  --x  --svg  --what  --metric  --sample  --data  --labels  --layer  --head
  * so "sentui train cfg.yaml --set train.lr=3e-4 --seed 7" has one positional
  * argument (cfg.yaml). After a bare "--" every argument is positional; "-"
  * alone is positional too (it usually means stdin). */
