@@ -120,3 +120,63 @@ void attn_join_weights(const float *w, int len, const int *group, int nw, float 
     memset(out, 0, (size_t)nw * sizeof *out);
     for (int i = 0; i < len; i++) out[group[i]] += w[i];
 }
+
+/* The chosen map and its weights over the tokens, before any joining. */
+static int view_tokens(const AttnMaps *a, const float *token_weight, int layer, int head, AttnView *v) {
+    int n = a->len;
+    size_t L = (size_t)n * (size_t)n;
+    v->weight = malloc(((size_t)n + 1) * sizeof *v->weight);
+    if (!v->weight) return -1;
+    for (int i = 0; i < n; i++) v->weight[i] = token_weight ? token_weight[i] : 0;
+    if (!attn_any(a)) return 0;
+    if (!(v->map = malloc((L + 1) * sizeof *v->map))) return -1;
+    if (attn_map(a, layer, head, v->map) != 0) {
+        free(v->map);
+        v->map = NULL;
+        v->missing = layer >= 0 || head >= 0;
+        return 0;
+    }
+    if (layer < 0 && head < 0) return 0;
+    v->chosen = 1;
+    attn_received(v->map, n, v->weight);
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += v->weight[i];
+    for (int i = 0; i < n && sum > 0; i++) v->weight[i] = (float)(v->weight[i] / sum);
+    return 0;
+}
+
+int attn_view_make(const AttnMaps *a, char *const *tokens, const float *token_weight, int layer, int head, int words,
+                   AttnView *v) {
+    memset(v, 0, sizeof *v);
+    int n = v->n = a->len;
+    if (n < 1) return 0;
+    if (view_tokens(a, token_weight, layer, head, v) != 0) {
+        attn_view_free(v);
+        return -1;
+    }
+    if (!words) return 0;
+    int *group = malloc((size_t)n * sizeof *group);
+    int nw = group ? attn_word_groups(tokens, n, group) : 0;
+    char **w = nw ? attn_join_tokens(tokens, n, group, nw) : NULL;
+    float *wt = malloc(((size_t)nw + 1) * sizeof *wt);
+    float *m = v->map ? malloc(((size_t)nw * nw + 1) * sizeof *m) : NULL;
+    if (!w || !wt || (v->map && !m)) {
+        free(group), attn_words_free(w, nw), free(wt), free(m);
+        attn_view_free(v);
+        return -1;
+    }
+    attn_join_weights(v->weight, n, group, nw, wt);
+    if (m) attn_join_map(v->map, n, group, nw, m);
+    free(group);
+    free(v->weight);
+    free(v->map);
+    v->words = w, v->weight = wt, v->map = m, v->n = nw;
+    return 0;
+}
+
+void attn_view_free(AttnView *v) {
+    if (v->words) attn_words_free(v->words, v->n);
+    free(v->weight);
+    free(v->map);
+    memset(v, 0, sizeof *v);
+}

@@ -47,4 +47,23 @@ void attn_join_map(const float *map, int len, const int *group, int nw, float *o
 /* Per-token weights as per-word weights: summed over the pieces. */
 void attn_join_weights(const float *w, int len, const int *group, int nw, float *out);
 
+/* What a heatmap panel shows of one review: its tokens (or words), a weight
+ * each and the token-by-token map of the chosen layer and head. */
+typedef struct AttnView {
+    int n;             /* tokens, or words when joined */
+    char **words;      /* the joined words (owned), or NULL: the tokens given */
+    float *weight;     /* [n], owned */
+    float *map;        /* [n][n], owned; NULL without maps or when the choice is not at hand */
+    int chosen;        /* the weights come from the chosen layer/head (else the model's own) */
+    int missing;       /* a layer/head was chosen that the maps at hand do not hold */
+} AttnView;
+
+/* layer, head: -1 for the mean; words: join word pieces. With a layer or
+ * head chosen, the weight of a token is the attention it receives in that
+ * map (mean over queries, scaled to sum 1); otherwise the model's own
+ * token_weight. Returns 0, or -1 when out of memory. */
+int attn_view_make(const AttnMaps *a, char *const *tokens, const float *token_weight, int layer, int head, int words,
+                   AttnView *v);
+void attn_view_free(AttnView *v);
+
 #endif

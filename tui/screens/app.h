@@ -73,6 +73,10 @@ typedef enum { SCR_HOME, SCR_EDITOR, SCR_DASH, SCR_COMPARE, SCR_TRY, SCR_LEARN, 
     X(LAYER, 'L', 0, S_DASH, NULL, "layer", "attention: next layer (then the average)")                       \
     X(HEAD, 'H', 0, S_DASH, NULL, "head", "attention: next head (then the average)")                          \
     X(MATRIX, 'm', 0, S_DASH, NULL, "matrix", "attention: tokens or the token-by-token matrix")                \
+    X(WORDS, 'J', 0, S_DASH, NULL, NULL, "join word pieces into words (key attention summed, query averaged)")  \
+    X(TRY_LAYER, TK_TAB, 0, S_TRY, "Tab", "layer", "attention: next layer (then the mean over layers)")       \
+    X(TRY_HEAD, TK_BTAB, 0, S_TRY, "S-Tab", "head", "attention: next head (then the mean over heads)")        \
+    X(TRY_WORDS, 23, 0, S_TRY, "^W", "words", "join word pieces into words")                                 \
     X(METRIC, 'm', 0, S_COMPARE, NULL, "metric", "cycle the overlaid curve")                                  \
     X(LEARN_ARCH, TK_TAB, 0, S_LEARN, "Tab", "next arch", "explain the next architecture")
 
