@@ -185,6 +185,7 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
         used = strlen(t->notes);
         if (used && t->notes[used - 1] == '\n') t->notes[used - 1] = 0;
     }
+    apply_eval_limit(t);
     if (t->data.train.n == 0 || t->data.val.n == 0) {
         snprintf(err, errlen, "the dataset has %d training and %d validation reviews: too few to train",
                  t->data.train.n, t->data.val.n);

@@ -6,6 +6,7 @@
 
 #include "run/trainer_internal.h"
 #include "run/attn_view.h"
+#include "run/cost.h"
 #include "run/class_names.h"
 
 /* Explain samples are picked among validation reviews at most this long, so
@@ -50,6 +51,16 @@ void report_start(Trainer *t) {
                       .max_len = t->cfg.data_max_len,
                       .resumed_from_step = t->resumed_from};
     if (t->resumed) EVENT_SET(&ev, start, resumed_from_step);
+    if (t->cfg.eval_limit > 0) {
+        e->eval_limit = t->cfg.eval_limit, e->val_total = t->val_total, e->test_total = t->test_total;
+        EVENT_SET(&ev, start, eval_limit);
+        EVENT_SET(&ev, start, val_total);
+        EVENT_SET(&ev, start, test_total);
+    }
+    e->train_flops_per_token = cost_train_flops_per_token(t->model, t->cfg.data_max_len);
+    e->eval_flops_per_token = cost_eval_flops_per_token(t->model, t->cfg.data_max_len);
+    EVENT_SET(&ev, start, train_flops_per_token);
+    EVENT_SET(&ev, start, eval_flops_per_token);
     char *classes = t->data.n_classes ? class_names_join(t->data.classes, t->data.n_classes) : NULL;
     if (classes) {
         e->classes = classes;
@@ -125,6 +136,31 @@ void report_pretrain_done(Trainer *t, long total, int cached, double seconds) {
     EVENT_SET(&ev, pretrain, seconds);
     EVENT_SET(&ev, pretrain, final);
     report_event(t, &ev, 0);
+}
+
+void report_phase(Trainer *t, const char *phase, long done, long total, long tokens, double flops, double elapsed,
+                  int final) {
+    Event ev;
+    event_init(&ev, EV_PHASE);
+    ev.phase = (PhaseEvent){.phase = phase, .done = done, .total = total, .tokens = tokens, .flops = flops,
+                            .elapsed = elapsed, .final = final};
+    if (done == 0 && !final) {
+        EVENT_SET(&ev, phase, tokens);
+        EVENT_SET(&ev, phase, flops);
+    }
+    if (final) EVENT_SET(&ev, phase, final);
+    /* progress lines may be dropped by a slow reader like steps; a start and an end may not */
+    report_event(t, &ev, done > 0 && !final);
+}
+
+void apply_eval_limit(Trainer *t) {
+    t->val_total = t->data.val.n;
+    t->test_total = t->data.test.n;
+    long lim = t->cfg.eval_limit;
+    /* the splits are already in a seeded, shuffled order: the first N are a fair, repeatable choice */
+    if (lim > 0 && t->data.val.n > lim) t->data.val.n = (int)lim;
+    if (lim > 0 && t->data.test.n > lim) t->data.test.n = (int)lim;
+    t->summary.eval_limit = lim;
 }
 
 void report_end(Trainer *t) {

@@ -14,6 +14,7 @@
 #include "widgets/matrix.h"
 #include "widgets/progress.h"
 #include "kernels/tensor.h"
+#include "run/cost.h"
 
 static float *scratch(struct Dash *d, int n) {
     if (n > d->tmp_cap) {
@@ -47,6 +48,11 @@ static void draw_info(App *a, Grid *g, Rect r, View *v) {
     Style ss = style(bad ? COL_BAD : st == RUN_RUNNING ? COL_GOOD : st == RUN_PAUSED ? COL_WARN : COL_TEXT, ATTR_BOLD);
     x += grid_text(g, x, r.y, r.w - (x - r.x), run_status_name(st), ss) + 2;
     if (s->reason[0]) x += grid_text(g, x, r.y, r.w - (x - r.x), s->reason, style(COL_BAD, 0)) + 2;
+    if (s->eval_limit > 0) {
+        /* never to be mistaken for whole-split figures */
+        snprintf(buf, sizeof buf, "eval: first %ld reviews", s->eval_limit);
+        x += grid_text(g, x, r.y, r.w - (x - r.x), buf, style(COL_WARN, ATTR_BOLD)) + 2;
+    }
     /* Replay state on the right. */
     if (v->src == SRC_REPLAY || !v->follow) {
         char sp[16];
@@ -59,6 +65,25 @@ static void draw_info(App *a, Grid *g, Rect r, View *v) {
         grid_text_right(g, r.x + r.w, r.y, r.w - (x - r.x), buf, style(COL_ACCENT, 0));
     }
     (void)a;
+}
+
+/* While the live run scores validation or test reviews: that phase's bar
+ * and ETA instead of the steps'. 1 when drawn. */
+static int draw_phase(Grid *g, Rect r, const View *v) {
+    const RunState *s = &v->rs;
+    if (!v->follow || s->status != RUN_RUNNING || s->phase_final || s->phase_total <= 0 || !strcmp(s->phase, "epoch"))
+        return 0;
+    char text[256], el[32], eta[32] = "-", fl[32];
+    double frac = (double)s->phase_done / (double)s->phase_total;
+    format_duration(s->phase_elapsed, el, sizeof el);
+    if (s->phase_done > 0)
+        format_duration(s->phase_elapsed / (double)s->phase_done * (double)(s->phase_total - s->phase_done), eta,
+                        sizeof eta);
+    cost_format_flops(s->phase_flops, fl, sizeof fl);
+    snprintf(text, sizeof text, "scoring %s  %ld/%ld reviews  %s elapsed  ETA %s  (about %s)",
+             !strcmp(s->phase, "val") ? "validation" : s->phase, s->phase_done, s->phase_total, el, eta, fl);
+    progress_draw(g, r, frac, text);
+    return 1;
 }
 
 static void draw_progress(Grid *g, Rect r, const View *v) {
@@ -86,8 +111,16 @@ static void draw_progress(Grid *g, Rect r, const View *v) {
         progress_draw(g, r, (double)s->pretrain_done / s->pretrain_total, text);
         return;
     }
+    if (draw_phase(g, r, v)) return;
     snprintf(text, sizeof text, "epoch %.2f/%d  step %d/%d  %s elapsed  ETA %s  %s tok/s", epoch, s->epochs, step,
              s->total_steps, el, eta, tok);
+    if (!last && s->phase_flops > 0) {
+        /* nothing trained yet: the work ahead */
+        char fl[32];
+        cost_format_flops(s->phase_flops, fl, sizeof fl);
+        snprintf(text, sizeof text, "epoch 1/%d: %ld steps, about %s to train  %s elapsed", s->epochs,
+                 s->phase_total, fl, el);
+    }
     progress_draw(g, r, frac, text);
 }
 
