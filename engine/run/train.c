@@ -242,6 +242,7 @@ static int trainer_open_run(Trainer *t, const char *resume_dir, char *err, size_
     snprintf(s->arch, sizeof s->arch, "%s", t->arch);
     s->params = (long)model_param_count(t->model);
     s->epochs = t->cfg.train_epochs;
+    s->eval_limit = t->cfg.eval_limit;
     long torn = 0;
     if (run_log_open(&t->log, t->dir, &torn, err, errlen) != 0) return -1;
     if (torn > 0) {

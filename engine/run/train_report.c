@@ -160,7 +160,6 @@ void apply_eval_limit(Trainer *t) {
     /* the splits are already in a seeded, shuffled order: the first N are a fair, repeatable choice */
     if (lim > 0 && t->data.val.n > lim) t->data.val.n = (int)lim;
     if (lim > 0 && t->data.test.n > lim) t->data.test.n = (int)lim;
-    t->summary.eval_limit = lim;
 }
 
 void report_end(Trainer *t) {
