@@ -99,8 +99,9 @@ static void progress_text(Follow *f, char *buf, size_t n, int with_eta) {
 #define ETA_AFTER_STEPS 5
 
 static void tell_epoch_eta(Follow *f) {
+    if (f->tty || f->eta_told || f->steps_per_epoch <= 0) return;
     long done = f->step - f->epoch_first_step, left = f->steps_per_epoch - f->step % f->steps_per_epoch;
-    if (f->tty || f->eta_told || done < ETA_AFTER_STEPS || !f->steps_per_epoch || left == f->steps_per_epoch) return;
+    if (done < ETA_AFTER_STEPS || left == f->steps_per_epoch) return;
     f->eta_told = 1;
     double secs = now_seconds() - f->epoch_start;
     char eta[32], took[32];

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Attention for every layer and head, and what a long phase costs, through the
+# real binary: predict's --layer, --head and --words on a DistilBERT fixture
+# run; eval.attention_heads kept in events.jsonl and checked against the
+# model; eval.limit scores the first N reviews and says so in the output,
+# the events, the summary, `runs` and the dashboard; bad values are refused.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+SENTUI=${SENTUI:-$PWD/build/sentui}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cd "$TMP"
+HF=(--set model.init="$ROOT/tests/fixtures/hf/distilbert" --set data.dataset=synthetic --set data.synthetic_size=200
+    --set data.max_len=12 --set data.limit_train=0 --set train.epochs=1 --set data.cache=false --set train.threads=1)
+
+# --- the fixture has 2 layers x 2 heads: 3.1 is beyond it, 2.2 is kept
+"$SENTUI" train "$ROOT/configs/distilbert.yaml" "${HF[@]}" --set train.runs_dir=bad --set eval.attention_heads=3.1 \
+    >out 2>err && fail "a head beyond the model was accepted"
+grep -q "eval.attention_heads: 3.1 is beyond the model's 2 layers x 2 heads" err || fail "message: $(cat err)"
+"$SENTUI" train "$ROOT/configs/distilbert.yaml" "${HF[@]}" --set train.runs_dir=runs --set eval.attention_heads=2.2 \
+    >out 2>err || fail "training with a kept head: $(cat err out)"
+RUN=$(sed -n 's/^run: //p' out | head -n1)
+grep '"type":"explain"' "$RUN/events.jsonl" | head -1 | grep -q '"kept":\[\[1,1\]\]' || fail "head 2.2 not kept"
+grep '"type":"explain"' "$RUN/events.jsonl" | head -1 | grep -q '"layer_mean":\[' || fail "no layer means"
+grep -q "about .*FLOP per token to train" out || fail "no cost up front: $(cat out)"
+grep -q "^epoch 1/1: .* steps, .* tokens, about .*FLOP to train" out || fail "no epoch cost: $(cat out)"
+grep -q "^scoring test: .* reviews" out || fail "no test cost: $(cat out)"
+
+# --- predict: a layer and head, whole words, and their limits
+"$SENTUI" predict "$RUN" "the acting was unbelievable" --words --layer 1 >pred 2>err || fail "predict: $(cat err)"
+grep -q "unbelievable [0-9.]*" pred || fail "pieces not joined: $(cat pred)"
+grep -q "##" pred && fail "a ## piece left with --words: $(cat pred)"
+"$SENTUI" predict "$RUN" "the acting was unbelievable" --layer 2 --head 1 --json >pred 2>err || fail "json: $(cat err)"
+grep -q '"method":"attention received, layer 2/2, head 1/2"' pred || fail "json method: $(cat pred)"
+"$SENTUI" predict "$RUN" "fun" --head 3 >out 2>err && fail "head 3 of 2 accepted"
+grep -q -- "--head 3: expected a number from 1 to 2" err || fail "message: $(cat err)"
+
+# --- eval.limit: the first 30 reviews of validation and test
+"$SENTUI" config --set eval.limit=5 >out 2>err && fail "eval.limit 5 accepted"
+grep -q "eval.limit 5: too few" err || fail "message: $(cat err)"
+"$SENTUI" train "$ROOT/configs/synthetic/bag.yaml" --set train.runs_dir=lim --set eval.limit=30 --set train.epochs=1 \
+    --set data.cache=false --set data.synthetic_size=400 >out 2>err || fail "train with eval.limit: $(cat err)"
+grep -q "eval.limit 30: scoring the first 30 of 40 validation and 30 of 400 test reviews" out || fail "$(cat out)"
+LRUN=$(sed -n 's/^run: //p' out | head -n1)
+grep '"type":"start"' "$LRUN/events.jsonl" | grep -q '"val_size":30,.*"eval_limit":30,"val_total":40,"test_total":400' \
+    || fail "start event: $(grep '"type":"start"' "$LRUN/events.jsonl")"
+grep '"split":"test"' "$LRUN/events.jsonl" | grep -o '"confusion":\[\[[0-9]*,[0-9]*\],\[[0-9]*,[0-9]*\]\]' \
+    | grep -o '[0-9]\+' | awk '{s+=$1} END {exit s == 30 ? 0 : 1}' || fail "test not scored on 30 reviews"
+grep -q '"eval_limit": 30' "$LRUN/summary.json" || fail "summary: $(cat "$LRUN/summary.json")"
+"$SENTUI" runs --dir lim | grep -q "^\* scored on the first reviews" || fail "runs: $("$SENTUI" runs --dir lim)"
+"$SENTUI" replay "$LRUN" --dump --speed 0 --size 100x30 | grep -q "eval: first 30 reviews" || fail "dashboard"
+# bag has no attention
+"$SENTUI" predict "$LRUN" "a film" --layer 1 >out 2>err && fail "--layer on a bag model"
+grep -q "no attention" err || fail "message: $(cat err)"
+echo ok
