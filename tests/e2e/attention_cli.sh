@@ -37,6 +37,15 @@ grep -q '"method":"attention received, layer 2/2, head 1/2"' pred || fail "json 
 "$SENTUI" predict "$RUN" "fun" --head 3 >out 2>err && fail "head 3 of 2 accepted"
 grep -q -- "--head 3: expected a number from 1 to 2" err || fail "message: $(cat err)"
 
+# --- the dashboard and Try it choose layer, head and words
+"$SENTUI" replay "$RUN" --dump --speed 0 --size 120x40 --keys 'jLHHJ' >dash || fail "replay"
+grep -q "layer 1/2  head 2/2 (L, H)  words (J)" dash || fail "dashboard selectors: $(cat dash)"
+"$SENTUI" replay "$RUN" --dump --speed 0 --size 160x40 --keys 'jLH' | grep -q "not kept: add 1.1 to eval.attention_heads" \
+    || fail "a head not kept is not said"
+"$SENTUI" replay "$RUN" --dump --speed 0 --size 100x30 --keys $'tthe acting was unbelievable\\t\\T\x17' >try || fail "try it"
+grep -q "layer 1 of 2 (Tab)  head 1 of 2 (S-Tab)  words (^W)" try || fail "Try it selectors: $(cat try)"
+grep -q "acting was unbelievable \[SEP\]" try || fail "Try it words: $(cat try)"
+
 # --- eval.limit: the first 30 reviews of validation and test
 "$SENTUI" config --set eval.limit=5 >out 2>err && fail "eval.limit 5 accepted"
 grep -q "eval.limit 5: too few" err || fail "message: $(cat err)"
