@@ -12,9 +12,11 @@
 #include "fuzz_file.h"
 
 /* The line handler is private to train_cli.c; include it whole, renaming its
- * one public function so it cannot clash with the library's copy. */
+ * public functions so they cannot clash with the library's copy. */
 #define train_cli_follow fuzz_train_cli_follow
+#define train_cli_data_progress fuzz_train_cli_data_progress
 #include "tui/cli/train_cli.c"
+#undef train_cli_data_progress
 #undef train_cli_follow
 
 static void follow_lines(const char *text) {

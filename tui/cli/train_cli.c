@@ -269,6 +269,35 @@ static void on_line(void *ctx, const char *line) {
     event_release(&ev);
 }
 
+/* Plain output tells a split only once it has taken this long. */
+#define DATA_QUIET_SECONDS 2.0
+
+void train_cli_data_progress(void *ctx, const char *what, long done, long total) {
+    static double start, last;
+    static int quarter;
+    (void)ctx;
+    double now = now_seconds(), took = now - start;
+    int tty = isatty(STDOUT_FILENO);
+    if (done == 0) start = last = now, quarter = 0;
+    if (done == 0 || total <= 0) return;
+    char el[32], eta[32];
+    format_duration(took, el, sizeof el);
+    format_duration(took / (double)done * (double)(total - done), eta, sizeof eta);
+    if (done == total) {
+        if (tty) fputs("\r\033[K", stdout);
+        if (took >= DATA_QUIET_SECONDS) printf("encoded the %s split: %ld reviews in %s\n", what, total, el);
+    } else if (tty && now - last >= 0.2) {
+        last = now;
+        printf("\r\033[Kencoding the %s split %3.0f%%  %ld/%ld reviews  %s  ETA %s", what, 100.0 * done / total, done,
+               total, el, eta);
+    } else if (!tty && took >= DATA_QUIET_SECONDS && (int)(4 * done / total) > quarter) {
+        quarter = (int)(4 * done / total);
+        printf("encoding the %s split %3.0f%%  %ld/%ld reviews  %s  ETA %s\n", what, 100.0 * done / total, done, total,
+               el, eta);
+    }
+    fflush(stdout);
+}
+
 int train_cli_follow(Trainer *t) {
     Follow f;
     memset(&f, 0, sizeof f);
