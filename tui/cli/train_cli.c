@@ -274,7 +274,7 @@ static void on_line(void *ctx, const char *line) {
 
 void train_cli_data_progress(void *ctx, const char *what, long done, long total) {
     static double start, last;
-    static int quarter;
+    static int quarter, line_open;
     (void)ctx;
     double now = now_seconds(), took = now - start;
     int tty = isatty(STDOUT_FILENO);
@@ -284,10 +284,10 @@ void train_cli_data_progress(void *ctx, const char *what, long done, long total)
     format_duration(took, el, sizeof el);
     format_duration(took / (double)done * (double)(total - done), eta, sizeof eta);
     if (done == total) {
-        if (tty) fputs("\r\033[K", stdout);
+        if (line_open) fputs("\r\033[K", stdout), line_open = 0;
         if (took >= DATA_QUIET_SECONDS) printf("encoded the %s split: %ld reviews in %s\n", what, total, el);
     } else if (tty && now - last >= 0.2) {
-        last = now;
+        last = now, line_open = 1;
         printf("\r\033[Kencoding the %s split %3.0f%%  %ld/%ld reviews  %s  ETA %s", what, 100.0 * done / total, done,
                total, el, eta);
     } else if (!tty && took >= DATA_QUIET_SECONDS && (int)(4 * done / total) > quarter) {
