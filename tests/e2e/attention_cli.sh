@@ -22,8 +22,9 @@ grep -q "eval.attention_heads: 3.1 is beyond the model's 2 layers x 2 heads" err
 "$SENTUI" train "$ROOT/configs/distilbert.yaml" "${HF[@]}" --set train.runs_dir=runs --set eval.attention_heads=2.2 \
     >out 2>err || fail "training with a kept head: $(cat err out)"
 RUN=$(sed -n 's/^run: //p' out | head -n1)
-grep '"type":"explain"' "$RUN/events.jsonl" | head -1 | grep -q '"kept":\[\[1,1\]\]' || fail "head 2.2 not kept"
-grep '"type":"explain"' "$RUN/events.jsonl" | head -1 | grep -q '"layer_mean":\[' || fail "no layer means"
+grep -m1 '"type":"explain"' "$RUN/events.jsonl" >explain || fail "no explain event"
+grep -q '"kept":\[\[1,1\]\]' explain || fail "head 2.2 not kept"
+grep -q '"layer_mean":\[' explain || fail "no layer means"
 grep -q "about .*FLOP per token to train" out || fail "no cost up front: $(cat out)"
 grep -q "^epoch 1/1: .* steps, .* tokens, about .*FLOP to train" out || fail "no epoch cost: $(cat out)"
 grep -q "^scoring test: .* reviews" out || fail "no test cost: $(cat out)"
@@ -40,8 +41,9 @@ grep -q -- "--head 3: expected a number from 1 to 2" err || fail "message: $(cat
 # --- the dashboard and Try it choose layer, head and words
 "$SENTUI" replay "$RUN" --dump --speed 0 --size 120x40 --keys 'jLHHJ' >dash || fail "replay"
 grep -q "layer 1/2  head 2/2 (L, H)  words (J)" dash || fail "dashboard selectors: $(cat dash)"
-"$SENTUI" replay "$RUN" --dump --speed 0 --size 160x40 --keys 'jLH' | grep -q "not kept: add 1.1 to eval.attention_heads" \
-    || fail "a head not kept is not said"
+# (output to a file, then grep: grep -q leaving a pipe early would fail the pipeline)
+"$SENTUI" replay "$RUN" --dump --speed 0 --size 160x40 --keys 'jLH' >dash || fail "replay"
+grep -q "not kept: add 1.1 to eval.attention_heads" dash || fail "a head not kept is not said"
 "$SENTUI" replay "$RUN" --dump --speed 0 --size 100x30 --keys $'tthe acting was unbelievable\\t\\T\x17' >try || fail "try it"
 grep -q "layer 1 of 2 (Tab)  head 1 of 2 (S-Tab)  words (^W)" try || fail "Try it selectors: $(cat try)"
 grep -q "acting was unbelievable \[SEP\]" try || fail "Try it words: $(cat try)"
@@ -53,13 +55,16 @@ grep -q "eval.limit 5: too few" err || fail "message: $(cat err)"
     --set data.cache=false --set data.synthetic_size=400 >out 2>err || fail "train with eval.limit: $(cat err)"
 grep -q "eval.limit 30: scoring the first 30 of 40 validation and 30 of 400 test reviews" out || fail "$(cat out)"
 LRUN=$(sed -n 's/^run: //p' out | head -n1)
-grep '"type":"start"' "$LRUN/events.jsonl" | grep -q '"val_size":30,.*"eval_limit":30,"val_total":40,"test_total":400' \
+grep '"type":"start"' "$LRUN/events.jsonl" >start || fail "no start event"
+grep -q '"val_size":30,.*"eval_limit":30,"val_total":40,"test_total":400' start \
     || fail "start event: $(grep '"type":"start"' "$LRUN/events.jsonl")"
 grep '"split":"test"' "$LRUN/events.jsonl" | grep -o '"confusion":\[\[[0-9]*,[0-9]*\],\[[0-9]*,[0-9]*\]\]' \
     | grep -o '[0-9]\+' | awk '{s+=$1} END {exit s == 30 ? 0 : 1}' || fail "test not scored on 30 reviews"
 grep -q '"eval_limit": 30' "$LRUN/summary.json" || fail "summary: $(cat "$LRUN/summary.json")"
-"$SENTUI" runs --dir lim | grep -q "^\* scored on the first reviews" || fail "runs: $("$SENTUI" runs --dir lim)"
-"$SENTUI" replay "$LRUN" --dump --speed 0 --size 100x30 | grep -q "eval: first 30 reviews" || fail "dashboard"
+"$SENTUI" runs --dir lim >runs.out || fail "runs"
+grep -q "^\* scored on the first reviews" runs.out || fail "runs: $(cat runs.out)"
+"$SENTUI" replay "$LRUN" --dump --speed 0 --size 100x30 >dash || fail "replay"
+grep -q "eval: first 30 reviews" dash || fail "dashboard: $(cat dash)"
 # bag has no attention
 "$SENTUI" predict "$LRUN" "a film" --layer 1 >out 2>err && fail "--layer on a bag model"
 grep -q "no attention" err || fail "message: $(cat err)"
