@@ -159,7 +159,8 @@ int app_tick(App *a, double now);
 void app_render(App *a);
 /* Runs in the terminal until quit; returns the exit status. */
 int app_run(App *a);
-/* Headless: applies each key of the script (a string; \n is Enter, \e Esc), ticking between keys, then renders. */
+/* Headless: applies each key of the script (a string; \n is Enter, \e Esc, \t Tab, \T Shift-Tab, \u \d \l \r
+ * the arrows), ticking between keys, then renders. */
 void app_script(App *a, const char *keys);
 
 /* Navigation and the header message (nav.c): what screens call; it never calls a screen. */
