@@ -65,6 +65,18 @@ grep -q '"eval_limit": 30' "$LRUN/summary.json" || fail "summary: $(cat "$LRUN/s
 grep -q "^\* scored on the first reviews" runs.out || fail "runs: $(cat runs.out)"
 "$SENTUI" replay "$LRUN" --dump --speed 0 --size 100x30 >dash || fail "replay"
 grep -q "eval: first 30 reviews" dash || fail "dashboard: $(cat dash)"
+# --- the dashboard's progress line: the work of an epoch before its first step, then scoring with its ETA
+mkdir -p log
+START='{"type":"start","run":"r","arch":"distilbert","params":67000000,"epochs":2,"steps_per_epoch":113,"total_steps":226,"train_size":1800,"val_size":200,"test_size":25000,"batch_size":16,"max_len":256}'
+printf '%s\n' "$START" '{"type":"phase","phase":"epoch","done":0,"total":113,"tokens":460800,"flops":1.24e14,"elapsed":0}' \
+    >log/events.jsonl
+"$SENTUI" replay log --dump --speed 0 --size 120x30 >dash || fail "replay of the log"
+grep -q "epoch 1/2: 113 steps, about 124 TFLOP to train" dash || fail "no epoch cost: $(head -4 dash)"
+printf '%s\n' "$START" '{"type":"phase","phase":"test","done":0,"total":25000,"tokens":6400000,"flops":5.7e14,"elapsed":0}' \
+    '{"type":"phase","phase":"test","done":4800,"total":25000,"elapsed":600}' >log/events.jsonl
+"$SENTUI" replay log --dump --speed 0 --size 120x30 >dash || fail "replay of the log"
+grep -q "scoring test  4800/25000 reviews  10m00s elapsed  ETA 42m05s  (about 570 TFLOP)" dash \
+    || fail "no scoring progress: $(head -4 dash)"
 # bag has no attention
 "$SENTUI" predict "$LRUN" "a film" --layer 1 >out 2>err && fail "--layer on a bag model"
 grep -q "no attention" err || fail "message: $(cat err)"
