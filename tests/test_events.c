@@ -28,7 +28,7 @@ static void test_start_round_trip(void **state) {
     for (int resumed = 0; resumed < 2; resumed++) {
         Event ev, back;
         event_init(&ev, EV_START);
-        ev.start = (StartEvent){"20240101-000000-lstm", "lstm", 12345, 3, 10, 30, 640, 64, 100, 64, 50, 17, NULL};
+        ev.start = (StartEvent){"20240101-000000-lstm", "lstm", 12345, 3, 10, 30, 640, 64, 100, 64, 50, 17, NULL, 0, 0, 0, 0, 0};
         if (resumed) EVENT_SET(&ev, start, resumed_from_step);
         char *line = round_trip(&ev, &back);
         assert_string_equal(back.start.run, "20240101-000000-lstm");

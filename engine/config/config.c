@@ -87,6 +87,17 @@ int config_validate(const Config *c, ConfigErrors *errs) {
     if (c->eval_explain_samples > c->eval_batch_size)
         config_errors_add(errs, "", 0, 0, "eval.explain_samples (%d) must not exceed eval.batch_size (%d)",
                           c->eval_explain_samples, c->eval_batch_size);
+    int heads[2 * CONFIG_MAX_ATTENTION_HEADS], nh;
+    char hmsg[160];
+    if ((nh = config_attention_heads(c->eval_attention_heads, heads, CONFIG_MAX_ATTENTION_HEADS, hmsg, sizeof hmsg)) < 0)
+        config_errors_add(errs, "", 0, 0, "eval.attention_heads: %s", hmsg);
+    for (int i = 0; c->model_arch == ARCH_TRANSFORMER && i < nh; i++)
+        if (heads[2 * i] >= c->model_layers || heads[2 * i + 1] >= c->model_heads)
+            config_errors_add(errs, "", 0, 0, "eval.attention_heads: %d.%d is beyond the model's %d layers x %d heads",
+                              heads[2 * i] + 1, heads[2 * i + 1] + 1, c->model_layers, c->model_heads);
+    if (c->eval_limit > 0 && c->eval_limit < 10)
+        config_errors_add(errs, "", 0, 0, "eval.limit %d: too few reviews to compare models; 0 (all) or at least 10",
+                          c->eval_limit);
     if (c->train_warmup >= 1 && c->train_warmup != floor(c->train_warmup))
         config_errors_add(errs, "", 0, 0, "train.warmup %g: steps (>= 1) must be a whole number, a share must be < 1",
                           c->train_warmup);

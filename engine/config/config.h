@@ -119,7 +119,11 @@ typedef enum { METRIC_ACCURACY, METRIC_F1, METRIC_F1_MACRO, METRIC_F1_WEIGHTED, 
     X(eval, metric, ENUM, "accuracy", 0, 0, METRIC_VALUES, A_ALL, "validation metric that picks the best checkpoint") \
     X(eval, batch_size, INT, "256", 1, 65536, "", A_ALL, "reviews per evaluation batch")                   \
     X(eval, explain_samples, INT, "6", 0, 64, "", A_ALL, "validation reviews explained at each evaluation") \
-    X(eval, test, BOOL, "true", 0, 0, "", A_ALL, "evaluate the best checkpoint on the test split at the end")
+    X(eval, test, BOOL, "true", 0, 0, "", A_ALL, "evaluate the best checkpoint on the test split at the end") \
+    X(eval, limit, INT, "0", 0, 100000000, "", A_ALL,                                                      \
+      "evaluate on only the first N validation and test reviews (0: all); results are marked as limited")   \
+    X(eval, attention_heads, STR, "", 0, 0, "", A_TRANSFORMER | A_DISTILBERT,                             \
+      "attention heads kept in events.jsonl besides each layer's mean over heads: L.H pairs, 1-based (\"1.3, 6.12\")")
 
 #define CFG_CTYPE_INT int
 #define CFG_CTYPE_FLOAT double
@@ -208,6 +212,12 @@ int config_set_text(Config *c, const ConfigKey *k, const char *text, char *msg, 
 /* Name of an enum value ("lstm" for model.arch == ARCH_LSTM). */
 const char *config_enum_name(const char *values, int index, char *buf, size_t n);
 unsigned config_arch_bit(int arch);
+/* eval.attention_heads as 0-based (layer, head) pairs: how many (at most
+ * max), or -1 with msg for text that is not "L.H" pairs (1-based, separated
+ * by commas or spaces, optionally in [ ]). */
+int config_attention_heads(const char *text, int *pairs, int max, char *msg, size_t msglen);
+#define CONFIG_MAX_ATTENTION_HEADS 64
+
 /* Hash of every key (FNV-1a over the resolved text), for caches. */
 uint64_t config_hash_keys(const Config *c, const char *section_prefix);
 

@@ -75,6 +75,11 @@ int encode_text(const Vocab *v, const char *text, size_t len, int max_len, int t
 typedef struct DataPaths {
     const char *imdb_path; /* aclImdb folder or .tar.gz when data.path is empty (NULL: none) */
     const char *cache_dir; /* folder of cached datasets and word vectors (NULL or "": nothing cached) */
+    /* Called on the loading thread while a split is encoded (the slow part of
+     * a WordPiece dataset): what ("train", "validation", "test", "unlabelled"),
+     * done of total reviews, from 0 to total. NULL: not told. */
+    void (*progress)(void *ctx, const char *what, long done, long total);
+    void *progress_ctx;
 } DataPaths;
 
 /* Where the IMDb data is: data.path, else paths->imdb_path ("" when neither is

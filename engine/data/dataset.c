@@ -34,6 +34,7 @@ typedef struct {
     Split *s;
     int truncate;
     int32_t *unk; /* per row: tokens of the whole review that map to <UNK> */
+    int base;     /* the rows of this pass start here */
 } FillJob;
 
 /* [CLS] pieces [SEP] of the review's text, head kept; the length before
@@ -58,6 +59,7 @@ static void fill_rows_wordpiece(FillJob *j, int begin, int end) {
 static void fill_rows(void *ctx, int begin, int end) {
     FillJob *j = ctx;
     Split *s = j->s;
+    begin += j->base, end += j->base;
     if (j->wp) {
         fill_rows_wordpiece(j, begin, end);
         return;
@@ -74,16 +76,26 @@ static void fill_rows(void *ctx, int begin, int end) {
     }
 }
 
-/* Encodes the reviews idx[0..n); *tokens and *unk count them before truncation. */
+/* Rows encoded between two progress reports. */
+#define FILL_PASS 2048
+
+/* Encodes the reviews idx[0..n); *tokens and *unk count them before truncation.
+ * pg (may be NULL) is told the progress as `what`. */
 static int fill_split(Split *s, const RawCorpus *rc, const TokCorpus *tc, const int32_t *map, const WordPiece *wp,
-                      const int32_t *idx, int n, int T, int truncate, long *tokens, long *unk) {
+                      const int32_t *idx, int n, int T, int truncate, long *tokens, long *unk, const DataPaths *pg,
+                      const char *what) {
     int32_t *row_unk = malloc(sizeof *row_unk * (size_t)(n + 1));
     if (!row_unk || split_alloc(s, n, T)) {
         free(row_unk);
         return -1;
     }
-    FillJob job = {rc, tc, map, idx, wp, s, truncate, row_unk};
-    parallel_for(n, fill_rows, &job);
+    FillJob job = {rc, tc, map, idx, wp, s, truncate, row_unk, 0};
+    int tell = pg && pg->progress;
+    if (tell) pg->progress(pg->progress_ctx, what, 0, n);
+    for (job.base = 0; job.base < n; job.base += FILL_PASS) {
+        parallel_for(n - job.base < FILL_PASS ? n - job.base : FILL_PASS, fill_rows, &job);
+        if (tell) pg->progress(pg->progress_ctx, what, job.base + FILL_PASS < n ? job.base + FILL_PASS : n, n);
+    }
     *tokens = *unk = 0;
     for (int i = 0; i < n; i++) *tokens += s->full_lengths[i], *unk += row_unk[i];
     free(row_unk);
@@ -92,7 +104,7 @@ static int fill_split(Split *s, const RawCorpus *rc, const TokCorpus *tc, const 
 
 /* Vocabulary and encoded splits from the sorted, tokenized reviews. */
 static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tc, const WordPiece *wp, Dataset *d, char *err,
-                 size_t errlen) {
+                 size_t errlen, const DataPaths *pg) {
     int n = rc->n, rcode = -1;
     int32_t *labels = malloc(sizeof(int32_t) * (size_t)(n + 1));
     int32_t *all = malloc(sizeof(int32_t) * (size_t)(n + 1));
@@ -141,16 +153,20 @@ static int build(const Config *c, const RawCorpus *rc, const TokCorpus *tc, cons
     int T = c->data_max_len;
     DatasetStats *st = &d->stats;
     long val_tokens, val_unk;
-    if (fill_split(&d->train, rc, tc, map, wp, kept, n_kept, T, c->data_truncate, &st->train_tokens, &st->train_unk) ||
-        fill_split(&d->val, rc, tc, map, wp, held, n_held, T, c->data_truncate, &val_tokens, &val_unk) ||
-        fill_split(&d->test, rc, tc, map, wp, all, n_test, T, c->data_truncate, &st->test_tokens, &st->test_unk)) {
+    if (fill_split(&d->train, rc, tc, map, wp, kept, n_kept, T, c->data_truncate, &st->train_tokens, &st->train_unk,
+                   pg, "train") ||
+        fill_split(&d->val, rc, tc, map, wp, held, n_held, T, c->data_truncate, &val_tokens, &val_unk, pg,
+                   "validation") ||
+        fill_split(&d->test, rc, tc, map, wp, all, n_test, T, c->data_truncate, &st->test_tokens, &st->test_unk, pg,
+                   "test")) {
         snprintf(err, errlen, "out of memory encoding the splits");
         goto done;
     }
     for (int i = 0; i < n; i++)
         if (rc->docs[i].split == RAW_UNSUP) all[n_unsup++] = i;
     long unsup_tokens, unsup_unk;
-    if (n_unsup && fill_split(&d->unsup, rc, tc, map, wp, all, n_unsup, T, c->data_truncate, &unsup_tokens, &unsup_unk)) {
+    if (n_unsup && fill_split(&d->unsup, rc, tc, map, wp, all, n_unsup, T, c->data_truncate, &unsup_tokens, &unsup_unk,
+                              pg, "unlabelled")) {
         snprintf(err, errlen, "out of memory encoding the unlabelled reviews");
         goto done;
     }
@@ -250,7 +266,7 @@ static int find_source(const Config *c, const DataPaths *paths, char *source, si
 
 /* Reads (or generates), tokenizes, splits and encodes; imdb is NULL for the synthetic task. */
 static int build_from_source(const Config *c, const char *imdb, size_t block_bytes, Dataset *d, char *err,
-                             size_t errlen) {
+                             size_t errlen, const DataPaths *pg) {
     RawCorpus rc;
     TokCorpus tc;
     memset(&tc, 0, sizeof tc);
@@ -261,7 +277,7 @@ static int build_from_source(const Config *c, const char *imdb, size_t block_byt
     }
     WordPiece *wp = NULL;
     if (rcode == 0 && data_uses_wordpiece(c) && !(wp = data_wordpiece_open(c, err, errlen))) rcode = -1;
-    if (rcode == 0) rcode = build(c, &rc, &tc, wp, d, err, errlen);
+    if (rcode == 0) rcode = build(c, &rc, &tc, wp, d, err, errlen, pg);
     wordpiece_free(wp);
     tok_corpus_free(&tc);
     raw_corpus_free(&rc);
@@ -303,7 +319,7 @@ int dataset_load_blocks(const Config *c, const DataPaths *paths, size_t block_by
         /* bounded so the message fits stats.cache_damaged whatever the folder's name */
         if (got < 0) snprintf(damaged, sizeof damaged, "%.600s: %.380s; rebuilt", cache_path, why);
     }
-    if (build_from_source(c, imdb, block_bytes, d, err, errlen)) return -1;
+    if (build_from_source(c, imdb, block_bytes, d, err, errlen, paths)) return -1;
     snprintf(d->stats.source, sizeof d->stats.source, "%s", source);
     snprintf(d->stats.cache_damaged, sizeof d->stats.cache_damaged, "%s", damaged);
     if (cache_dir) save_to_cache(cache_dir, cache_path, key, d);

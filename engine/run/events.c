@@ -60,6 +60,9 @@ void explain_sample_free(ExplainSample *x) {
     free(x->tokens);
     free(x->weight);
     free(x->attn);
+    free(x->layer_mean);
+    free(x->kept);
+    free(x->kept_attn);
     memset(x, 0, sizeof *x);
 }
 
@@ -75,6 +78,12 @@ void explain_samples_free(ExplainSamples *s) {
 /* Finite reals only: JSON has no NaN. */
 static json_t *real(double v) { return json_real(isfinite(v) ? v : 0.0); }
 
+static json_t *reals(const float *v, size_t n) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, real(v[i]));
+    return a;
+}
+
 static json_t *sample_json(const ExplainSample *x) {
     json_t *words = json_array(), *weights = json_array();
     for (int j = 0; j < x->len; j++) {
@@ -89,15 +98,82 @@ static json_t *sample_json(const ExplainSample *x) {
     json_object_set_new(o, "tokens", words);
     json_object_set_new(o, "weight", weights);
     json_object_set_new(o, "method", json_string(x->method));
-    json_object_set_new(o, "layers", json_integer(x->attn ? x->layers : 0));
-    json_object_set_new(o, "heads", json_integer(x->attn ? x->heads : 0));
-    if (x->attn) {
-        json_t *a = json_array();
-        size_t cells = (size_t)x->layers * x->heads * x->len * x->len;
-        for (size_t c = 0; c < cells; c++) json_array_append_new(a, real(x->attn[c]));
-        json_object_set_new(o, "attn", a);
+    int maps = x->attn || x->layer_mean || (x->kept_attn && x->n_kept > 0);
+    json_object_set_new(o, "layers", json_integer(maps ? x->layers : 0));
+    json_object_set_new(o, "heads", json_integer(maps ? x->heads : 0));
+    size_t L = (size_t)x->len * (size_t)x->len;
+    if (x->attn) json_object_set_new(o, "attn", reals(x->attn, (size_t)x->layers * x->heads * L));
+    if (x->layer_mean) json_object_set_new(o, "layer_mean", reals(x->layer_mean, (size_t)x->layers * L));
+    if (x->kept_attn && x->n_kept > 0) {
+        json_t *k = json_array();
+        for (int i = 0; i < x->n_kept; i++)
+            json_array_append_new(k, json_pack("[ii]", x->kept[2 * i], x->kept[2 * i + 1]));
+        json_object_set_new(o, "kept", k);
+        json_object_set_new(o, "kept_attn", reals(x->kept_attn, (size_t)x->n_kept * L));
     }
     return o;
+}
+
+/* ---- the size of explain lines ------------------------------------------ */
+
+/* Attention maps are what makes an explain line large: 6 layers x 12 heads
+ * of a 256-token review are 4.7M numbers. The trainer keeps only each
+ * layer's mean and the heads asked for (train_report.c); here every line is
+ * held to EVENT_MAX_BYTES whatever it was given, first by an estimate (so no
+ * JSON tree far beyond it is ever built), then by the line itself. */
+#define BYTES_PER_REAL 11 /* "-1.234e-05," */
+
+static size_t maps_values(const ExplainSample *x) {
+    size_t L = (size_t)x->len * (size_t)x->len, n = 0;
+    if (x->attn) n += (size_t)x->layers * x->heads * L;
+    if (x->layer_mean) n += (size_t)x->layers * L;
+    if (x->kept_attn) n += (size_t)x->n_kept * L;
+    return n;
+}
+
+static size_t sample_estimate(const ExplainSample *x) {
+    size_t b = 256 + maps_values(x) * BYTES_PER_REAL + (size_t)x->len * (BYTES_PER_REAL + 4);
+    for (int j = 0; x->tokens && j < x->len; j++) b += x->tokens[j] ? 6 * strlen(x->tokens[j]) : 4;
+    return b;
+}
+
+static void strip_maps(ExplainSample *x) {
+    x->attn = x->layer_mean = x->kept_attn = NULL;
+    x->kept = NULL;
+    x->n_kept = 0;
+}
+
+/* Drops maps (the last sample's first), then samples, from a shallow copy;
+ * 1 when something was dropped, 0 when nothing is left to drop. */
+static int shrink(ExplainSamples *s) {
+    for (int i = s->n - 1; i >= 0; i--)
+        if (maps_values(&s->v[i])) {
+            strip_maps(&s->v[i]);
+            return 1;
+        }
+    if (s->n == 0) return 0;
+    s->n--;
+    return 1;
+}
+
+static char *format_json(const Event *ev, const TypeSpec *t);
+
+static char *format_explain(const Event *ev, const TypeSpec *t) {
+    Event e = *ev;
+    ExplainSamples *s = &e.explain.samples;
+    ExplainSample *copy = malloc(((size_t)s->n + 1) * sizeof *copy);
+    if (!copy) return NULL;
+    if (s->n) memcpy(copy, s->v, (size_t)s->n * sizeof *copy);
+    s->v = copy;
+    for (;;) {
+        size_t est = 64;
+        for (int i = 0; i < s->n; i++) est += sample_estimate(&s->v[i]);
+        if (est <= EVENT_MAX_BYTES || !shrink(s)) break;
+    }
+    char *line;
+    while ((line = format_json(&e, t)) && strlen(line) > EVENT_MAX_BYTES && shrink(s)) free(line);
+    free(copy);
+    return line;
 }
 
 static json_t *field_json(const Event *ev, const FieldSpec *f) {
@@ -165,6 +241,7 @@ static char *format_plain(const Event *ev, const TypeSpec *t) {
 char *event_format(const Event *ev) {
     if (ev->type < 0 || ev->type >= EV_TYPE_COUNT) return NULL;
     const TypeSpec *t = &specs[ev->type];
+    if (ev->type == EV_EXPLAIN) return format_explain(ev, t);
     return t->precision ? format_json(ev, t) : format_plain(ev, t);
 }
 
@@ -193,24 +270,53 @@ static long get_long(const json_t *o, const char *key, long def) {
     return v;
 }
 
+/* maps x len x len numbers of array a into *out; 0 (also when a is absent), -1 malformed. */
+static int read_maps(const json_t *a, size_t maps, int len, float **out) {
+    if (!json_is_array(a)) return 0; /* absent (or not maps: older readers ignored it too) */
+    size_t need;
+    /* Huge layers x heads could wrap around to the array's size and pass. */
+    if (__builtin_mul_overflow(maps, (size_t)len * (size_t)len, &need) || json_array_size(a) != need || need == 0)
+        return -1;
+    *out = malloc(need * sizeof **out);
+    if (!*out) return -1;
+    for (size_t i = 0; i < need; i++) {
+        const json_t *v = json_array_get(a, i);
+        (*out)[i] = json_is_number(v) ? (float)json_number_value(v) : 0.0f;
+    }
+    return 0;
+}
+
+/* "kept": [[layer, head], ...] within layers x heads. */
+static int read_kept(ExplainSample *x, const json_t *k) {
+    size_t n = json_array_size(k);
+    if (!json_is_array(k) || n == 0 || n > 4096) return -1;
+    x->kept = malloc(2 * n * sizeof *x->kept);
+    if (!x->kept) return -1;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *p = json_array_get(k, i);
+        long l = -1, h = -1;
+        if (json_array_size(p) == 2) json_long_value(json_array_get(p, 0), &l), json_long_value(json_array_get(p, 1), &h);
+        if (l < 0 || h < 0 || l >= x->layers || h >= x->heads) return -1;
+        x->kept[2 * i] = (int)l, x->kept[2 * i + 1] = (int)h;
+    }
+    x->n_kept = (int)n;
+    return 0;
+}
+
 static int read_attn(ExplainSample *x, const json_t *o) {
-    const json_t *a = json_object_get(o, "attn");
     int n = x->len;
-    if (!json_is_array(a) || x->layers <= 0 || x->heads <= 0 || n <= 0) {
+    if (x->layers <= 0 || x->heads <= 0 || n <= 0) {
         x->layers = x->heads = 0;
         return 0;
     }
-    size_t need;
-    /* Huge layers x heads could wrap around to the array's size and pass. */
-    if (__builtin_mul_overflow((size_t)x->layers * (size_t)x->heads, (size_t)n * (size_t)n, &need) ||
-        json_array_size(a) != need)
+    if (read_maps(json_object_get(o, "attn"), (size_t)x->layers * (size_t)x->heads, n, &x->attn) ||
+        read_maps(json_object_get(o, "layer_mean"), (size_t)x->layers, n, &x->layer_mean))
         return -1;
-    x->attn = malloc(need * sizeof *x->attn);
-    if (!x->attn) return -1;
-    for (size_t i = 0; i < need; i++) {
-        const json_t *v = json_array_get(a, i);
-        x->attn[i] = json_is_number(v) ? (float)json_number_value(v) : 0.0f;
-    }
+    const json_t *k = json_object_get(o, "kept");
+    if (k && (read_kept(x, k) || read_maps(json_object_get(o, "kept_attn"), (size_t)x->n_kept, n, &x->kept_attn) ||
+              !x->kept_attn))
+        return -1;
+    if (!x->attn && !x->layer_mean && !x->kept_attn) x->layers = x->heads = 0;
     return 0;
 }
 

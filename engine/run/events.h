@@ -8,17 +8,26 @@
  *  start      {run, arch, params, epochs, steps_per_epoch, total_steps, train_size,
  *              val_size, test_size, batch_size, max_len, resumed_from_step (resumed runs),
  *              classes (runs on the user's own data: the class names in class
- *              order, one per line)}
+ *              order, one per line), eval_limit, val_total, test_total (eval.limit:
+ *              val_size and test_size reviews evaluated of val_total and test_total),
+ *              train_flops_per_token, eval_flops_per_token (estimates from the model's shapes)}
  *  step       {step, epoch, loss, lr, grad_norm, tokens_per_s, elapsed}
  *  eval       {step, epoch, split:"val"|"test", loss, accuracy, precision, recall,
  *              f1, f1_macro, f1_weighted, confusion:[[tn,fp],[fn,tp]] (N classes: N rows
  *              of N, [true][pred]), best:bool, wall_seconds}
  *  explain    {step, samples:[{index, label, pred, prob, tokens:[..], weight:[..],
- *              method, layers, heads, attn:[layers*heads*len*len] (optional)}]}
+ *              method, layers, heads, attn:[layers*heads*len*len] (optional: every
+ *              head, small models), layer_mean:[layers*len*len] (optional: mean over
+ *              heads), kept:[[layer,head],..] and kept_attn:[n*len*len] (optional:
+ *              eval.attention_heads, 0-based)}]}; a line is at most
+ *              EVENT_MAX_BYTES: maps that would pass it are left out, last sample first
  *  checkpoint {step, file, metric (best checkpoints)}
  *  state      {step, state:"paused"|"running"}
  *  pretrain   {done, total, loss, elapsed} while word2vec runs,
  *             {done, total, cached, seconds, final:true} when it is done
+ *  phase      {phase:"epoch"|"val"|"test", done, total, tokens, flops, elapsed, final}: a
+ *             long phase starting (done 0, with its work: tokens and estimated FLOPs),
+ *             its progress (done of total reviews, or steps for an epoch) and its end
  *  done       {step, status:"finished"|"stopped", elapsed, wall_seconds}
  *  failed     {step, reason}
  *
@@ -47,7 +56,9 @@
     F(T, run, STR, 0) F(T, arch, STR, 0) F(T, params, INT, 0) F(T, epochs, INT, 0)                            \
     F(T, steps_per_epoch, INT, 0) F(T, total_steps, INT, 0) F(T, train_size, INT, 0) F(T, val_size, INT, 0)  \
     F(T, test_size, INT, 0) F(T, batch_size, INT, 0) F(T, max_len, INT, 0)                                   \
-    F(T, resumed_from_step, INT, EVF_OPTIONAL) F(T, classes, STR, EVF_OPTIONAL)
+    F(T, resumed_from_step, INT, EVF_OPTIONAL) F(T, classes, STR, EVF_OPTIONAL)                              \
+    F(T, eval_limit, INT, EVF_OPTIONAL) F(T, val_total, INT, EVF_OPTIONAL) F(T, test_total, INT, EVF_OPTIONAL) \
+    F(T, train_flops_per_token, REAL, EVF_OPTIONAL) F(T, eval_flops_per_token, REAL, EVF_OPTIONAL)
 #define EVENT_FIELDS_step(F, T)                                                                               \
     F(T, step, INT, EVF_REQUIRED) F(T, epoch, G5, 0) F(T, loss, G7, 0) F(T, lr, G6, 0) F(T, grad_norm, G6, 0) \
     F(T, tokens_per_s, G6, 0) F(T, elapsed, F3, 0)
@@ -62,6 +73,9 @@
 #define EVENT_FIELDS_pretrain(F, T)                                                                          \
     F(T, done, INT, 0) F(T, total, INT, 0) F(T, loss, REAL, EVF_OPTIONAL) F(T, elapsed, REAL, EVF_OPTIONAL) \
     F(T, cached, BOOL, EVF_OPTIONAL) F(T, seconds, REAL, EVF_OPTIONAL) F(T, final, BOOL, EVF_OPTIONAL)
+#define EVENT_FIELDS_phase(F, T)                                                                             \
+    F(T, phase, STR, EVF_REQUIRED) F(T, done, INT, 0) F(T, total, INT, 0) F(T, tokens, INT, EVF_OPTIONAL)     \
+    F(T, flops, REAL, EVF_OPTIONAL) F(T, elapsed, REAL, 0) F(T, final, BOOL, EVF_OPTIONAL)
 #define EVENT_FIELDS_done(F, T) F(T, step, INT, 0) F(T, status, STR, 0) F(T, elapsed, REAL, 0) F(T, wall_seconds, REAL, 0)
 #define EVENT_FIELDS_failed(F, T) F(T, step, INT, 0) F(T, reason, STR, 0)
 
@@ -74,6 +88,7 @@
     X(EV_CHECKPOINT, checkpoint, CheckpointEvent, 7)     \
     X(EV_STATE, state, StateEvent, 7)                    \
     X(EV_PRETRAIN, pretrain, PretrainEvent, 7)           \
+    X(EV_PHASE, phase, PhaseEvent, 7)                    \
     X(EV_DONE, done, DoneEvent, 7)                       \
     X(EV_FAILED, failed, FailedEvent, 7)
 
@@ -85,6 +100,10 @@ typedef struct ExplainSample {
     float *weight;       /* [len] */
     int layers, heads;
     float *attn;         /* [layers*heads*len*len] or NULL */
+    float *layer_mean;   /* [layers*len*len] mean over heads, or NULL */
+    int n_kept;
+    int *kept;           /* [n_kept*2] layer, head */
+    float *kept_attn;    /* [n_kept*len*len] */
     char method[96];
 } ExplainSample;
 
@@ -92,6 +111,10 @@ typedef struct ExplainSamples {
     int n;
     ExplainSample *v;
 } ExplainSamples;
+
+/* The longest event line written (explain lines carrying attention maps are
+ * the only ones that come near it). */
+#define EVENT_MAX_BYTES (1024 * 1024)
 
 void explain_sample_free(ExplainSample *x);
 void explain_samples_free(ExplainSamples *s);

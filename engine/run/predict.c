@@ -5,11 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "run/attn_view.h"
 #include "run/checkpoint.h"
 #include "data/wordpiece_data.h"
 
 int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t errlen) {
     memset(r, 0, sizeof *r);
+    r->attn_layer = r->attn_head = -1;
     char path[1100];
     snprintf(path, sizeof path, "%s/config.yaml", dir);
     ConfigErrors ce = {0};
@@ -153,12 +155,44 @@ static void forward_in_batches(RunModel *r, Prediction *out, const int32_t *orde
     }
 }
 
+void run_model_attention_shape(const RunModel *r, int *layers, int *heads) {
+    int a = r->model ? r->model->arch : -1, has = a == ARCH_TRANSFORMER || a == ARCH_DISTILBERT;
+    /* a distilbert model's build put its folder's sizes in its config */
+    *layers = has ? r->model->cfg.model_layers : 0;
+    *heads = has ? r->model->cfg.model_heads : 0;
+}
+
+/* The weights of the chosen layer and head: attention received, mean over
+ * the queries, scaled to sum 1 like the model's own. */
+static void chosen_weights(const RunModel *r, const Explanation *ex, Prediction *p) {
+    size_t L = (size_t)ex->len * (size_t)ex->len;
+    float *map = malloc((L + 1) * sizeof *map);
+    AttnMaps a = {.len = ex->len, .layers = ex->layers, .heads = ex->heads, .full = ex->attn};
+    if (map && attn_map(&a, r->attn_layer, r->attn_head, map) == 0) {
+        attn_received(map, ex->len, p->weight);
+        double sum = 0;
+        for (int j = 0; j < ex->len; j++) sum += p->weight[j];
+        for (int j = 0; j < ex->len && sum > 0; j++) p->weight[j] = (float)(p->weight[j] / sum);
+        char ls[32] = "mean over layers", hs[32] = "mean over heads";
+        if (r->attn_layer >= 0) snprintf(ls, sizeof ls, "layer %d/%d", r->attn_layer + 1, ex->layers);
+        if (r->attn_head >= 0) snprintf(hs, sizeof hs, "head %d/%d", r->attn_head + 1, ex->heads);
+        snprintf(p->method, sizeof p->method, "attention received, %s, %s", ls, hs);
+    }
+    free(map);
+}
+
 static void explain_one(RunModel *r, Prediction *p) {
     Explanation ex;
     if (model_explain(r->model, p->tokens, p->len, &ex) == 0 && ex.token_weight) {
         p->weight = ex.token_weight;
         ex.token_weight = NULL;
         snprintf(p->method, sizeof p->method, "%s", ex.method);
+        int maps = ex.attn && ex.len == p->len;
+        if (maps && (r->attn_layer >= 0 || r->attn_head >= 0)) chosen_weights(r, &ex, p);
+        if (maps && r->keep_attn) {
+            p->attn = ex.attn, p->layers = ex.layers, p->heads = ex.heads;
+            ex.attn = NULL;
+        }
     }
     explanation_free(&ex);
 }
@@ -196,6 +230,7 @@ int run_model_predict(RunModel *r, const char *text, Prediction *p, char *err, s
 void prediction_free(Prediction *p) {
     free(p->tokens);
     free(p->weight);
+    free(p->attn);
     memset(p, 0, sizeof *p);
 }
 

@@ -27,6 +27,12 @@ typedef struct RunModel {
     int max_B;
     ClassNames classes;    /* the run's classes.txt (own data); none: negative, positive */
     int n_classes;
+    /* Explanations of attention models: the weights are the attention each
+     * token receives in attn_layer's attn_head (-1: mean over layers, over
+     * heads; both -1 by default), and keep_attn keeps every map in
+     * Prediction.attn (Try it; 72 maps of len^2 for DistilBERT, so not for
+     * batches). Set after run_model_open. */
+    int attn_layer, attn_head, keep_attn;
 } RunModel;
 
 /* Reads dir/config.yaml, dir/vocab.txt, dir/classes.txt if any, and the weights of
@@ -34,6 +40,8 @@ typedef struct RunModel {
  * exists yet. max_B: largest batch the caller will evaluate (0: the run's
  * eval.batch_size). */
 int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t errlen);
+/* The model's attention layers and heads (0, 0 for models without attention). */
+void run_model_attention_shape(const RunModel *r, int *layers, int *heads);
 void run_model_close(RunModel *r);
 
 typedef struct Prediction {
@@ -45,6 +53,8 @@ typedef struct Prediction {
     int32_t *tokens;    /* [len] ids */
     float *weight;      /* [len] per-token weight (model_explain), or NULL */
     char method[96];
+    int layers, heads;  /* attention models */
+    float *attn;        /* [layers][heads][len][len] with RunModel.keep_attn, else NULL */
 } Prediction;
 
 /* One text (NUL-terminated) with its per-token weights, for the Try screen and

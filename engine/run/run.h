@@ -98,6 +98,7 @@ typedef struct RunSummary {
     double train_seconds, tokens_per_s;
     char started[32], updated[32]; /* ISO 8601 UTC */
     long pid;
+    long eval_limit;        /* eval.limit: scores on the first N validation/test reviews only; 0: whole splits */
 } RunSummary;
 
 const char *run_status_text(RunStatus st);

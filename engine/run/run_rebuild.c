@@ -71,6 +71,7 @@ int run_summary_rebuild(const char *dir, RunSummary *s, char *err, size_t errlen
     s->params = st.params;
     s->epochs = st.epochs;
     s->total_steps = st.total_steps;
+    s->eval_limit = st.eval_limit;
     if (st.n_steps > 0) {
         const StepPoint *last = &st.steps[st.n_steps - 1];
         s->step = last->step;

@@ -64,6 +64,7 @@ int run_summary_save(const char *dir, const RunSummary *s, char *err, size_t err
     json_object_set_new(o, "name", json_string(s->name));
     json_object_set_new(o, "dataset", json_string(s->dataset));
     if (s->reason[0]) json_object_set_new(o, "reason", json_string(s->reason));
+    if (s->eval_limit > 0) json_object_set_new(o, "eval_limit", json_integer(s->eval_limit));
     char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
     json_decref(o);
     if (!text) {
@@ -158,6 +159,7 @@ int run_summary_load(const char *dir, RunSummary *s, char *err, size_t errlen) {
     s->train_seconds = get_num(o, "train_seconds");
     s->tokens_per_s = get_num(o, "tokens_per_s");
     s->pid = get_long(o, "pid");
+    s->eval_limit = get_long(o, "eval_limit");
     json_decref(o);
     if (!s->run[0]) {
         const char *base = strrchr(dir, '/');

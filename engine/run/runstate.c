@@ -94,6 +94,11 @@ static int apply_start(RunState *s, const Event *ev) {
     KEEP(ev, test_size, s->test_size);
     KEEP(ev, batch_size, s->batch_size);
     KEEP(ev, max_len, s->max_len);
+    KEEP(ev, eval_limit, s->eval_limit);
+    KEEP(ev, val_total, s->val_total);
+    KEEP(ev, test_total, s->test_total);
+    KEEP(ev, train_flops_per_token, s->train_flops_per_token);
+    KEEP(ev, eval_flops_per_token, s->eval_flops_per_token);
     s->status = RUN_RUNNING;
     s->reason[0] = 0;
     ClassNames names;
@@ -178,6 +183,21 @@ static int apply_pretrain(RunState *s, const Event *ev) {
     return 0;
 }
 
+static int apply_phase(RunState *s, const Event *ev) {
+    const PhaseEvent *p = &ev->phase;
+    if (p->done < 0 || p->total < 0) return -1;
+    if (p->done == 0 && !p->final) {
+        copy_str(s->phase, sizeof s->phase, p->phase);
+        s->phase_tokens = EVENT_HAS(ev, phase, tokens) ? p->tokens : 0;
+        s->phase_flops = EVENT_HAS(ev, phase, flops) && isfinite(p->flops) ? p->flops : 0;
+    }
+    s->phase_done = p->done;
+    s->phase_total = p->total;
+    s->phase_elapsed = isfinite(p->elapsed) ? p->elapsed : 0;
+    s->phase_final = p->final;
+    return 0;
+}
+
 static int apply_state(RunState *s, const StateEvent *e) {
     if (!e->state) return -1;
     if (!strcmp(e->state, "paused")) s->status = RUN_PAUSED;
@@ -193,6 +213,7 @@ static int apply_event(RunState *s, Event *ev) {
     case EV_EVAL: return apply_eval(s, ev);
     case EV_EXPLAIN: return apply_explain(s, ev);
     case EV_PRETRAIN: return apply_pretrain(s, ev);
+    case EV_PHASE: return apply_phase(s, ev);
     case EV_STATE: return apply_state(s, &ev->state);
     case EV_DONE: {
         const char *st = ev->done.status;

@@ -52,6 +52,14 @@ typedef struct RunState {
     int pretrain_final, pretrain_cached;
     double elapsed;
     long lines_applied, lines_bad;
+    /* eval.limit: validation and test scored on the first eval_limit reviews of val_total, test_total */
+    long eval_limit, val_total, test_total;
+    double train_flops_per_token, eval_flops_per_token; /* estimates; 0 in older logs */
+    /* the long phase last told (phase events): "epoch", "val", "test" */
+    char phase[16];
+    long phase_done, phase_total, phase_tokens;
+    double phase_flops, phase_elapsed;
+    int phase_final;
 } RunState;
 
 void runstate_init(RunState *s);

@@ -186,6 +186,7 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
         used = strlen(t->notes);
         if (used && t->notes[used - 1] == '\n') t->notes[used - 1] = 0;
     }
+    apply_eval_limit(t);
     if (t->data.train.n == 0 || t->data.val.n == 0) {
         snprintf(err, errlen, "the dataset has %d training and %d validation reviews: too few to train",
                  t->data.train.n, t->data.val.n);
@@ -198,6 +199,7 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
                                   T, err, errlen);
     if (!t->model) return -1;
     model_init(t->model, (uint64_t)t->cfg.train_seed);
+    if (check_attention_heads(t, err, errlen) != 0) return -1;
     if (distilbert_note(t->model)[0]) {
         size_t used = strlen(t->notes);
         snprintf(t->notes + used, sizeof t->notes - used, "%smodel.init: %s", used ? "; " : "",
@@ -242,6 +244,7 @@ static int trainer_open_run(Trainer *t, const char *resume_dir, char *err, size_
     snprintf(s->arch, sizeof s->arch, "%s", t->arch);
     s->params = (long)model_param_count(t->model);
     s->epochs = t->cfg.train_epochs;
+    s->eval_limit = t->cfg.eval_limit;
     long torn = 0;
     if (run_log_open(&t->log, t->dir, &torn, err, errlen) != 0) return -1;
     if (torn > 0) {

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "run/trainer_internal.h"
+#include "run/attn_view.h"
+#include "run/cost.h"
 #include "run/class_names.h"
 
 /* Explain samples are picked among validation reviews at most this long, so
@@ -49,6 +51,16 @@ void report_start(Trainer *t) {
                       .max_len = t->cfg.data_max_len,
                       .resumed_from_step = t->resumed_from};
     if (t->resumed) EVENT_SET(&ev, start, resumed_from_step);
+    if (t->cfg.eval_limit > 0) {
+        e->eval_limit = t->cfg.eval_limit, e->val_total = t->val_total, e->test_total = t->test_total;
+        EVENT_SET(&ev, start, eval_limit);
+        EVENT_SET(&ev, start, val_total);
+        EVENT_SET(&ev, start, test_total);
+    }
+    e->train_flops_per_token = cost_train_flops_per_token(t->model, t->cfg.data_max_len);
+    e->eval_flops_per_token = cost_eval_flops_per_token(t->model, t->cfg.data_max_len);
+    EVENT_SET(&ev, start, train_flops_per_token);
+    EVENT_SET(&ev, start, eval_flops_per_token);
     char *classes = t->data.n_classes ? class_names_join(t->data.classes, t->data.n_classes) : NULL;
     if (classes) {
         e->classes = classes;
@@ -126,6 +138,30 @@ void report_pretrain_done(Trainer *t, long total, int cached, double seconds) {
     report_event(t, &ev, 0);
 }
 
+void report_phase(Trainer *t, const char *phase, long done, long total, long tokens, double flops, double elapsed,
+                  int final) {
+    Event ev;
+    event_init(&ev, EV_PHASE);
+    ev.phase = (PhaseEvent){.phase = phase, .done = done, .total = total, .tokens = tokens, .flops = flops,
+                            .elapsed = elapsed, .final = final};
+    if (done == 0 && !final) {
+        EVENT_SET(&ev, phase, tokens);
+        EVENT_SET(&ev, phase, flops);
+    }
+    if (final) EVENT_SET(&ev, phase, final);
+    /* progress lines may be dropped by a slow reader like steps; a start and an end may not */
+    report_event(t, &ev, done > 0 && !final);
+}
+
+void apply_eval_limit(Trainer *t) {
+    t->val_total = t->data.val.n;
+    t->test_total = t->data.test.n;
+    long lim = t->cfg.eval_limit;
+    /* the splits are already in a seeded, shuffled order: the first N are a fair, repeatable choice */
+    if (lim > 0 && t->data.val.n > lim) t->data.val.n = (int)lim;
+    if (lim > 0 && t->data.test.n > lim) t->data.test.n = (int)lim;
+}
+
 void report_end(Trainer *t) {
     Event ev;
     if (t->status == TRAIN_FAILED) {
@@ -159,6 +195,54 @@ void pick_explain_samples(Trainer *t) {
     free(used);
 }
 
+/* What an explain event keeps of a review's attention, so that it stays
+ * bounded however large the model (DistilBERT: 72 heads x 256^2 would be 4.7M
+ * numbers a review): each layer's mean over heads, the heads
+ * eval.attention_heads names, and every head only of the first sample of a
+ * small model (at most ATTN_MAX_VALUES numbers, as before). Any other head is
+ * computed on demand from the checkpoint (Try it, `sentui predict --layer
+ * --head`); events.c holds the whole line to EVENT_MAX_BYTES. */
+static void keep_maps(Trainer *t, const Explanation *ex, int n, int with_all, ExplainSample *x) {
+    size_t L = (size_t)n * (size_t)n, cells = (size_t)ex->layers * ex->heads * L;
+    /* ex->attn is [layers][heads][ex->len][ex->len]; n == ex->len here (make_sample) */
+    x->layers = ex->layers;
+    x->heads = ex->heads;
+    if (with_all && cells <= ATTN_MAX_VALUES && (x->attn = malloc(cells * sizeof *x->attn)))
+        memcpy(x->attn, ex->attn, cells * sizeof *x->attn);
+    x->layer_mean = attn_layer_means(ex->attn, ex->layers, ex->heads, n);
+    int pairs[2 * CONFIG_MAX_ATTENTION_HEADS], np;
+    char msg[160];
+    np = config_attention_heads(t->cfg.eval_attention_heads, pairs, CONFIG_MAX_ATTENTION_HEADS, msg, sizeof msg);
+    int k = 0;
+    if (np > 0 && (x->kept = malloc(2 * (size_t)np * sizeof *x->kept)) &&
+        (x->kept_attn = malloc((size_t)np * L * sizeof *x->kept_attn))) {
+        for (int i = 0; i < np; i++) {
+            if (pairs[2 * i] >= ex->layers || pairs[2 * i + 1] >= ex->heads) continue;
+            x->kept[2 * k] = pairs[2 * i], x->kept[2 * k + 1] = pairs[2 * i + 1];
+            memcpy(x->kept_attn + (size_t)k * L, ex->attn + ((size_t)pairs[2 * i] * ex->heads + pairs[2 * i + 1]) * L,
+                   L * sizeof *x->kept_attn);
+            k++;
+        }
+    }
+    x->n_kept = k;
+}
+
+int check_attention_heads(const Trainer *t, char *err, size_t errlen) {
+    int pairs[2 * CONFIG_MAX_ATTENTION_HEADS];
+    char msg[160];
+    int np = config_attention_heads(t->cfg.eval_attention_heads, pairs, CONFIG_MAX_ATTENTION_HEADS, msg, sizeof msg);
+    const Config *mc = &t->model->cfg; /* a distilbert model's sizes come from its folder */
+    int has_attn = mc->model_arch == ARCH_TRANSFORMER || mc->model_arch == ARCH_DISTILBERT;
+    for (int i = 0; i < np; i++)
+        if (!has_attn || pairs[2 * i] >= mc->model_layers || pairs[2 * i + 1] >= mc->model_heads) {
+            snprintf(err, errlen, "eval.attention_heads: %d.%d is beyond the model's %d layers x %d heads",
+                     pairs[2 * i] + 1, pairs[2 * i + 1] + 1, has_attn ? mc->model_layers : 0,
+                     has_attn ? mc->model_heads : 0);
+            return -1;
+        }
+    return 0;
+}
+
 /* The sample of validation review i from the model's explanation; its words
  * point into the vocabulary (free with free_sample). with_attn: keep the
  * attention maps when they are small enough. */
@@ -187,13 +271,7 @@ static int make_sample(Trainer *t, int i, int with_attn, ExplainSample *x) {
         x->tokens[j] = id >= 0 && id < t->data.vocab.n ? t->data.vocab.words[id] : "?";
         x->weight[j] = ex.token_weight ? ex.token_weight[j] : 0;
     }
-    size_t cells = (size_t)ex.layers * ex.heads * n * n;
-    if (with_attn && ex.attn && cells > 0 && cells <= ATTN_MAX_VALUES) {
-        x->attn = malloc(cells * sizeof *x->attn);
-        if (x->attn) memcpy(x->attn, ex.attn, cells * sizeof *x->attn);
-        x->layers = ex.layers;
-        x->heads = ex.heads;
-    }
+    if (ex.attn && ex.layers > 0 && ex.heads > 0 && n == ex.len) keep_maps(t, &ex, n, with_attn, x);
     explanation_free(&ex);
     return x->tokens && x->weight ? 0 : -1;
 }
@@ -202,6 +280,9 @@ static void free_sample(ExplainSample *x) {
     free(x->tokens);
     free(x->weight);
     free(x->attn);
+    free(x->layer_mean);
+    free(x->kept);
+    free(x->kept_attn);
 }
 
 void report_explain(Trainer *t) {

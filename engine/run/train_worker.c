@@ -8,6 +8,7 @@
 
 #include "models/pretrain.h"
 #include "run/checkpoint.h"
+#include "run/cost.h"
 #include "run/dist.h"
 #include "run/trainer_internal.h"
 
@@ -70,8 +71,35 @@ static int save_best(Trainer *t, double value) {
 
 /* ---- evaluation ------------------------------------------------------------- */
 
-static void evaluate(Trainer *t, const Split *s, const int32_t *order, Metrics *m) {
-    batcher_evaluate(&t->batch, t->model, s, order, s->n, t->cfg.eval_batch_size, m);
+/* Seconds between progress events of a long phase. */
+#define PHASE_REPORT_SECONDS 1.0
+
+/* Scores reviews order[0..n) of s as batcher_evaluate does, telling the
+ * phase (its work up front, then done of n reviews about every second) so
+ * that scoring 25k test reviews with DistilBERT is not an hour of silence. */
+static void evaluate(Trainer *t, const char *phase, const Split *s, const int32_t *order, int n, Metrics *m) {
+    Model *md = t->model;
+    Batcher *b = &t->batch;
+    long tokens = cost_split_tokens(s, order, n);
+    double t0 = now_seconds(), last = t0, loss = 0;
+    report_phase(t, phase, 0, n, tokens, tokens * cost_eval_flops_per_token(md, t->cfg.data_max_len), 0, 0);
+    metrics_clear_classes(m, md->n_classes);
+    int bs = t->cfg.eval_batch_size < b->max_B ? t->cfg.eval_batch_size : b->max_B;
+    for (int at = 0; at < n; at += bs) {
+        int B = n - at < bs ? n - at : bs;
+        Batch batch = batcher_gather(b, s, order + at, B);
+        loss += (double)model_forward(md, &batch, 0) * B;
+        for (int i = 0; i < B; i++) b->pred[i] = model_argmax(md, i);
+        metrics_add(m, b->lab, b->pred, B);
+        double now = now_seconds();
+        if (now - last >= PHASE_REPORT_SECONDS && at + B < n) {
+            last = now;
+            report_phase(t, phase, at + B, n, 0, 0, now - t0, 0);
+        }
+    }
+    metrics_finish(m);
+    m->loss = n ? loss / n : 0;
+    report_phase(t, phase, n, n, 0, 0, now_seconds() - t0, 1);
 }
 
 /* Validation on several ranks: each evaluates its share (t->val_shard) and
@@ -79,7 +107,7 @@ static void evaluate(Trainer *t, const Split *s, const int32_t *order, Metrics *
  * sent to all, so that no rank can decide differently on the best checkpoint. */
 static void evaluate_shared(Trainer *t, const Split *s, Metrics *m) {
     if (t->ranks == 1) {
-        evaluate(t, s, t->val_order, m);
+        evaluate(t, "val", s, t->val_order, s->n, m);
         return;
     }
     batcher_evaluate(&t->batch, t->model, s, t->val_shard, t->val_shard_n, t->cfg.eval_batch_size, m);
@@ -139,7 +167,7 @@ static void run_test(Trainer *t) {
         epoch = t->best_epoch;
     }
     Metrics m;
-    evaluate(t, &t->data.test, t->test_order, &m);
+    evaluate(t, "test", &t->data.test, t->test_order, t->data.test.n, &m);
     report_eval(t, "test", step, epoch, &m, 0);
     score_from(&t->summary.test, &m, step, epoch);
 }
@@ -255,6 +283,12 @@ static int out_of_patience(const Trainer *t) {
  * 0 when the epoch was completed (or the status changed). */
 static int train_epoch(Trainer *t) {
     epoch_order_make(&t->epoch_order, &t->data.train, (uint64_t)t->cfg.train_seed, t->epoch);
+    if (t->epoch_pos == 0) {
+        /* the epoch's work up front; its progress and ETA follow from the step events */
+        long tokens = cost_split_tokens(&t->data.train, t->epoch_order.order, t->data.train.n);
+        report_phase(t, "epoch", 0, t->steps_per_epoch, tokens,
+                     tokens * cost_train_flops_per_token(t->model, t->cfg.data_max_len), 0, 0);
+    }
     while (t->epoch_pos < t->steps_per_epoch) {
         int stop = handle_commands(t);
         if (t->ranks > 1) stop = dist_any(stop); /* rank 0 hears the commands; all ranks stop together */

@@ -72,6 +72,7 @@ struct Trainer {
     int32_t *val_shard;
     int val_shard_n;
     int explain_idx[MAX_EXPLAIN], n_explain;
+    long val_total, test_total; /* reviews in the splits before eval.limit */
 
     /* time and throughput */
     double elapsed_base, session_start, paused_seconds;
@@ -112,6 +113,14 @@ void report_pretrain_done(Trainer *t, long total, int cached, double seconds);
 void report_end(Trainer *t);
 /* Fixed validation reviews for the explain samples, alternating labels, preferring short ones. */
 void pick_explain_samples(Trainer *t);
+/* eval.limit: only the first N validation and test reviews are evaluated. */
+void apply_eval_limit(Trainer *t);
+/* A long phase ("epoch", "val", "test"): starting (done 0, with its work),
+ * its progress, its end (final). */
+void report_phase(Trainer *t, const char *phase, long done, long total, long tokens, double flops, double elapsed,
+                  int final);
+/* eval.attention_heads within the model's layers and heads (its own sizes, for distilbert). */
+int check_attention_heads(const Trainer *t, char *err, size_t errlen);
 /* summary.json from the trainer's state with status st. */
 void save_summary(Trainer *t, RunStatus st);
 

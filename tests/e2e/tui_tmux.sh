@@ -198,7 +198,7 @@ out=$("$SENTUI" replay "$run" --dir "$T/runs" --dump --size 120x40) || fail "rep
 echo "$out" | grep -q "REPLAY" || fail "replay --dump shows no dashboard"
 echo "$out" | grep -q "true neg" || fail "replay --dump shows no confusion matrix"
 out=$("$SENTUI" replay 20200101-000000-transformer-fixture --dir "$T/runs" --dump --keys 'm') || fail "replay of the fixture failed"
-echo "$out" | grep -q "layer avg of 1" || fail "no attention selectors for the transformer fixture"
+echo "$out" | grep -q "layer mean of 1" || fail "no attention selectors for the transformer fixture"
 out=$("$SENTUI" compare "$run" 20200101-000000-transformer-fixture --dir "$T/runs" --markdown) || fail "compare failed"
 echo "$out" | grep -q "| 20200101-000000-transformer-fixture | transformer |" || fail "compare --markdown lacks the fixture row"
 "$SENTUI" compare "$run" 20200101 --dir "$T/runs" | grep -q "validation accuracy" || fail "compare draws no curves"

@@ -12,9 +12,11 @@
 #include "fuzz_file.h"
 
 /* The line handler is private to train_cli.c; include it whole, renaming its
- * one public function so it cannot clash with the library's copy. */
+ * public functions so they cannot clash with the library's copy. */
 #define train_cli_follow fuzz_train_cli_follow
+#define train_cli_data_progress fuzz_train_cli_data_progress
 #include "tui/cli/train_cli.c"
+#undef train_cli_data_progress
 #undef train_cli_follow
 
 static void follow_lines(const char *text) {
@@ -38,6 +40,10 @@ static float touch_explains(const RunState *s) {
         for (int i = 0; i < s->explains[k].n; i++) {
             const ExplainSample *x = &s->explains[k].samples[i];
             for (int t = 0; t < x->len; t++) sum += x->weight[t] + (float)strlen(x->tokens[t]);
+            size_t L0 = (size_t)x->len * (size_t)x->len;
+            for (size_t c = 0; x->layer_mean && c < (size_t)x->layers * L0; c++) sum += x->layer_mean[c];
+            for (int k2 = 0; x->kept_attn && k2 < x->n_kept; k2++)
+                sum += x->kept_attn[(size_t)k2 * L0 + L0 - 1] + (float)(x->kept[2 * k2] + x->kept[2 * k2 + 1]);
             if (!x->attn) continue;
             /* The dashboard reads layers x heads matrices of len x len: the first and last here. */
             size_t L = (size_t)x->len * (size_t)x->len;

@@ -7,7 +7,8 @@
 static const char *const value_flags[] = {"--set",  "--split", "--dir",     "--speed",      "--arch",
                                            "--steps", "--seed", "--reps", "--threads", "--eval-batch",
                                            "-o",      "--output", "--x", "--svg", "--what", "--metric", "--sample",
-                                           "--data",  "--labels", "--grid", "--range", "--random", "--parallel", "--name", NULL};
+                                           "--data",  "--labels", "--grid", "--range", "--random", "--parallel", "--name",
+                                           "--layer", "--head", NULL};
 
 /* Length of the name part of "--name=value" (or of the whole argument). */
 static size_t name_len(const char *arg) {

@@ -3,7 +3,7 @@
  * is not attached with '=':
  *     --set  --split  --dir  --speed  --arch  --steps  --seed  --reps  --threads  --eval-batch
  *     -o  --output  --x  --svg  --what  --metric  --sample  --data  --labels
- *     --grid  --range  --random  --parallel  --name
+ *     --grid  --range  --random  --parallel  --name  --layer  --head
  * so "sentui train cfg.yaml --set train.lr=3e-4 --seed 7" has one positional
  * argument (cfg.yaml). After a bare "--" every argument is positional; "-"
  * alone is positional too (it usually means stdin). */

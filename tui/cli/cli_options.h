@@ -48,6 +48,9 @@
     X(predict, "--dir", "DIR", "runs folder RUN is looked up in")                                  \
     X(predict, "--explain", "", "the tokens that weighed most in each prediction")                 \
     X(predict, "--json", "", "one JSON object per input line")                                     \
+    X(predict, "--layer", "L", "explain by attention layer L (1-based; default: mean over layers)") \
+    X(predict, "--head", "H", "explain by attention head H (1-based; default: mean over heads)")    \
+    X(predict, "--words", "", "explain whole words: word pieces joined, their weights summed")      \
     X(report, "--dir", "DIR", "runs folder RUN is looked up in")                                   \
     X(report, "-o", "FILE", "the HTML file to write (default report.html)")                        \
     X(report, "--output", "FILE", "the same as -o")                                                \

@@ -1,7 +1,8 @@
 /* sentui predict RUN [TEXT...] [--dir RUNS_DIR] [--explain] [--json]: one
  * line per text (stdin lines when no TEXT), in input order: the label and
  * p(positive), or for more classes every class's probability; --json adds
- * each class's probability; with --explain also the tokens that weighed most.
+ * each class's probability; with --explain also the tokens that weighed most
+ * (--layer, --head: by one layer's or head's attention; --words: whole words).
  * Stdin is read in blocks that go through the model in length-sorted batches;
  * a block is answered as soon as no more input is ready, so a person typing
  * lines gets each answer at once. */
@@ -17,6 +18,7 @@
 #include "cli/cli_runs.h"
 #include "cli/commands.h"
 #include "cli/line_reader.h"
+#include "run/attn_view.h"
 #include "run/predict.h"
 #include "run/run.h"
 
@@ -26,7 +28,7 @@
 #define EMPTY_TEXT "(empty input)"
 
 typedef struct Opts {
-    int json, explain;
+    int json, explain, words;
 } Opts;
 
 /* A vocabulary comes from a run folder, which may come from anyone: its words
@@ -44,28 +46,75 @@ static const char *word_of(const RunModel *r, int id) {
     return id >= 0 && id < r->vocab.n ? r->vocab.words[id] : "?";
 }
 
-static void print_top_tokens(const RunModel *r, const Prediction *p) {
+/* The explained tokens as whole words (--words): "play ##ing" is "playing",
+ * with the weights of its pieces summed. Returns the number of words (p->len
+ * when not asked or out of memory); names and weights are malloc'd. */
+static int join_words(const RunModel *r, const Opts *o, const Prediction *p, char ***names, float **weights) {
+    *names = NULL, *weights = NULL;
+    if (!o->words || !p->weight || p->len < 1) return p->len;
+    char **tok = malloc((size_t)p->len * sizeof *tok);
+    int *group = malloc((size_t)p->len * sizeof *group), nw = 0;
+    for (int i = 0; tok && i < p->len; i++) tok[i] = (char *)word_of(r, p->tokens[i]);
+    if (tok && group) nw = attn_word_groups(tok, p->len, group);
+    if (nw > 0 && (*names = attn_join_tokens(tok, p->len, group, nw)) && (*weights = malloc((size_t)nw * sizeof **weights)))
+        attn_join_weights(p->weight, p->len, group, nw, *weights);
+    free(tok);
+    free(group);
+    if (!*weights) {
+        attn_words_free(*names, nw);
+        *names = NULL;
+        return p->len;
+    }
+    return nw;
+}
+
+/* The words and weights printed: the model's tokens, or whole words. */
+typedef struct Shown {
+    int n;
+    char **words; /* NULL: the model's tokens */
+    float *weight;
+} Shown;
+
+static const char *shown_word(const RunModel *r, const Prediction *p, const Shown *s, int i) {
+    return s->words ? s->words[i] : word_of(r, p->tokens[i]);
+}
+
+static void shown_make(const RunModel *r, const Opts *o, const Prediction *p, Shown *s) {
+    s->n = join_words(r, o, p, &s->words, &s->weight);
+    if (!s->words) s->weight = p->weight;
+}
+
+static void shown_free(Shown *s) {
+    if (s->words) {
+        attn_words_free(s->words, s->n);
+        free(s->weight);
+    }
+}
+
+static void print_top_tokens(const RunModel *r, const Opts *o, const Prediction *p) {
+    Shown s;
+    shown_make(r, o, p, &s);
     /* Highest weights first; each word once. */
-    char *used = calloc((size_t)p->len, 1);
-    if (!used) return;
-    fputc('\t', stdout);
-    for (int shown = 0; shown < TOP_TOKENS; shown++) {
+    char *used = calloc((size_t)s.n + 1, 1);
+    if (used) fputc('\t', stdout);
+    for (int shown = 0; used && shown < TOP_TOKENS; shown++) {
         int best = -1;
-        for (int i = 0; i < p->len; i++)
-            if (!used[i] && (best < 0 || p->weight[i] > p->weight[best])) best = i;
+        for (int i = 0; i < s.n; i++)
+            if (!used[i] && (best < 0 || s.weight[i] > s.weight[best])) best = i;
         if (best < 0) break;
-        for (int i = 0; i < p->len; i++)
-            if (p->tokens[i] == p->tokens[best]) used[i] = 1;
+        for (int i = 0; i < s.n; i++)
+            if (!strcmp(shown_word(r, p, &s, i), shown_word(r, p, &s, best))) used[i] = 1;
         if (shown) fputs(", ", stdout);
-        put_word(word_of(r, p->tokens[best]));
-        printf(" %.3f", (double)p->weight[best]);
+        put_word(shown_word(r, p, &s, best));
+        printf(" %.3f", (double)s.weight[best]);
     }
     free(used);
+    shown_free(&s);
 }
 
 /* Binary: the label and p(positive), whichever label won; more classes: the
  * label, then every class's probability in class order. */
-static void print_text(const RunModel *r, const Prediction *p) {
+static void print_text(const RunModel *r, const Opts *o, const Prediction *p) {
     if (p->empty) {
         puts(EMPTY_TEXT);
         return;
@@ -81,7 +130,7 @@ static void print_text(const RunModel *r, const Prediction *p) {
         put_word(class_name(&r->classes, c));
         printf(" %.4f", (double)p->probs[c]);
     }
-    if (p->weight) print_top_tokens(r, p);
+    if (p->weight) print_top_tokens(r, o, p);
     fputc('\n', stdout);
 }
 
@@ -91,17 +140,20 @@ static json_t *probabilities_json(const RunModel *r, const Prediction *p) {
     return o;
 }
 
-static json_t *weights_json(const RunModel *r, const Prediction *p) {
+static json_t *weights_json(const RunModel *r, const Opts *o, const Prediction *p) {
     json_t *a = json_array();
-    for (int i = 0; i < p->len; i++) {
-        json_t *w = json_string(word_of(r, p->tokens[i]));
-        json_array_append_new(a, json_pack("{s:o,s:f}", "token", w ? w : json_string("?"), "weight",
-                                           (double)p->weight[i]));
+    Shown s;
+    shown_make(r, o, p, &s);
+    for (int i = 0; i < s.n; i++) {
+        json_t *w = json_string(shown_word(r, p, &s, i));
+        json_array_append_new(a, json_pack("{s:o,s:f}", o->words ? "word" : "token", w ? w : json_string("?"),
+                                           "weight", (double)s.weight[i]));
     }
+    shown_free(&s);
     return a;
 }
 
-static void print_json(const RunModel *r, const Prediction *p) {
+static void print_json(const RunModel *r, const Opts *opts, const Prediction *p) {
     json_t *o = json_object();
     if (p->empty) {
         json_object_set_new(o, "label", json_null());
@@ -117,7 +169,7 @@ static void print_json(const RunModel *r, const Prediction *p) {
     json_object_set_new(o, "tokens", json_integer(p->len));
     json_object_set_new(o, "empty", json_boolean(p->empty));
     if (p->weight) {
-        json_object_set_new(o, "weights", weights_json(r, p));
+        json_object_set_new(o, "weights", weights_json(r, opts, p));
         json_object_set_new(o, "method", json_string(p->method));
     }
     json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7));
@@ -145,9 +197,9 @@ static int answer(RunModel *r, const Opts *o, const char *const *text, const siz
     }
     for (int i = 0; i < n; i++) {
         if (o->json)
-            print_json(r, &p[i]);
+            print_json(r, o, &p[i]);
         else
-            print_text(r, &p[i]);
+            print_text(r, o, &p[i]);
         prediction_free(&p[i]);
     }
     free(p);
@@ -225,17 +277,45 @@ static int predict_args(RunModel *r, const Opts *o, int argc, char **argv, int n
     return rc;
 }
 
+/* --layer L and --head H (1-based) within the model's attention; -1 when not given. */
+static int attention_choice(RunModel *r, int argc, char **argv) {
+    int layers, heads;
+    run_model_attention_shape(r, &layers, &heads);
+    const char *flag[2] = {"--layer", "--head"};
+    int lim[2] = {layers, heads}, *out[2] = {&r->attn_layer, &r->attn_head};
+    for (int k = 0; k < 2; k++) {
+        if (!cli_has_flag(argc, argv, flag[k])) continue;
+        const char *v = cli_flag_value(argc, argv, flag[k]);
+        char *end = NULL;
+        long n = v ? strtol(v, &end, 10) : 0;
+        if (!layers) {
+            fprintf(stderr, "sentui predict: %s: this %s model has no attention; only transformer and distilbert "
+                            "runs have layers and heads\n", flag[k], r->cfg.model_arch == ARCH_BAG ? "bag" : "recurrent");
+            return -1;
+        }
+        if (!v || !*v || *end || n < 1 || n > lim[k]) {
+            fprintf(stderr, "sentui predict: %s %s: expected a number from 1 to %d\n", flag[k], v ? v : "(none)", lim[k]);
+            return -1;
+        }
+        *out[k] = (int)n - 1;
+    }
+    return 0;
+}
+
 int cmd_predict(int argc, char **argv) {
-    static const char *const known[] = {"--dir", "--explain", "--json", NULL};
+    static const char *const known[] = {"--dir", "--explain", "--json", "--layer", "--head", "--words", NULL};
     const char *bad = cli_unknown_flag(argc, argv, known);
     const char *arg = NULL;
     if (bad || !cli_positional(argc, argv, 0, &arg)) {
         if (bad) fprintf(stderr, "sentui predict: unknown option %s\n", bad);
-        fprintf(stderr, "usage: sentui predict RUN [TEXT...] [--dir RUNS_DIR] [--explain] [--json]"
-                        "   (reads lines from stdin without TEXT)\n");
+        fprintf(stderr, "usage: sentui predict RUN [TEXT...] [--dir RUNS_DIR] [--explain] [--layer L] [--head H] "
+                        "[--words] [--json]   (reads lines from stdin without TEXT)\n");
         return 2;
     }
-    Opts o = {cli_has_flag(argc, argv, "--json"), cli_has_flag(argc, argv, "--explain")};
+    Opts o = {cli_has_flag(argc, argv, "--json"), cli_has_flag(argc, argv, "--explain"),
+              cli_has_flag(argc, argv, "--words")};
+    /* choosing what explains implies explaining */
+    o.explain |= o.words || cli_has_flag(argc, argv, "--layer") || cli_has_flag(argc, argv, "--head");
     const char *runs_dir = cli_flag_value(argc, argv, "--dir");
     char dir[RUN_PATH_MAX], err[2048];
     if (cli_resolve_run(arg, runs_dir, dir, sizeof dir, err, sizeof err) != 0) {
@@ -246,6 +326,10 @@ int cmd_predict(int argc, char **argv) {
     if (run_model_open(&r, dir, BATCH, err, sizeof err) != 0) {
         fprintf(stderr, "sentui predict: %s\n", err);
         return 1;
+    }
+    if (attention_choice(&r, argc, argv) != 0) {
+        run_model_close(&r);
+        return 2;
     }
     int n = cli_positional_count(argc, argv) - 1;
     int rc = n > 0 ? predict_args(&r, &o, argc, argv, n) : predict_stdin(&r, &o);

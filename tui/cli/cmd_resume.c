@@ -71,6 +71,7 @@ int cmd_resume(int argc, char **argv) {
     }
     if (repair_summary(dir) != 0) return 1;
     DataPaths paths = cli_data_paths();
+    paths.progress = train_cli_data_progress;
     Trainer *t = trainer_start(NULL, &paths, dir, err, sizeof err);
     if (!t) {
         run_unlock(dir); /* a lock repair_summary took; a no-op when it is not ours */

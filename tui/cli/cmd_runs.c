@@ -17,9 +17,10 @@
 #include "run/run_unreadable.h"
 #include "cli/text_safe.h"
 
-static void score(char *b, size_t n, const RunScore *s, int f1) {
+/* A score of a run with eval.limit is marked '*': it is not a whole-split figure. */
+static void score(char *b, size_t n, const RunScore *s, int f1, long limit) {
     double v = f1 ? s->f1 : s->accuracy;
-    if (s->valid && isfinite(v)) snprintf(b, n, "%.4f", v);
+    if (s->valid && isfinite(v)) snprintf(b, n, "%.4f%s", v, limit > 0 ? "*" : "");
     else snprintf(b, n, "-");
 }
 
@@ -29,10 +30,12 @@ static int print_json(const RunSummary *runs, int n, const RunUnreadable *bad, i
         const RunSummary *s = &runs[i];
         /* Seconds to the millisecond, so 15 digits print them without noise. */
         double secs = isfinite(s->train_seconds) ? round(s->train_seconds * 1000) / 1000 : NAN;
-        json_array_append_new(rows, json_pack("{s:o, s:o, s:o, s:s, s:I, s:i, s:o}", "run", cli_json_text(s->run),
-                                              "dir", cli_json_text(s->dir), "arch", cli_json_text(s->arch),
-                                              "status", run_status_text(s->status), "params", (json_int_t)s->params,
-                                              "epochs", s->epochs, "train_seconds", cli_json_real(secs)));
+        json_t *row = json_pack("{s:o, s:o, s:o, s:s, s:I, s:i, s:o}", "run", cli_json_text(s->run), "dir",
+                                cli_json_text(s->dir), "arch", cli_json_text(s->arch), "status",
+                                run_status_text(s->status), "params", (json_int_t)s->params, "epochs", s->epochs,
+                                "train_seconds", cli_json_real(secs));
+        if (row && s->eval_limit > 0) json_object_set_new(row, "eval_limit", json_integer(s->eval_limit));
+        json_array_append_new(rows, row);
     }
     for (int i = 0; rows && i < nbad; i++)
         json_array_append_new(rows, json_pack("{s:o, s:o, s:s, s:o}", "run", cli_json_text(bad[i].run), "dir",
@@ -61,10 +64,10 @@ static void print_table(const RunSummary *runs, int n, const RunUnreadable *bad,
         const RunSummary *s = &runs[i];
         char p[32], va[16], vf[16], ta[16], tf[16], t[32];
         format_si((double)s->params, p, sizeof p);
-        score(va, sizeof va, &s->best, 0);
-        score(vf, sizeof vf, &s->best, 1);
-        score(ta, sizeof ta, &s->test, 0);
-        score(tf, sizeof tf, &s->test, 1);
+        score(va, sizeof va, &s->best, 0, s->eval_limit);
+        score(vf, sizeof vf, &s->best, 1, s->eval_limit);
+        score(ta, sizeof ta, &s->test, 0, s->eval_limit);
+        score(tf, sizeof tf, &s->test, 1, s->eval_limit);
         format_duration(s->train_seconds, t, sizeof t);
         printf("%-*s %-11s %8s %6d %8s %7s %8s %7s %9s  %s\n", idw, text_safe(id, sizeof id, s->run, 0),
                text_safe(arch, sizeof arch, s->arch, 0), p, s->epochs, va, vf, ta, tf, t, run_status_text(s->status));
@@ -72,6 +75,11 @@ static void print_table(const RunSummary *runs, int n, const RunUnreadable *bad,
     for (int i = 0; i < nbad; i++)
         printf("%-*s %-11s %8s %6s %8s %7s %8s %7s %9s  unreadable: %s\n", idw, text_safe(id, sizeof id, bad[i].run, 0),
                "?", "-", "-", "-", "-", "-", "-", "-", text_safe(why, sizeof why, bad[i].reason, 0));
+    for (int i = 0; i < n; i++)
+        if (runs[i].eval_limit > 0) {
+            printf("* scored on the first reviews of the validation and test splits only (eval.limit), not the whole splits\n");
+            break;
+        }
 }
 
 int cmd_runs(int argc, char **argv) {

@@ -22,6 +22,7 @@ int cmd_train(int argc, char **argv) {
     if (cli_load_config(&cfg, file, argc, argv) != 0) return 2;
     char err[2048];
     DataPaths paths = cli_data_paths();
+    paths.progress = train_cli_data_progress;
     Trainer *t = trainer_start(&cfg, &paths, NULL, err, sizeof err);
     config_free(&cfg);
     if (!t) {

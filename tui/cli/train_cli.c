@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/units.h"
+#include "run/cost.h"
 #include "run/events.h"
 #include "run/run.h"
 #include "kernels/tensor.h"
@@ -42,6 +43,11 @@ typedef struct Follow {
     int done, failed, stopped;
     char reason[512];
     ClassNames classes; /* runs on the user's own data */
+    long epoch_first_step;  /* the step the epoch in progress started at in this session */
+    double epoch_start;
+    int eta_told;           /* plain output: the epoch's ETA was printed */
+    int phase_quarter;      /* plain output: quarters of an evaluation told */
+    int val_told;           /* the cost of scoring validation is told once: it is the same every time */
 } Follow;
 
 /* A real the line lacks shows as 0. */
@@ -88,6 +94,23 @@ static void progress_text(Follow *f, char *buf, size_t n, int with_eta) {
              f->total_steps, loss, tps, el, eta);
 }
 
+/* Plain output (a pipe, a log file) gets one line with the epoch's ETA once
+ * a few steps have run; a terminal has it on its progress line. */
+#define ETA_AFTER_STEPS 5
+
+static void tell_epoch_eta(Follow *f) {
+    if (f->tty || f->eta_told || f->steps_per_epoch <= 0) return;
+    long done = f->step - f->epoch_first_step, left = f->steps_per_epoch - f->step % f->steps_per_epoch;
+    if (done < ETA_AFTER_STEPS || left == f->steps_per_epoch) return;
+    f->eta_told = 1;
+    double secs = now_seconds() - f->epoch_start;
+    char eta[32], took[32];
+    format_duration(secs / (double)done * (double)left, eta, sizeof eta);
+    format_duration(secs, took, sizeof took);
+    printf("epoch %d/%d: ETA %s (%ld steps in %s, %ld to go)\n", epoch_number(f), f->epochs, eta, done, took, left);
+    fflush(stdout);
+}
+
 static void on_step(Follow *f, const StepEvent *e) {
     f->step = count(e->step);
     f->loss = num(e->loss);
@@ -110,7 +133,47 @@ static void on_step(Follow *f, const StepEvent *e) {
         printf("%s\n", text);
         fflush(stdout);
     }
+    tell_epoch_eta(f);
     if (epoch_end) f->loss_sum = 0, f->loss_n = 0;
+}
+
+/* A long phase: its work up front, then (evaluations) progress and ETA. */
+static void on_phase(Follow *f, const Event *ev) {
+    const PhaseEvent *p = &ev->phase;
+    long done = count(p->done), total = count(p->total);
+    int epoch = !strcmp(p->phase, "epoch");
+    char fl[32], tk[32], el[32], eta[32];
+    if (done == 0 && !p->final) {
+        clear_line(f);
+        format_si((double)count(p->tokens), tk, sizeof tk);
+        cost_format_flops(num(p->flops), fl, sizeof fl);
+        if (epoch) {
+            f->epoch_first_step = f->step, f->epoch_start = now_seconds(), f->eta_told = 0;
+            printf("epoch %ld/%d: %ld steps, %s tokens, about %s to train\n", f->steps_per_epoch ? f->step / f->steps_per_epoch + 1 : 1,
+                   f->epochs, total, tk, fl);
+        } else {
+            f->phase_quarter = 0;
+            if (strcmp(p->phase, "val") || !f->val_told)
+                printf("scoring %s: %ld reviews, %s tokens, about %s\n", p->phase, total, tk, fl);
+            f->val_told |= !strcmp(p->phase, "val");
+        }
+        fflush(stdout);
+        return;
+    }
+    if (epoch || p->final || total == 0) return;
+    double elapsed = num(p->elapsed);
+    format_duration(elapsed, el, sizeof el);
+    format_duration(done > 0 ? elapsed / (double)done * (double)(total - done) : 0, eta, sizeof eta);
+    if (f->tty) {
+        printf("\r\033[Kscoring %s %3.0f%%  %ld/%ld reviews  %s  ETA %s", p->phase, 100.0 * done / total, done, total,
+               el, eta);
+        f->line_open = 1;
+    } else if ((int)(4 * done / total) > f->phase_quarter) {
+        f->phase_quarter = (int)(4 * done / total);
+        printf("scoring %s %3.0f%%  %ld/%ld reviews  %s  ETA %s\n", p->phase, 100.0 * done / total, done, total, el,
+               eta);
+    }
+    fflush(stdout);
 }
 
 static void on_pretrain(Follow *f, const PretrainEvent *e) {
@@ -166,6 +229,16 @@ static void on_start(Follow *f, const Event *ev) {
            count(e->test_size));
     if (EVENT_HAS(ev, start, classes) && !f->classes.n && class_names_parse(&f->classes, e->classes) == 0)
         printf("%d classes\n", f->classes.n);
+    if (EVENT_HAS(ev, start, eval_limit) && e->eval_limit > 0)
+        printf("eval.limit %ld: scoring the first %ld of %ld validation and %ld of %ld test reviews; not full-split "
+               "figures\n", count(e->eval_limit), count(e->val_size), count(e->val_total), count(e->test_size),
+               count(e->test_total));
+    if (EVENT_HAS(ev, start, train_flops_per_token) && e->train_flops_per_token > 0) {
+        char tr[32], ev_[32];
+        cost_format_flops(e->train_flops_per_token, tr, sizeof tr);
+        cost_format_flops(e->eval_flops_per_token, ev_, sizeof ev_);
+        printf("cost: about %s per token to train, %s to score (at %ld tokens)\n", tr, ev_, count(e->max_len));
+    }
     if (EVENT_HAS(ev, start, resumed_from_step))
         printf("resuming at step %ld (epoch %ld)\n", f->step, f->steps_per_epoch ? f->step / f->steps_per_epoch + 1 : 1);
     fflush(stdout);
@@ -180,6 +253,7 @@ static void on_line(void *ctx, const char *line) {
         case EV_PRETRAIN: on_pretrain(f, &ev.pretrain); break;
         case EV_STEP: on_step(f, &ev.step); break;
         case EV_EVAL: on_eval(f, &ev); break;
+        case EV_PHASE: on_phase(f, &ev); break;
         case EV_DONE:
             f->stopped = ev.done.status && !strcmp(ev.done.status, "stopped");
             f->done = 1;
@@ -193,6 +267,35 @@ static void on_line(void *ctx, const char *line) {
         }
     }
     event_release(&ev);
+}
+
+/* Plain output tells a split only once it has taken this long. */
+#define DATA_QUIET_SECONDS 2.0
+
+void train_cli_data_progress(void *ctx, const char *what, long done, long total) {
+    static double start, last;
+    static int quarter, line_open;
+    (void)ctx;
+    double now = now_seconds(), took = now - start;
+    int tty = isatty(STDOUT_FILENO);
+    if (done == 0) start = last = now, quarter = 0;
+    if (done == 0 || total <= 0) return;
+    char el[32], eta[32];
+    format_duration(took, el, sizeof el);
+    format_duration(took / (double)done * (double)(total - done), eta, sizeof eta);
+    if (done == total) {
+        if (line_open) fputs("\r\033[K", stdout), line_open = 0;
+        if (took >= DATA_QUIET_SECONDS) printf("encoded the %s split: %ld reviews in %s\n", what, total, el);
+    } else if (tty && now - last >= 0.2) {
+        last = now, line_open = 1;
+        printf("\r\033[Kencoding the %s split %3.0f%%  %ld/%ld reviews  %s  ETA %s", what, 100.0 * done / total, done,
+               total, el, eta);
+    } else if (!tty && took >= DATA_QUIET_SECONDS && (int)(4 * done / total) > quarter) {
+        quarter = (int)(4 * done / total);
+        printf("encoding the %s split %3.0f%%  %ld/%ld reviews  %s  ETA %s\n", what, 100.0 * done / total, done, total,
+               el, eta);
+    }
+    fflush(stdout);
 }
 
 int train_cli_follow(Trainer *t) {

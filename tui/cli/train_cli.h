@@ -10,4 +10,9 @@
  * 0 finished, 1 failed, 130 stopped by Ctrl-C (saved; `sentui resume` continues it). */
 int train_cli_follow(Trainer *t);
 
+/* DataPaths.progress for the data a run loads before it starts: encoding a
+ * split into word pieces can take minutes, so its progress and ETA are shown
+ * (a terminal line; plain lines when piped, for splits that take seconds). */
+void train_cli_data_progress(void *ctx, const char *what, long done, long total);
+
 #endif

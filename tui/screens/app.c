@@ -268,6 +268,7 @@ void app_script(App *a, const char *keys) {
             case 'n': k = TK_ENTER; break;
             case 'e': k = TK_ESC; break;
             case 't': k = TK_TAB; break;
+            case 'T': k = TK_BTAB; break;
             case 'u': k = TK_UP; break;
             case 'd': k = TK_DOWN; break;
             case 'l': k = TK_LEFT; break;

@@ -77,6 +77,10 @@ typedef enum { SCR_HOME, SCR_EDITOR, SCR_DASH, SCR_COMPARE, SCR_TRY, SCR_LEARN, 
     X(LAYER, 'L', 0, S_DASH, NULL, "layer", "attention: next layer (then the average)")                       \
     X(HEAD, 'H', 0, S_DASH, NULL, "head", "attention: next head (then the average)")                          \
     X(MATRIX, 'm', 0, S_DASH, NULL, "matrix", "attention: tokens or the token-by-token matrix")                \
+    X(WORDS, 'J', 0, S_DASH, NULL, NULL, "join word pieces into words (key attention summed, query averaged)")  \
+    X(TRY_LAYER, TK_TAB, 0, S_TRY, "Tab", "layer", "attention: next layer (then the mean over layers)")       \
+    X(TRY_HEAD, TK_BTAB, 0, S_TRY, "S-Tab", "head", "attention: next head (then the mean over heads)")        \
+    X(TRY_WORDS, 23, 0, S_TRY, "^W", "words", "join word pieces into words")                                 \
     X(METRIC, 'm', 0, S_COMPARE, NULL, "metric", "cycle the overlaid curve")                                  \
     X(LEARN_ARCH, TK_TAB, 0, S_LEARN, "Tab", "next arch", "explain the next architecture")
 
@@ -161,7 +165,8 @@ int app_tick(App *a, double now);
 void app_render(App *a);
 /* Runs in the terminal until quit; returns the exit status. */
 int app_run(App *a);
-/* Headless: applies each key of the script (a string; \n is Enter, \e Esc), ticking between keys, then renders. */
+/* Headless: applies each key of the script (a string; \n is Enter, \e Esc, \t Tab, \T Shift-Tab, \u \d \l \r
+ * the arrows), ticking between keys, then renders. */
 void app_script(App *a, const char *keys);
 
 /* Navigation and the header message (nav.c): what screens call; it never calls a screen. */

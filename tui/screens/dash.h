@@ -31,6 +31,7 @@ struct Dash {
     Trainer *trainer;
     int trainer_done;
     int sample, layer, head, matrix; /* explanation panel; layer/head -1 = average */
+    int words;                       /* word pieces joined into words */
     float *tmp;
     int tmp_cap;
 };
@@ -49,5 +50,7 @@ int dash_cursor_action(View *v, int act);
 
 /* dash_draw.c */
 void dash_draw(App *a, Grid *g, Rect body);
+/* dash_explain.c: the explanation panel (token weights, attention maps). */
+void dash_draw_explain(App *a, Grid *g, Rect r, const View *v);
 
 #endif

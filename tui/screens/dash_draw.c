@@ -11,10 +11,10 @@
 
 #include "screens/dash.h"
 #include "widgets/chart.h"
-#include "widgets/heatmap.h"
 #include "widgets/matrix.h"
 #include "widgets/progress.h"
 #include "kernels/tensor.h"
+#include "run/cost.h"
 
 static float *scratch(struct Dash *d, int n) {
     if (n > d->tmp_cap) {
@@ -48,6 +48,11 @@ static void draw_info(App *a, Grid *g, Rect r, View *v) {
     Style ss = style(bad ? COL_BAD : st == RUN_RUNNING ? COL_GOOD : st == RUN_PAUSED ? COL_WARN : COL_TEXT, ATTR_BOLD);
     x += grid_text(g, x, r.y, r.w - (x - r.x), run_status_name(st), ss) + 2;
     if (s->reason[0]) x += grid_text(g, x, r.y, r.w - (x - r.x), s->reason, style(COL_BAD, 0)) + 2;
+    if (s->eval_limit > 0) {
+        /* never to be mistaken for whole-split figures */
+        snprintf(buf, sizeof buf, "eval: first %ld reviews", s->eval_limit);
+        x += grid_text(g, x, r.y, r.w - (x - r.x), buf, style(COL_WARN, ATTR_BOLD)) + 2;
+    }
     /* Replay state on the right. */
     if (v->src == SRC_REPLAY || !v->follow) {
         char sp[16];
@@ -60,6 +65,25 @@ static void draw_info(App *a, Grid *g, Rect r, View *v) {
         grid_text_right(g, r.x + r.w, r.y, r.w - (x - r.x), buf, style(COL_ACCENT, 0));
     }
     (void)a;
+}
+
+/* While the live run scores validation or test reviews: that phase's bar
+ * and ETA instead of the steps'. 1 when drawn. */
+static int draw_phase(Grid *g, Rect r, const View *v) {
+    const RunState *s = &v->rs;
+    if (!v->follow || s->status != RUN_RUNNING || s->phase_final || s->phase_total <= 0 || !strcmp(s->phase, "epoch"))
+        return 0;
+    char text[256], el[32], eta[32] = "-", fl[32];
+    double frac = (double)s->phase_done / (double)s->phase_total;
+    format_duration(s->phase_elapsed, el, sizeof el);
+    if (s->phase_done > 0)
+        format_duration(s->phase_elapsed / (double)s->phase_done * (double)(s->phase_total - s->phase_done), eta,
+                        sizeof eta);
+    cost_format_flops(s->phase_flops, fl, sizeof fl);
+    snprintf(text, sizeof text, "scoring %s  %ld/%ld reviews  %s elapsed  ETA %s  (about %s)",
+             !strcmp(s->phase, "val") ? "validation" : s->phase, s->phase_done, s->phase_total, el, eta, fl);
+    progress_draw(g, r, frac, text);
+    return 1;
 }
 
 static void draw_progress(Grid *g, Rect r, const View *v) {
@@ -87,8 +111,16 @@ static void draw_progress(Grid *g, Rect r, const View *v) {
         progress_draw(g, r, (double)s->pretrain_done / s->pretrain_total, text);
         return;
     }
+    if (draw_phase(g, r, v)) return;
     snprintf(text, sizeof text, "epoch %.2f/%d  step %d/%d  %s elapsed  ETA %s  %s tok/s", epoch, s->epochs, step,
              s->total_steps, el, eta, tok);
+    if (!last && s->phase_flops > 0) {
+        /* nothing trained yet: the work ahead */
+        char fl[32];
+        cost_format_flops(s->phase_flops, fl, sizeof fl);
+        snprintf(text, sizeof text, "epoch 1/%d: %ld steps, about %s to train  %s elapsed", s->epochs,
+                 s->phase_total, fl, el);
+    }
     progress_draw(g, r, frac, text);
 }
 
@@ -179,94 +211,6 @@ static void draw_confusion(Grid *g, Rect r, const View *v) {
     grid_text(g, in.x, in.y + in.h - 1, in.w, buf, style(COL_TEXT, ATTR_BOLD));
 }
 
-/* "sample 2/6  true pos  pred pos  p(pos)=0.93", with own class names when more than two. */
-static void sample_title(const RunState *rs, const ExplainSample *e, int i, int n, char *buf, size_t len) {
-    const char *lab[2] = {"neg", "pos"};
-    if (rs->n_classes > 2) {
-        /* own data: class names (cut short), and the chosen class's probability */
-        const char *t = e->label >= 0 && e->label < rs->n_classes ? rs->classes[e->label] : "?";
-        const char *p = e->pred >= 0 && e->pred < rs->n_classes ? rs->classes[e->pred] : "?";
-        snprintf(buf, len, "sample %d/%d  true %.12s  pred %.12s  p=%.2f ", i + 1, n, t, p, e->prob);
-    } else {
-        snprintf(buf, len, "sample %d/%d  true %s  pred %s  p(pos)=%.2f ", i + 1, n, e->label == 1 ? lab[1] : lab[0],
-                 e->pred == 1 ? lab[1] : lab[0], e->prob);
-    }
-}
-
-static void draw_explain(App *a, Grid *g, Rect r, const View *v) {
-    struct Dash *d = a->dash;
-    const ExplainSet *x = dash_explain_at(&v->rs, dash_cursor_step(v));
-    char title[96];
-    snprintf(title, sizeof title, "%s", x && x->n && x->samples[0].attn ? "Attention" : "Token weights");
-    Rect in = grid_box(g, r, title, style(COL_BORDER, 0));
-    if (in.w <= 2 || in.h <= 2) return;
-    if (!x || x->n == 0) {
-        grid_text(g, in.x, in.y, in.w, "explanations arrive with each evaluation", style(COL_DIM, 0));
-        return;
-    }
-    if (d->sample >= x->n) d->sample = x->n - 1;
-    if (d->sample < 0) d->sample = 0;
-    const ExplainSample *e = &x->samples[d->sample];
-    int ok = e->label == e->pred;
-    char buf[256];
-    sample_title(&v->rs, e, d->sample, x->n, buf, sizeof buf);
-    int w = grid_text(g, in.x, in.y, in.w, buf, style(COL_TEXT, ATTR_BOLD));
-    grid_text(g, in.x + w, in.y, in.w - w, ok ? (g->utf8 ? "\u2713 right" : "right") : (g->utf8 ? "\u2717 wrong" : "wrong"),
-              style(ok ? COL_GOOD : COL_BAD, ATTR_BOLD));
-    /* Which weights are shown, and how they were computed. */
-    const float *weights = e->weight;
-    float *col = NULL;
-    const float *map = NULL;
-    if (e->attn && e->len > 0) {
-        if (d->layer >= e->layers) d->layer = -1;
-        if (d->head >= e->heads) d->head = -1;
-        size_t L = (size_t)e->len * (size_t)e->len;
-        float *avg = scratch(d, (int)(L + (size_t)e->len));
-        if (avg) {
-            memset(avg, 0, (L + (size_t)e->len) * sizeof *avg);
-            int cnt = 0;
-            for (int l = 0; l < e->layers; l++)
-                for (int h = 0; h < e->heads; h++) {
-                    if ((d->layer >= 0 && l != d->layer) || (d->head >= 0 && h != d->head)) continue;
-                    const float *m = e->attn + ((size_t)l * e->heads + h) * L;
-                    for (size_t i = 0; i < L; i++) avg[i] += m[i];
-                    cnt++;
-                }
-            for (size_t i = 0; i < L && cnt; i++) avg[i] /= (float)cnt;
-            map = avg;
-            col = avg + L;
-            /* Attention each token receives, averaged over the queries. */
-            for (int q = 0; q < e->len; q++)
-                for (int k = 0; k < e->len; k++) col[k] += avg[(size_t)q * e->len + k] / (float)e->len;
-            if (d->layer >= 0 || d->head >= 0) weights = col;
-        }
-        char ls[16], hs[16];
-        if (d->layer >= 0) snprintf(ls, sizeof ls, "%d/%d", d->layer + 1, e->layers);
-        else snprintf(ls, sizeof ls, "avg of %d", e->layers);
-        if (d->head >= 0) snprintf(hs, sizeof hs, "%d/%d", d->head + 1, e->heads);
-        else snprintf(hs, sizeof hs, "avg of %d", e->heads);
-        snprintf(buf, sizeof buf, "layer %s  head %s  (L, H)  view: %s (m)", ls, hs, d->matrix ? "matrix" : "tokens");
-        grid_text(g, in.x, in.y + 1, in.w, buf, style(COL_ACCENT, 0));
-        if (d->layer >= 0 || d->head >= 0)
-            snprintf(buf, sizeof buf, "weight = attention received, mean over queries");
-        else
-            snprintf(buf, sizeof buf, "weight = %s", e->method[0] ? e->method : "attention received");
-    } else {
-        snprintf(buf, sizeof buf, "weight = %s", e->method[0] ? e->method : "saliency |grad x input|");
-        grid_text(g, in.x, in.y + 1, in.w, "saliency (this model has no attention maps)", style(COL_ACCENT, 0));
-    }
-    grid_text(g, in.x, in.y + 2, in.w, buf, style(COL_DIM, 0));
-    Rect body = rect(in.x, in.y + 4, in.w, in.h - 4);
-    if (d->matrix && map) heatmap_matrix(g, body, map, e->len, e->len, e->tokens);
-    else {
-        int shown = heatmap_tokens(g, body, e->tokens, weights, e->len);
-        if (shown < e->len) {
-            snprintf(buf, sizeof buf, "... %d more tokens", e->len - shown);
-            grid_text_right(g, in.x + in.w, in.y + 3, in.w, buf, style(COL_DIM, 0));
-        }
-    }
-}
-
 void dash_draw(App *a, Grid *g, Rect body) {
     struct Dash *d = a->dash;
     if (!d || !d->cur) {
@@ -289,5 +233,5 @@ void dash_draw(App *a, Grid *g, Rect body) {
     if (cmh > right.h - 6) cmh = right.h - 6 > 8 ? right.h - 6 : 8;
     rect_split_rows(right, cmh, 0, &cm, &ex);
     draw_confusion(g, cm, v);
-    draw_explain(a, g, ex, v);
+    dash_draw_explain(a, g, ex, v);
 }

@@ -273,9 +273,12 @@ static int explain_action(App *a, struct Dash *d, int act) {
         d->sample = x && d->sample + 1 < x->n ? d->sample + 1 : 0;
     } else if (act == ACT_MATRIX) {
         d->matrix = !d->matrix;
+    } else if (act == ACT_WORDS) {
+        d->words = !d->words;
+        app_message(a, 0, "%s", d->words ? "word pieces joined into words" : "word pieces shown apart");
     } else {
         const ExplainSample *e = x && d->sample < x->n ? &x->samples[d->sample] : NULL;
-        if (!e || !e->attn) {
+        if (!e || e->layers <= 0) {
             app_message(a, 1, "no attention maps: %s", e ? "this model is explained by saliency" : "no sample yet");
             return F_REDRAW;
         }
@@ -314,7 +317,8 @@ static int dash_action(App *a, int act) {
     case ACT_NEXT_SAMPLE:
     case ACT_LAYER:
     case ACT_HEAD:
-    case ACT_MATRIX: return explain_action(a, d, act);
+    case ACT_MATRIX:
+    case ACT_WORDS: return explain_action(a, d, act);
     case ACT_TRY:
         try_open(a, d->cur->dir);
         return F_REDRAW;

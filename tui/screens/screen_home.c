@@ -129,8 +129,9 @@ static void load_configs(App *a, struct Home *h) {
     if (h->sel_item < 0) h->sel_item = 0;
 }
 
-static void fmt_score(double v, int valid, char *buf, size_t n) {
-    if (valid && isfinite(v)) snprintf(buf, n, "%.4f", v);
+/* limited: scored with eval.limit, on part of the splits ('*') */
+static void fmt_score(double v, int valid, char *buf, size_t n, int limited) {
+    if (valid && isfinite(v)) snprintf(buf, n, "%.4f%s", v, limited ? "*" : "");
     else snprintf(buf, n, "-");
 }
 
@@ -173,13 +174,13 @@ static void load_runs(App *a, struct Home *h) {
         table_set(t, r, RC_RUN, s->run, NAN);
         table_set(t, r, RC_ARCH, s->arch, NAN);
         table_set(t, r, RC_STATUS, run_status_name(s->status), NAN);
-        fmt_score(s->best.accuracy, s->best.valid, b, sizeof b);
+        fmt_score(s->best.accuracy, s->best.valid, b, sizeof b, s->eval_limit > 0);
         table_set(t, r, RC_VACC, b, s->best.valid ? s->best.accuracy : NAN);
-        fmt_score(s->best.f1, s->best.valid, b, sizeof b);
+        fmt_score(s->best.f1, s->best.valid, b, sizeof b, s->eval_limit > 0);
         table_set(t, r, RC_VF1, b, s->best.valid ? s->best.f1 : NAN);
-        fmt_score(s->test.accuracy, s->test.valid, b, sizeof b);
+        fmt_score(s->test.accuracy, s->test.valid, b, sizeof b, s->eval_limit > 0);
         table_set(t, r, RC_TACC, b, s->test.valid ? s->test.accuracy : NAN);
-        fmt_score(s->test.f1, s->test.valid, b, sizeof b);
+        fmt_score(s->test.f1, s->test.valid, b, sizeof b, s->eval_limit > 0);
         table_set(t, r, RC_TF1, b, s->test.valid ? s->test.f1 : NAN);
         format_duration(s->train_seconds, b, sizeof b);
         table_set(t, r, RC_TIME, b, s->train_seconds);

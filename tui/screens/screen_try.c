@@ -9,6 +9,7 @@
 #include "screens/app.h"
 #include "data/data.h"
 #include "widgets/heatmap.h"
+#include "run/attn_view.h"
 #include "run/predict.h"
 #include "cli/text_safe.h"
 #include "widgets/progress.h"
@@ -24,6 +25,7 @@ struct TryIt {
     char err[512];
     char **words;
     int n_words, example;
+    int layer, head, join; /* attention shown: -1 = mean; join word pieces into words */
 };
 
 static const char *examples[] = {
@@ -104,10 +106,14 @@ int try_open(App *a, const char *dir) {
         return -1;
     }
     t->open = 1;
+    t->rm.keep_attn = 1; /* one text at a time: every layer and head, computed now */
+    t->layer = t->head = -1;
     a->tryit = t;
     app_push(a, SCR_TRY);
     return 0;
 }
+
+static void draw_weights(struct TryIt *t, Grid *g, Rect r);
 
 static void try_draw(App *a, Grid *g, Rect body) {
     struct TryIt *t = a->tryit;
@@ -145,9 +151,52 @@ static void try_draw(App *a, Grid *g, Rect body) {
         grid_text(g, in.x + 1, y, in.w - 2, buf, style(p->label == 1 ? COL_GOOD : COL_BAD, ATTR_BOLD));
         progress_draw(g, rect(in.x + 1, y + 1, 40 < in.w - 2 ? 40 : in.w - 2, 1), p->prob, "p(pos)");
     }
-    snprintf(buf, sizeof buf, "%d tokens read; weight = %s", p->len, p->method[0] ? p->method : "per-token weight");
-    grid_text(g, in.x + 1, y + 3, in.w - 2, buf, style(COL_DIM, 0));
-    if (p->weight && t->words) heatmap_tokens(g, rect(in.x + 1, y + 5, in.w - 2, in.h - (y + 5 - in.y)), t->words, p->weight, t->n_words);
+    draw_weights(t, g, rect(in.x + 1, y + 3, in.w - 2, in.h - (y + 3 - in.y)));
+}
+
+/* The model's reading of the text: what the weights are, then the tokens
+ * (or words) painted by them, from the chosen attention layer and head. */
+static void draw_weights(struct TryIt *t, Grid *g, Rect r) {
+    const Prediction *p = &t->pred;
+    char buf[256];
+    if (!p->weight || !t->words || t->n_words != p->len) return;
+    AttnMaps maps = {.len = p->len, .layers = p->layers, .heads = p->heads, .full = p->attn};
+    AttnView av;
+    if (attn_view_make(&maps, t->words, p->weight, t->layer, t->head, t->join, &av) != 0) return;
+    int y = r.y;
+    if (p->attn) {
+        char ls[24] = "mean", hs[24] = "mean";
+        if (t->layer >= 0) snprintf(ls, sizeof ls, "%d", t->layer + 1);
+        if (t->head >= 0) snprintf(hs, sizeof hs, "%d", t->head + 1);
+        snprintf(buf, sizeof buf, "layer %s of %d (Tab)  head %s of %d (S-Tab)  %s (^W)", ls, p->layers, hs, p->heads,
+                 t->join ? "words" : "pieces");
+        grid_text(g, r.x, y++, r.w, buf, style(COL_ACCENT, 0));
+    }
+    snprintf(buf, sizeof buf, "%d tokens read; weight = %s%s", p->len,
+             av.chosen ? "attention received, mean over queries" : p->method[0] ? p->method : "per-token weight",
+             t->join ? ", summed over pieces" : "");
+    grid_text(g, r.x, y, r.w, buf, style(COL_DIM, 0));
+    heatmap_tokens(g, rect(r.x, y + 2, r.w, r.h - (y + 2 - r.y)), av.words ? av.words : t->words, av.weight, av.n);
+    attn_view_free(&av);
+}
+
+/* Tab, S-Tab, ^W: the attention layer, head, and words or pieces. */
+static int try_action(App *a, int act) {
+    struct TryIt *t = a->tryit;
+    if (!t || (act != ACT_TRY_LAYER && act != ACT_TRY_HEAD && act != ACT_TRY_WORDS)) return -1;
+    if (act == ACT_TRY_WORDS) {
+        t->join = !t->join;
+        return F_REDRAW;
+    }
+    int layers, heads;
+    run_model_attention_shape(&t->rm, &layers, &heads);
+    if (!layers) {
+        app_message(a, 1, "no attention maps: this model is explained by saliency");
+        return F_REDRAW;
+    }
+    int *sel = act == ACT_TRY_LAYER ? &t->layer : &t->head, lim = act == ACT_TRY_LAYER ? layers : heads;
+    *sel = *sel + 1 >= lim ? -1 : *sel + 1;
+    return F_REDRAW;
 }
 
 static int try_input(App *a, int key) {
@@ -184,4 +233,4 @@ static int try_input(App *a, int key) {
     return F_REDRAW;
 }
 
-const ScreenOps screen_try = {"Try it", try_draw, NULL, try_input, NULL, try_free};
+const ScreenOps screen_try = {"Try it", try_draw, try_action, try_input, NULL, try_free};
