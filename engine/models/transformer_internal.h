@@ -43,6 +43,9 @@ typedef struct Tf {
      * embeddings, no dropout after attention or inside the feed-forward,
      * and a pre_classifier + ReLU before the head's dropout and fc. */
     int hf;
+    /* A masked-language-model encoder (mlm_model.c): the forward stops at
+     * the last layer's output, which the MLM head reads row by row. */
+    int mlm;
     size_t emb, pos, pool_w, pool_b, fc_w, fc_b;
     size_t eln_w, eln_b, pre_w, pre_b; /* hf only */
     int classes;                /* rows of fc */
@@ -98,6 +101,9 @@ int tf_setup(Model *m);
 void tf_destroy(Model *m);
 void tf_forward(Model *m, const Batch *b, int train);
 void tf_backward(Model *m, const Batch *b);
+/* The encoder's backward from t->g_out, d(last layer's output) for every
+ * packed row of the last training forward (clobbered). */
+void tf_backward_rows(Model *m);
 int tf_explain(Model *m, const int32_t *tokens, int len, Explanation *out);
 
 #endif
