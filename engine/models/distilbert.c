@@ -310,7 +310,7 @@ static void db_init(Model *m, Rng *rng) {
 
 static int db_setup(Model *m) {
     Db *db = m->impl;
-    return tf_setup(m) || (db->tf.mlm && mlm_setup(m, &db->mlm)) ? -1 : 0;
+    return tf_setup(m) || (db->tf.mlm && mlm_head_setup(m, &db->mlm)) ? -1 : 0;
 }
 
 MlmState *distilbert_mlm_state(Model *m) {
@@ -322,7 +322,7 @@ static void db_destroy(Model *m) {
     Db *db = m->impl;
     if (!db) return;
     if (db->loaded) st_free(&db->st);
-    mlm_release(&db->mlm);
+    mlm_head_release(&db->mlm);
     tf_destroy(m);
 }
 

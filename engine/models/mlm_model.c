@@ -20,13 +20,13 @@ void mlm_declare(Model *m, MlmState *s, int E, int V) {
 
 static size_t chunk_floats(int E, int V) { return 2 * (size_t)MLM_CHUNK * E + mlm_head_floats(MLM_CHUNK, E, V); }
 
-int mlm_setup(Model *m, MlmState *s) {
+int mlm_head_setup(Model *m, MlmState *s) {
     const Tf *t = m->impl;
     s->buf = malloc(chunk_floats(t->E, m->vocab_size) * sizeof(float));
     return s->buf ? 0 : -1;
 }
 
-void mlm_release(MlmState *s) {
+void mlm_head_release(MlmState *s) {
     free(s->buf);
     s->buf = NULL;
 }

@@ -29,8 +29,8 @@ typedef struct MlmTargets {
 /* Declares vocab_transform, vocab_layer_norm and vocab_projector.bias
  * (vocab_projector.weight is the word embeddings) under Hugging Face's names. */
 void mlm_declare(Model *m, MlmState *s, int E, int V);
-int mlm_setup(Model *m, MlmState *s);
-void mlm_release(MlmState *s);
+int mlm_head_setup(Model *m, MlmState *s);
+void mlm_head_release(MlmState *s);
 
 /* The mean cross-entropy over the M masked tokens (0 when M is 0) and, in
  * *correct, how many were predicted right. With train, the head's gradients

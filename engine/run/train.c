@@ -12,6 +12,7 @@
 
 #include "run/checkpoint.h"
 #include "run/dist.h"
+#include "run/mlm_train.h"
 #include "run/trainer_internal.h"
 #include "run/class_names.h"
 
@@ -30,6 +31,7 @@ static void trainer_release(Trainer *t) {
     free(t->val_order);
     free(t->test_order);
     free(t->val_shard);
+    mlm_release(t);
     config_free(&t->cfg);
     free(t);
 }
@@ -185,6 +187,7 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
         used = strlen(t->notes);
         if (used && t->notes[used - 1] == '\n') t->notes[used - 1] = 0;
     }
+    if (mlm_run(t) && mlm_prepare(t, err, errlen) != 0) return -1;
     if (t->data.train.n == 0 || t->data.val.n == 0) {
         snprintf(err, errlen, "the dataset has %d training and %d validation reviews: too few to train",
                  t->data.train.n, t->data.val.n);
@@ -224,7 +227,7 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    pick_explain_samples(t);
+    if (!mlm_run(t)) pick_explain_samples(t); /* a pretraining has no labels to explain */
     return 0;
 }
 
