@@ -137,9 +137,23 @@ static int write_text(const char *out, const char *name, const char *text, char 
     return bad ? -1 : 0;
 }
 
+/* out_dir and the folders above it. */
+static int make_dirs(const char *out_dir, char *err, size_t errlen) {
+    char p[4096];
+    snprintf(p, sizeof p, "%s", out_dir);
+    for (char *s = p + 1;; s++) {
+        char c = *s;
+        if (c != '/' && c != 0) continue;
+        *s = 0;
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            return snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno)), -1;
+        *s = c;
+        if (!c) return 0;
+    }
+}
+
 int hf_export_pretrained(const Model *m, const Vocab *v, const char *out_dir, char *err, size_t errlen) {
-    if (mkdir(out_dir, 0755) != 0 && errno != EEXIST)
-        return snprintf(err, errlen, "cannot create %s: %s", out_dir, strerror(errno)), -1;
+    if (!out_dir[0] || make_dirs(out_dir, err, errlen)) return out_dir[0] ? -1 : (snprintf(err, errlen, "no folder"), -1);
     char path[4096];
     hf_path(path, sizeof path, out_dir, "vocab.txt");
     if (vocab_save(v, path) != 0) return snprintf(err, errlen, "cannot write %s", path), -1;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "data/wordpiece_data.h"
 #include "run/checkpoint.h"
 #include "run/dist.h"
 #include "run/mlm_train.h"
@@ -36,9 +37,34 @@ static void trainer_release(Trainer *t) {
     free(t);
 }
 
+/* A WordPiece run's vocab.txt ([PAD] [unused..] ...) is not a word
+ * vocabulary (<PAD> <UNK> ...): it must hold the data's entries line by line. */
+static int same_lines(const char *path, const Vocab *v) {
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    int i = 0, same = 1;
+    while (same && (got = getline(&line, &cap, f)) >= 0) {
+        if (got && line[got - 1] == '\n') line[--got] = 0;
+        same = i < v->n && !strcmp(line, v->words[i]);
+        i++;
+    }
+    free(line);
+    fclose(f);
+    return same && i == v->n;
+}
+
 static int check_vocab(Trainer *t, char *err, size_t errlen) {
     char path[RUN_PATH_MAX + 32], verr[256];
     file_in_run(t, path, sizeof path, "vocab.txt");
+    if (data_uses_wordpiece(&t->cfg)) {
+        if (same_lines(path, &t->data.vocab)) return 0;
+        snprintf(err, errlen, "%s differs from the model's WordPiece vocabulary now (did the data or the folder change?)",
+                 path);
+        return -1;
+    }
     Vocab v = {0};
     if (vocab_load(&v, path, verr, sizeof verr) != 0) {
         snprintf(err, errlen, "%s", verr);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Pretraining sentui's own encoder through the real binary, on generated text
+# (scripts/mlm_demo_data.sh): a train.objective mlm run reads only the
+# unlabelled reviews (a word found only in labelled or test text never enters
+# its learnt vocabulary), reports masked-token accuracy that rises far above
+# chance (1/26) to > 0.9, and writes a Hugging Face folder (in the run and at
+# train.export_dir) that a classifier fine-tunes from to > 95 % test accuracy;
+# a pretraining killed with kill -9 resumes from its last save and finishes.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+SENTUI=${SENTUI:-$PWD/build/sentui}
+[[ "$SENTUI" = /* ]] || SENTUI=$ROOT/$SENTUI
+TMP=$(mktemp -d)
+BG=
+cleanup() { [ -n "$BG" ] && kill -9 "$BG" 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cd "$TMP"
+cp -r "$ROOT/configs" .
+"$ROOT/scripts/mlm_demo_data.sh" ds 1200 300 || fail "generating the data"
+echo "labelword alpha bravo" >ds/train/pos/9001_9.txt
+echo "secretword alpha bravo" >ds/test/pos/9001_9.txt
+COMMON=(--set data.path="$TMP/ds" --set data.cache=false)
+
+# --- pretrain
+"$SENTUI" train configs/synthetic/mlm.yaml "${COMMON[@]}" --set train.runs_dir=runs >out 2>err ||
+    fail "pretraining: $(cat err out)"
+grep -q " 0 test reviews" out || fail "a pretraining read test reviews: $(head -3 out)"
+RUN=$(sed -n 's/^run: //p' out | head -n1)
+[ -d "$RUN" ] || fail "no run folder: $(cat out)"
+grep -q '"type":"eval".*"masked":[1-9]' "$RUN/events.jsonl" || fail "no masked-token evaluation in events.jsonl"
+first=$(grep '"type":"eval"' "$RUN/events.jsonl" | head -n1 | sed 's/.*"accuracy":\([0-9.e-]*\).*/\1/')
+last=$(grep '"type":"eval"' "$RUN/events.jsonl" | tail -n1 | sed 's/.*"accuracy":\([0-9.e-]*\).*/\1/')
+awk -v a="$last" 'BEGIN { exit !(a > 0.9) }' || fail "masked-token accuracy $last (first $first), want > 0.9"
+grep -qx "alpha" "$RUN/vocab.txt" || fail "the learnt vocabulary lacks a frequent word"
+grep -qx "\[MASK\]" "$RUN/vocab.txt" && [ "$(sed -n 104p "$RUN/vocab.txt")" = "[MASK]" ] || fail "[MASK] is not id 103"
+grep -q "secretword\|labelword" "$RUN/vocab.txt" && fail "the vocabulary saw labelled or test text"
+for d in "$RUN/pretrained" models/synthetic-mlm; do
+    for f in config.json vocab.txt model.safetensors tokenizer_config.json; do [ -s "$d/$f" ] || fail "no $d/$f"; done
+    grep -q '"DistilBertForMaskedLM"' "$d/config.json" || fail "$d/config.json: $(cat "$d/config.json")"
+    head -c 65536 "$d/model.safetensors" | grep -aq "vocab_projector.weight" || fail "$d has no vocab_projector.weight"
+done
+
+# --- fine-tune from it
+"$SENTUI" train configs/synthetic/transformer-pretrained.yaml "${COMMON[@]}" --set train.runs_dir=ft >out 2>err ||
+    fail "fine-tuning the pretrained folder: $(cat err out)"
+grep -q "masked-language-model head .* is not used" err || fail "no note on the MLM head: $(cat err)"
+acc=$(sed -n 's/^test  acc \([0-9.]*\).*/\1/p' out)
+awk -v a="$acc" 'BEGIN { exit !(a > 0.95) }' || fail "fine-tuned test accuracy $acc, want > 0.95: $(cat out)"
+
+# --- kill -9 in the middle of a pretraining, then resume to the end
+"$SENTUI" train configs/synthetic/mlm.yaml "${COMMON[@]}" --set train.runs_dir=killed --set train.epochs=60 \
+    --set train.batch_size=4 --set data.limit_train=200 --set eval.every_steps=50 --set train.export_dir= \
+    >killed.out 2>&1 &
+BG=$!
+for i in $(seq 1 400); do KILLED=$(sed -n 's/^run: //p' killed.out | head -n1); [ -n "$KILLED" ] && break; sleep 0.05; done
+[ -n "$KILLED" ] || fail "no run folder printed: $(cat killed.out)"
+for i in $(seq 1 600); do
+    [ "$(grep -c '"file":"last.safetensors"' "$KILLED/events.jsonl" 2>/dev/null)" -ge 4 ] && break
+    sleep 0.02
+done
+kill -9 "$BG"; wait "$BG" 2>/dev/null; BG=
+grep -q '"type":"done"' "$KILLED/events.jsonl" && fail "the pretraining finished before it could be killed"
+saved=$(grep -o '"type":"checkpoint","step":[0-9]*,"file":"last.safetensors"' "$KILLED/events.jsonl" | tail -n1 |
+        sed 's/.*"step":\([0-9]*\).*/\1/')
+[ -n "$saved" ] && [ "$saved" -gt 0 ] || fail "no save before the kill"
+"$SENTUI" resume "$KILLED" >out 2>err || fail "resume: $(cat err out)"
+grep -q "^resuming at step $saved " out || fail "did not resume from step $saved: $(head -3 out)"
+grep -q '"status": "finished"' "$KILLED/summary.json" || fail "the resumed pretraining did not finish"
+[ -s "$KILLED/pretrained/model.safetensors" ] || fail "the resumed pretraining wrote no folder"
+echo ok
