@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "data/data_internal.h"
 #include "data/wordpiece_learn.h"
 #include "models/hf_folder.h"
@@ -67,8 +68,7 @@ WordPiece *data_wordpiece_for(const Config *c, const RawCorpus *rc, char *err, s
 
 uint64_t data_wordpiece_signature(const Config *c) {
     if (learns_vocab(c)) {
-        int32_t v[2] = {WORDPIECE_LEARN_FORMAT, c->data_vocab_size};
-        return data_checksum(0x6c6561726e74ull, v, sizeof v) | 1;
+        return hash_pair(0x6c6561726e74ull ^ WORDPIECE_LEARN_FORMAT, (uint64_t)c->data_vocab_size) | 1;
     }
     const char *dir = c->model_init && *c->model_init ? c->model_init : "";
     char p[4096];

@@ -253,7 +253,7 @@ static int db_build(Model *m, char *err, size_t errlen) {
     Tf *t = &db->tf;
     *t = (Tf){.E = hc.dim, .H = hc.n_heads, .F = hc.hidden_dim, .L = hc.n_layers, .P = hc.max_position_embeddings,
               .act = ACT_GELU, .post = 1, .pooling = POOL_CLS, .position = POS_LEARNED,
-              .p_drop = (float)m->cfg.model_dropout, .eps = hc.layer_norm_eps, .hf = 1, .mlm = mlm};
+              .p_drop = (float)m->cfg.model_dropout, .eps = hc.layer_norm_eps, .hf = 1, .mlm = mlm ? &db->mlm : NULL};
     t->lp = calloc((size_t)t->L, sizeof *t->lp);
     t->la = calloc((size_t)t->L, sizeof *t->la);
     if (!t->lp || !t->la) return -1;
@@ -311,11 +311,6 @@ static void db_init(Model *m, Rng *rng) {
 static int db_setup(Model *m) {
     Db *db = m->impl;
     return tf_setup(m) || (db->tf.mlm && mlm_head_setup(m, &db->mlm)) ? -1 : 0;
-}
-
-MlmState *distilbert_mlm_state(Model *m) {
-    Db *db = m && m->arch == ARCH_DISTILBERT ? m->impl : NULL;
-    return db && db->tf.mlm ? &db->mlm : NULL;
 }
 
 static void db_destroy(Model *m) {

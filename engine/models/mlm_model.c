@@ -46,7 +46,7 @@ static size_t row_of(const Tf *t, int T, int32_t pos) { return (size_t)t->off[po
 
 double model_mlm_forward(Model *m, const Batch *in, const MlmTargets *tg, int train, long *correct) {
     Tf *t = m->impl;
-    MlmState *s = distilbert_mlm_state(m);
+    MlmState *s = t->mlm;
     float p_drop = t->p_drop, p_emb = t->p_emb;
     if (!train) t->p_drop = t->p_emb = 0; /* the training forward keeps the last layer; no dropout drawn */
     tf_run(m, in, MODE_TRAIN, m->logits);

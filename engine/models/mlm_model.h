@@ -41,7 +41,4 @@ void mlm_head_release(MlmState *s);
 double model_mlm_forward(Model *m, const Batch *in, const MlmTargets *tg, int train, long *correct);
 void model_mlm_backward(Model *m);
 
-/* The MLM state of a distilbert model built for mlm, NULL for any other model. */
-MlmState *distilbert_mlm_state(Model *m);
-
 #endif

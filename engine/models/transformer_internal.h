@@ -45,7 +45,7 @@ typedef struct Tf {
     int hf;
     /* A masked-language-model encoder (mlm_model.c): the forward stops at
      * the last layer's output, which the MLM head reads row by row. */
-    int mlm;
+    struct MlmState *mlm; /* models/mlm_model.h; NULL for a classifier */
     size_t emb, pos, pool_w, pool_b, fc_w, fc_b;
     size_t eln_w, eln_b, pre_w, pre_b; /* hf only */
     int classes;                /* rows of fc */

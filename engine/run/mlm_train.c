@@ -72,6 +72,15 @@ int mlm_prepare(Trainer *t, char *err, size_t errlen) {
     if (t->ranks > 1) return snprintf(err, errlen, "train.objective mlm runs in one process (no MPI ranks yet)"), -1;
     if (t->data.vocab.n <= WP_FIRST_PLAIN)
         return snprintf(err, errlen, "train.objective mlm needs a learnt WordPiece vocabulary (model.arch distilbert)"), -1;
+    const char *out = t->cfg.train_export_dir;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/model.safetensors", out ? out : "");
+    if (out && *out && access(path, F_OK) == 0)
+        return snprintf(err, errlen,
+                        "train.export_dir %s already holds a pretrained model: fine-tune from it (model.init: %s), or "
+                        "move it away or set another train.export_dir to pretrain again",
+                        out, out),
+               -1;
     if (take_unsup(t, err, errlen)) return -1;
     MlmRun *r = calloc(1, sizeof *r);
     int B = t->cfg.train_batch_size, T = t->data.train.T;

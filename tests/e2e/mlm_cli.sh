@@ -24,7 +24,7 @@ echo "secretword alpha bravo" >ds/test/pos/9001_9.txt
 COMMON=(--set data.path="$TMP/ds" --set data.cache=false)
 
 # --- pretrain
-"$SENTUI" train configs/synthetic/mlm.yaml "${COMMON[@]}" --set train.runs_dir=runs >out 2>err ||
+"$SENTUI" train configs/synthetic/distilbert-mlm.yaml "${COMMON[@]}" --set train.runs_dir=runs >out 2>err ||
     fail "pretraining: $(cat err out)"
 grep -q " 0 test reviews" out || fail "a pretraining read test reviews: $(head -3 out)"
 RUN=$(sed -n 's/^run: //p' out | head -n1)
@@ -42,15 +42,23 @@ for d in "$RUN/pretrained" models/synthetic-mlm; do
     head -c 65536 "$d/model.safetensors" | grep -aq "vocab_projector.weight" || fail "$d has no vocab_projector.weight"
 done
 
+# --- the exported folder is what fine-tuning reuses: pretraining again into it is refused, nothing lost
+sum=$(cksum <models/synthetic-mlm/model.safetensors)
+"$SENTUI" train configs/synthetic/distilbert-mlm.yaml "${COMMON[@]}" --set train.runs_dir=again >out 2>err &&
+    fail "a second pretraining overwrote models/synthetic-mlm"
+grep -q "already holds a pretrained model" err || fail "no message for an existing export: $(cat err)"
+[ "$sum" = "$(cksum <models/synthetic-mlm/model.safetensors)" ] || fail "the exported model changed"
+[ ! -d again ] || [ -z "$(ls again)" ] || fail "a refused pretraining left a run folder"
+
 # --- fine-tune from it
-"$SENTUI" train configs/synthetic/transformer-pretrained.yaml "${COMMON[@]}" --set train.runs_dir=ft >out 2>err ||
+"$SENTUI" train configs/synthetic/distilbert-pretrained.yaml "${COMMON[@]}" --set train.runs_dir=ft >out 2>err ||
     fail "fine-tuning the pretrained folder: $(cat err out)"
 grep -q "masked-language-model head .* is not used" err || fail "no note on the MLM head: $(cat err)"
 acc=$(sed -n 's/^test  acc \([0-9.]*\).*/\1/p' out)
 awk -v a="$acc" 'BEGIN { exit !(a > 0.95) }' || fail "fine-tuned test accuracy $acc, want > 0.95: $(cat out)"
 
 # --- kill -9 in the middle of a pretraining, then resume to the end
-"$SENTUI" train configs/synthetic/mlm.yaml "${COMMON[@]}" --set train.runs_dir=killed --set train.epochs=60 \
+"$SENTUI" train configs/synthetic/distilbert-mlm.yaml "${COMMON[@]}" --set train.runs_dir=killed --set train.epochs=60 \
     --set train.batch_size=4 --set data.limit_train=200 --set eval.every_steps=50 --set train.export_dir= \
     >killed.out 2>&1 &
 BG=$!
