@@ -42,6 +42,12 @@ for d in "$RUN/pretrained" models/synthetic-mlm; do
     head -c 65536 "$d/model.safetensors" | grep -aq "vocab_projector.weight" || fail "$d has no vocab_projector.weight"
 done
 
+"$SENTUI" predict "$RUN" "alpha alpha" >out 2>err && fail "predict classified with a pretraining"
+grep -q "is a pretraining (train.objective mlm)" err || fail "no message for predict on a pretraining: $(cat err)"
+"$SENTUI" train configs/synthetic/distilbert-mlm.yaml --set data.dataset=synthetic --set train.runs_dir=none >out 2>err &&
+    fail "pretrained on data without unlabelled reviews"
+grep -q "learns from unlabelled reviews" err || fail "no message for data without unlabelled reviews: $(cat err)"
+
 # --- the exported folder is what fine-tuning reuses: pretraining again into it is refused, nothing lost
 sum=$(cksum <models/synthetic-mlm/model.safetensors)
 "$SENTUI" train configs/synthetic/distilbert-mlm.yaml "${COMMON[@]}" --set train.runs_dir=again >out 2>err &&
