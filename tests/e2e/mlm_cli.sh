@@ -23,6 +23,14 @@ echo "labelword alpha bravo" >ds/train/pos/9001_9.txt
 echo "secretword alpha bravo" >ds/test/pos/9001_9.txt
 COMMON=(--set data.path="$TMP/ds" --set data.cache=false)
 
+# --- the encoded data and the learnt vocabulary are cached, and read back from the cache
+for i in 1 2; do
+    SENTUI_CACHE_DIR="$TMP/cache" "$SENTUI" data configs/synthetic/distilbert-mlm.yaml --set data.path="$TMP/ds" >data$i 2>&1 ||
+        fail "sentui data: $(cat data$i)"
+done
+grep -q "rebuilt" data2 && fail "the cached data was rebuilt: $(cat data2)"
+grep -q "from the cache\|cached" data2 || fail "the data did not come from the cache: $(head -5 data2)"
+
 # --- pretrain
 "$SENTUI" train configs/synthetic/distilbert-mlm.yaml "${COMMON[@]}" --set train.runs_dir=runs >out 2>err ||
     fail "pretraining: $(cat err out)"
