@@ -326,12 +326,27 @@ const char *distilbert_note(const Model *m) {
     return db ? db->note : "";
 }
 
+/* A pretraining encoder has no classification head (models/mlm_model.h
+ * trains it): asked to classify, it says nothing (zero logits) rather than
+ * read the head it lacks. */
+static void db_forward(Model *m, const Batch *b, int train) {
+    if (((Db *)m->impl)->tf.mlm) {
+        memset(m->logits, 0, (size_t)b->B * m->n_classes * sizeof(float));
+        return;
+    }
+    tf_forward(m, b, train);
+}
+
+static void db_backward(Model *m, const Batch *b) {
+    if (!((Db *)m->impl)->tf.mlm) tf_backward(m, b);
+}
+
 const ModelOps distilbert_ops = {
     .build = db_build,
     .setup = db_setup,
     .init = db_init,
-    .forward = tf_forward,
-    .backward = tf_backward,
+    .forward = db_forward,
+    .backward = db_backward,
     .explain = tf_explain,
     .destroy = db_destroy,
 };
