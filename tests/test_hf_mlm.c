@@ -167,6 +167,24 @@ static void test_matches_pytorch(void **state) {
     model_free(m);
 }
 
+/* A batch where nothing was masked (short reviews, a low rate): loss 0,
+ * no gradient, nothing that is not finite. */
+static void test_nothing_masked(void **state) {
+    (void)state;
+    Model *m = mlm_model();
+    int32_t tok[NB * NT] = {0}, len[NB];
+    for (int s = 0; s < NB; s++) len[s] = 2, tok[s * NT] = 3, tok[s * NT + 1] = 4;
+    Batch b = {.tokens = tok, .lengths = len, .B = NB, .T = NT};
+    MlmTargets tg = {NULL, NULL, 0};
+    params_zero_grad(&m->params);
+    long correct = -1;
+    assert_true(model_mlm_forward(m, &b, &tg, 1, &correct) == 0.0);
+    assert_int_equal(correct, 0);
+    model_mlm_backward(m);
+    for (size_t i = 0; i < m->params.total; i++) assert_true(m->params.grad[i] == 0.0f);
+    model_free(m);
+}
+
 /* ---- the head by central differences ------------------------------------------ */
 
 enum { HM = 6, HE = 8, HV = 11 };
@@ -280,6 +298,7 @@ static void test_masking(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_pytorch),
+        cmocka_unit_test(test_nothing_masked),
         cmocka_unit_test(test_head_gradients),
         cmocka_unit_test(test_masking),
     };

@@ -108,6 +108,31 @@ static void test_round_trip(void **state) {
     wordpiece_free(wp);
 }
 
+/* Words seen once stay out of the vocabulary; the suffix they share comes in
+ * as a "##" piece, so a new word with it ends in that piece. */
+static void test_shared_suffix(void **state) {
+    (void)state;
+    const char *text = "walking talking running jumping singing reading eating sleeping cooking swimming "
+                       "the the the a a a";
+    size_t len = strlen(text), n = 0;
+    char err[256] = "";
+    char *lines = wordpiece_learn(&text, &len, 1, 400, 1, &n, err, sizeof err);
+    assert_non_null(lines);
+    WordPiece *wp = wordpiece_from_lines(lines, n, 1, err, sizeof err);
+    assert_non_null(wp);
+    assert_true(wordpiece_id(wp, "##ing") >= WP_FIRST_PLAIN);
+    /* pieces come before the words seen once */
+    assert_true(wordpiece_id(wp, "##ing") < wordpiece_id(wp, "walking"));
+    assert_true(wordpiece_id(wp, "the") < wordpiece_id(wp, "##ing"));
+    int32_t ids[16];
+    const char *novel = "sewing"; /* starts with a letter words start with */
+    int k = wordpiece_encode(wp, novel, strlen(novel), 16, ids, NULL, NULL);
+    assert_true(k >= 4);
+    assert_string_equal(wordpiece_token(wp, ids[k - 2]), "##ing");
+    free(lines);
+    wordpiece_free(wp);
+}
+
 static void test_deterministic_and_refuses_tiny(void **state) {
     (void)state;
     char *a, *b;
@@ -127,6 +152,7 @@ int main(void) {
         cmocka_unit_test(test_layout_and_pieces),
         cmocka_unit_test(test_pieces_when_small),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_shared_suffix),
         cmocka_unit_test(test_deterministic_and_refuses_tiny),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
