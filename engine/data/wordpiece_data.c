@@ -33,7 +33,14 @@ WordPiece *data_wordpiece_open(const Config *c, char *err, size_t errlen) {
                               "vocab.txt, model.safetensors)");
         return NULL;
     }
-    if (hf_read_config(dir, &hc, err, errlen)) return NULL;
+    if (hf_read_config(dir, &hc, err, errlen)) {
+        size_t used = strlen(err);
+        if (!strncmp(err, "model.init: no folder", 21) && used + 1 < errlen)
+            snprintf(err + used, errlen - used, "; or pretrain one there: a run with train.objective mlm and "
+                                                "train.export_dir %s (configs/pretrain/mlm.yaml writes "
+                                                "models/sentui-mlm-imdb)", dir);
+        return NULL;
+    }
     char p[4096];
     hf_path(p, sizeof p, dir, "vocab.txt");
     return wordpiece_load(p, lower_case(dir), err, errlen);

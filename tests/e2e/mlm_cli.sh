@@ -64,6 +64,12 @@ grep -q "already holds a pretrained model" err || fail "no message for an existi
 [ "$sum" = "$(cksum <models/synthetic-mlm/model.safetensors)" ] || fail "the exported model changed"
 [ ! -d again ] || [ -z "$(ls again)" ] || fail "a refused pretraining left a run folder"
 
+# --- a fine-tuning whose folder is not there yet says how to make it
+"$SENTUI" train configs/synthetic/distilbert-pretrained.yaml "${COMMON[@]}" --set model.init=models/none \
+    --set train.runs_dir=none >out 2>err && fail "fine-tuned a missing folder"
+grep -q "or pretrain one there: a run with train.objective mlm and train.export_dir models/none" err ||
+    fail "no hint to pretrain: $(cat err)"
+
 # --- fine-tune from it
 "$SENTUI" train configs/synthetic/distilbert-pretrained.yaml "${COMMON[@]}" --set train.runs_dir=ft >out 2>err ||
     fail "fine-tuning the pretrained folder: $(cat err out)"
