@@ -50,6 +50,10 @@ for d in "$RUN/pretrained" models/synthetic-mlm; do
     head -c 65536 "$d/model.safetensors" | grep -aq "vocab_projector.weight" || fail "$d has no vocab_projector.weight"
 done
 
+# the dashboard replays it like any run: its loss and masked-token accuracy curves
+timeout 30 "$SENTUI" replay "$RUN" --dump --size 110x34 --ascii >dash 2>&1 || fail "replay: $(cat dash)"
+grep -q "REPLAY .*distilbert-mlm" dash && grep -q "Validation" dash && grep -q "acc 0\.9" dash ||
+    fail "the replay does not show the pretraining: $(cat dash)"
 "$SENTUI" predict "$RUN" "alpha alpha" >out 2>err && fail "predict classified with a pretraining"
 grep -q "is a pretraining (train.objective mlm)" err || fail "no message for predict on a pretraining: $(cat err)"
 "$SENTUI" train configs/synthetic/distilbert-mlm.yaml --set data.dataset=synthetic --set train.runs_dir=none >out 2>err &&
