@@ -6,10 +6,11 @@
 #include "nn/activations.h"
 #include "nn/layernorm.h"
 #include "nn/linear.h"
+#include "kernels/tensor.h"
 
 size_t mlm_head_floats(int M, int E, int V) {
     size_t m = (size_t)(M > 0 ? M : 1);
-    return m * (5 * (size_t)E + 2 + (size_t)V);
+    return m * (5 * (size_t)E + 4 + (size_t)V);
 }
 
 MlmHeadActs mlm_head_acts(float *buf, int M, int E, int V) {
@@ -22,6 +23,7 @@ MlmHeadActs mlm_head_acts(float *buf, int M, int E, int V) {
     a.g2 = buf, buf += nE;
     a.mean = buf, buf += m;
     a.rstd = buf, buf += m;
+    a.ce = buf, buf += 2 * m;
     a.probs = buf;
     (void)V;
     return a;
@@ -42,6 +44,23 @@ static double softmax_ce(float *z, int V, int32_t label, int *hit) {
     return log(sum) - log(zl);
 }
 
+/* Rows [begin, end) of the softmax, each row's loss and hit into its slot. */
+typedef struct SoftmaxJob {
+    float *z;
+    int V;
+    const int32_t *labels;
+    float *loss, *hit; /* [M] */
+} SoftmaxJob;
+
+static void softmax_rows(void *ctx, int begin, int end) {
+    SoftmaxJob *j = ctx;
+    for (int r = begin; r < end; r++) {
+        int hit;
+        j->loss[r] = (float)softmax_ce(j->z + (size_t)r * j->V, j->V, j->labels[r], &hit);
+        j->hit[r] = (float)hit;
+    }
+}
+
 double mlm_head_forward(int M, int E, int V, float eps, const MlmHeadParams *p, const float *x, const int32_t *labels,
                         MlmHeadActs *a, long *correct) {
     if (correct) *correct = 0;
@@ -51,13 +70,13 @@ double mlm_head_forward(int M, int E, int V, float eps, const MlmHeadParams *p, 
     act_gelu_forward(a->pre, nE, a->act);
     layernorm_forward(a->act, M, E, p->ln_w, p->ln_b, eps, a->ln, a->mean, a->rstd);
     linear_forward(a->ln, M, E, p->emb, p->proj_b, V, a->probs);
+    /* the softmax over the vocabulary, rows spread over the threads; the
+     * per-row losses are added in row order, so any thread count agrees */
+    SoftmaxJob job = {a->probs, V, labels, a->ce, a->ce + M};
+    parallel_for(M, softmax_rows, &job);
     double loss = 0;
     long hits = 0;
-    for (int r = 0; r < M; r++) {
-        int hit;
-        loss += softmax_ce(a->probs + (size_t)r * V, V, labels[r], &hit);
-        hits += hit;
-    }
+    for (int r = 0; r < M; r++) loss += a->ce[r], hits += a->ce[M + r] > 0;
     if (correct) *correct = hits;
     return loss;
 }

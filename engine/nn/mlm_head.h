@@ -26,6 +26,7 @@ typedef struct MlmHeadGrads {
 typedef struct MlmHeadActs {
     float *pre, *act, *ln;  /* [M x E]: transform, GELU, LayerNorm outputs */
     float *mean, *rstd;     /* [M] */
+    float *ce;              /* [2M]: each row's cross-entropy, then whether it was predicted right */
     float *probs;           /* [M x V]: softmax; backward turns it into d(logits) */
     float *g1, *g2;         /* [M x E] gradient scratch */
 } MlmHeadActs;
