@@ -90,6 +90,11 @@ int mlm_prepare(Trainer *t, char *err, size_t errlen) {
         !(r->labels = malloc(n * sizeof(int32_t))) || !(r->keys = malloc((size_t)B * sizeof(uint64_t))))
         return snprintf(err, errlen, "out of memory"), -1;
     r->ids = (MlmIds){WP_PAD, WP_UNK, WP_CLS, WP_SEP, WP_MASK, WP_FIRST_PLAIN, t->data.vocab.n};
+    size_t used = strlen(t->notes);
+    snprintf(t->notes + used, sizeof t->notes - used,
+             "%spretraining on %d unlabelled reviews (%d more held out for validation) with a WordPiece vocabulary "
+             "of %d learnt from them",
+             used ? "; " : "", t->data.train.n, t->data.val.n, t->data.vocab.n);
     return 0;
 }
 
