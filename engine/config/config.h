@@ -46,6 +46,8 @@ typedef enum { OPT_SGD, OPT_ADAM, OPT_ADAMW } OptimizerKind;
 typedef enum { SCHED_CONSTANT, SCHED_LINEAR, SCHED_COSINE } Schedule;
 #define METRIC_VALUES "accuracy|f1|f1_macro|f1_weighted|loss"
 typedef enum { METRIC_ACCURACY, METRIC_F1, METRIC_F1_MACRO, METRIC_F1_WEIGHTED, METRIC_LOSS } Metric;
+#define OBJECTIVE_VALUES "classify|mlm"
+typedef enum { OBJECTIVE_CLASSIFY, OBJECTIVE_MLM } Objective;
 
 /* X(section, name, type, default, min, max, values, archs, help)
  *   type: INT, FLOAT, BOOL, ENUM, STR
@@ -55,12 +57,12 @@ typedef enum { METRIC_ACCURACY, METRIC_F1, METRIC_F1_MACRO, METRIC_F1_WEIGHTED, 
 #define CONFIG_SCHEMA(X)                                                                                   \
     X(model, arch, ENUM, "lstm", 0, 0, ARCH_VALUES, A_ALL, "architecture of the classifier")              \
     X(model, init, STR, "", 0, 0, "", A_DISTILBERT,                                                        \
-      "Hugging Face folder the model starts from: config.json, vocab.txt, model.safetensors")             \
+      "Hugging Face folder the model starts from: config.json, vocab.txt, model.safetensors (empty with train.objective mlm: a new encoder)")             \
     X(model, embed_dim, INT, "128", 1, 4096, "", A_ALL, "size of each word embedding")                     \
     X(model, hidden_dim, INT, "128", 1, 4096, "", A_RECURRENT, "size of the recurrent state per direction") \
-    X(model, layers, INT, "1", 1, 16, "", A_RECURRENT | A_TRANSFORMER, "stacked recurrent or encoder layers") \
-    X(model, heads, INT, "4", 1, 64, "", A_TRANSFORMER, "attention heads (must divide embed_dim)")          \
-    X(model, ff_dim, INT, "256", 1, 16384, "", A_TRANSFORMER, "width of the position-wise feed-forward")   \
+    X(model, layers, INT, "1", 1, 16, "", A_RECURRENT | A_TRANSFORMER | A_DISTILBERT, "stacked recurrent or encoder layers") \
+    X(model, heads, INT, "4", 1, 64, "", A_TRANSFORMER | A_DISTILBERT, "attention heads (must divide embed_dim)")          \
+    X(model, ff_dim, INT, "256", 1, 16384, "", A_TRANSFORMER | A_DISTILBERT, "width of the position-wise feed-forward")   \
     X(model, activation, ENUM, "relu", 0, 0, ACTIVATION_VALUES, A_TRANSFORMER, "feed-forward non-linearity") \
     X(model, position, ENUM, "learned", 0, 0, POSITION_VALUES, A_TRANSFORMER, "position embedding kind")  \
     X(model, norm, ENUM, "post", 0, 0, NORM_VALUES, A_TRANSFORMER, "layer norm after (post) or before (pre) each sublayer") \
@@ -98,6 +100,11 @@ typedef enum { METRIC_ACCURACY, METRIC_F1, METRIC_F1_MACRO, METRIC_F1_WEIGHTED, 
     X(data, limit_train, INT, "0", 0, 100000000, "", A_ALL, "use at most this many training reviews (0: all)") \
     X(data, synthetic_size, INT, "4000", 10, 10000000, "", A_ALL, "reviews per labelled split of the generated task") \
     X(data, cache, BOOL, "true", 0, 0, "", A_ALL, "cache encoded splits in .cache/")                      \
+    X(train, objective, ENUM, "classify", 0, 0, OBJECTIVE_VALUES, A_DISTILBERT,                             \
+      "classify the labelled reviews, or mlm: pretrain a new encoder on the unlabelled reviews (masked words)") \
+    X(train, mask_prob, FLOAT, "0.15", 0.01, 0.5, "", A_DISTILBERT, "mlm: share of tokens masked (80 % [MASK], 10 % random, 10 % kept)") \
+    X(train, export_dir, STR, "", 0, 0, "", A_DISTILBERT,                                                   \
+      "mlm: also write the pretrained encoder there as a Hugging Face folder (what model.init points at)") \
     X(train, epochs, INT, "5", 0, 100000, "", A_ALL, "passes over the training split (0: evaluate as initialised)") \
     X(train, batch_size, INT, "64", 1, 65536, "", A_ALL, "reviews per step")                              \
     X(train, optimizer, ENUM, "adam", 0, 0, OPTIMIZER_VALUES, A_ALL, "sgd (with momentum), adam, adamw")  \

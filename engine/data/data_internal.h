@@ -180,7 +180,9 @@ void split_shuffle(int32_t *idx, int n, uint64_t seed);
 
 /* Whether the config needs the unlabelled reviews read and encoded: only
  * word2vec reads them, other runs skip their 50k texts. */
-static inline int dataset_wants_unsup(const Config *c) { return c->model_pretrain != PRETRAIN_NONE; }
+static inline int dataset_wants_unsup(const Config *c) {
+    return c->model_pretrain != PRETRAIN_NONE || c->train_objective == OBJECTIVE_MLM;
+}
 
 /* dataset_load with text blocks of block_bytes (0: RAW_CORPUS_BLOCK_BYTES). */
 int dataset_load_blocks(const Config *c, const DataPaths *paths, size_t block_bytes, Dataset *d, char *err,

@@ -276,7 +276,7 @@ static int build_from_source(const Config *c, const char *imdb, size_t block_byt
         rcode = -1;
     }
     WordPiece *wp = NULL;
-    if (rcode == 0 && data_uses_wordpiece(c) && !(wp = data_wordpiece_open(c, err, errlen))) rcode = -1;
+    if (rcode == 0 && data_uses_wordpiece(c) && !(wp = data_wordpiece_for(c, &rc, err, errlen))) rcode = -1;
     if (rcode == 0) rcode = build(c, &rc, &tc, wp, d, err, errlen, pg);
     wordpiece_free(wp);
     tok_corpus_free(&tc);

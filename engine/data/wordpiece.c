@@ -336,9 +336,12 @@ static int normalise(const WordPiece *wp, int32_t cp, int32_t out[DECOMP_CAP]) {
 typedef struct Out {
     int32_t *ids, *starts, *ends;
     int n, room;
+    WordFn words; /* wordpiece_words: each word goes there instead of being split */
+    void *ctx;
 } Out;
 
 static int out_push(Out *o, int32_t id, int32_t start, int32_t end) {
+    if (o->words) return 1;
     if (o->n >= o->room) return 0;
     o->ids[o->n] = id;
     if (o->starts) o->starts[o->n] = start;
@@ -375,6 +378,10 @@ static int word_flush(const WordPiece *wp, Word *w, Out *o) {
     int n = w->n;
     w->n = 0;
     if (n == 0) return 1;
+    if (o->words) {
+        o->words(o->ctx, w->bytes, w->at[n < WORD_CAP ? n : WORD_CAP], n);
+        return 1;
+    }
     if (n > WORDPIECE_MAX_WORD_CHARS) return out_push(o, wp->unk, w->start[0], w->last_end);
     int32_t piece[WORDPIECE_MAX_WORD_CHARS], first[WORDPIECE_MAX_WORD_CHARS], last[WORDPIECE_MAX_WORD_CHARS];
     int np = 0;
@@ -480,7 +487,7 @@ static void encode_pieces(const WordPiece *wp, const char *text, size_t len, Wor
 int wordpiece_encode(const WordPiece *wp, const char *text, size_t len, int max_len, int32_t *ids, int32_t *starts,
                      int32_t *ends) {
     if (max_len < 2 || len >= (size_t)INT32_MAX) return -1;
-    Out o = {ids, starts, ends, 0, max_len - 1};
+    Out o = {ids, starts, ends, 0, max_len - 1, NULL, NULL};
     Word w;
     w.n = 0;
     w.at[0] = 0;
@@ -489,4 +496,35 @@ int wordpiece_encode(const WordPiece *wp, const char *text, size_t len, int max_
     o.room = max_len;
     out_push(&o, wp->sep, 0, 0);
     return o.n;
+}
+
+void wordpiece_words(const WordPiece *wp, const char *text, size_t len, WordFn fn, void *ctx) {
+    if (len >= (size_t)INT32_MAX) return;
+    Out o = {NULL, NULL, NULL, 0, 0, fn, ctx};
+    Word w;
+    w.n = 0;
+    w.at[0] = 0;
+    encode_pieces(wp, text, len, &w, &o);
+}
+
+WordPiece *wordpiece_from_lines(const char *lines, size_t n, int lowercase, char *err, size_t errlen) {
+    WordPiece *wp = calloc(1, sizeof *wp);
+    FILE *f = wp && n ? fmemopen((void *)lines, n, "r") : NULL;
+    if (!f) snprintf(err, errlen, "(vocabulary): %s", wp ? "empty" : "out of memory");
+    int rc = !f || read_tokens(wp, f, "(vocabulary)", err, errlen) || build_table(wp, "(vocabulary)", err, errlen) ||
+             find_specials(wp, "(vocabulary)", err, errlen);
+    if (f) fclose(f);
+    if (rc) {
+        wordpiece_free(wp);
+        return NULL;
+    }
+    wp->lowercase = lowercase != 0;
+    fill_ascii(wp);
+    return wp;
+}
+
+WordPiece *wordpiece_basic(int lowercase) {
+    static const char specials[] = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+    char err[128];
+    return wordpiece_from_lines(specials, sizeof specials - 1, lowercase, err, sizeof err);
 }

@@ -54,4 +54,16 @@ int32_t wordpiece_id(const WordPiece *wp, const char *token);
 const char *wordpiece_token(const WordPiece *wp, int32_t id);
 int32_t wordpiece_size(const WordPiece *wp);
 
+/* BERT's basic tokenizer alone (cleaning, CJK, lower-casing and accents,
+ * punctuation), for learning a vocabulary: fn receives each word's
+ * normalised UTF-8 bytes (at most the first 101 characters' worth; chars is
+ * its length in characters) in text order. Special tokens written in the
+ * text are skipped. */
+typedef void (*WordFn)(void *ctx, const char *bytes, size_t n, int chars);
+void wordpiece_words(const WordPiece *wp, const char *text, size_t len, WordFn fn, void *ctx);
+/* A tokenizer with only [PAD] [UNK] [CLS] [SEP] [MASK], for wordpiece_words. */
+WordPiece *wordpiece_basic(int lowercase);
+/* wordpiece_load from n bytes of vocab.txt text in memory. */
+WordPiece *wordpiece_from_lines(const char *lines, size_t n, int lowercase, char *err, size_t errlen);
+
 #endif

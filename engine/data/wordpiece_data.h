@@ -20,8 +20,15 @@ int data_uses_wordpiece(const Config *c);
  * put where when the folder is missing). */
 WordPiece *data_wordpiece_open(const Config *c, char *err, size_t errlen);
 
+/* The tokenizer of the run: the model folder's, or (train.objective mlm) a
+ * vocabulary of data.vocab_size entries learnt from the corpus's unlabelled
+ * reviews alone (wordpiece_learn.h), uncased. */
+struct RawCorpus;
+WordPiece *data_wordpiece_for(const Config *c, const struct RawCorpus *rc, char *err, size_t errlen);
+
 /* What identifies the tokenizer for the dataset cache: vocab.txt's bytes and
- * the lower-casing; 0 when the files cannot be read (building then fails
+ * the lower-casing, or the learning's settings (the text is the cache key's
+ * already); 0 when the files cannot be read (building then fails
  * with the reason). */
 uint64_t data_wordpiece_signature(const Config *c);
 

@@ -27,6 +27,7 @@
 
 #include "models/bert_names.h"
 #include "models/hf_folder.h"
+#include "models/mlm_model.h"
 #include "models/transformer_internal.h"
 #include "nn/layernorm.h"
 #include "run/class_names.h"
@@ -41,6 +42,7 @@ typedef struct Db {
     int has_pre;      /* and pre_classifier (BERT: the pooler) */
     int rows[MAX_CLASSES]; /* the classifier's row (label id) of each class */
     char note[768];
+    MlmState mlm;     /* train.objective mlm: the masked-language-model head */
 } Db;
 
 static size_t add(Model *m, const char *name, int ndim, int d0, int d1, int no_decay) {
@@ -79,6 +81,10 @@ static void declare(Model *m, Tf *t, int V, int classes) {
         T(p->n2w, "output_layer_norm.weight", 1, E, 0, 1);
         T(p->n2b, "output_layer_norm.bias", 1, E, 0, 1);
 #undef T
+    }
+    if (t->mlm) {
+        mlm_declare(m, &((Db *)m->impl)->mlm, E, V);
+        return;
     }
     t->pre_w = add(m, "pre_classifier.weight", 2, E, E, 0);
     t->pre_b = add(m, "pre_classifier.bias", 1, E, 0, 1);
@@ -226,15 +232,41 @@ static int match_tensors(Model *m, Db *db, const char *path, char *err, size_t e
     return 0;
 }
 
+/* A new encoder for masked-language-model pretraining: its sizes from the
+ * config (model.embed_dim, heads, ff_dim, layers; positions data.max_len),
+ * its vocabulary the data's, Hugging Face's initialisation. */
+static HfConfig new_encoder_config(const Model *m) {
+    const Config *c = &m->cfg;
+    HfConfig hc = {.vocab_size = m->vocab_size, .dim = c->model_embed_dim, .n_heads = c->model_heads,
+                   .hidden_dim = c->model_ff_dim, .n_layers = c->model_layers,
+                   .max_position_embeddings = c->data_max_len > m->max_T ? c->data_max_len : m->max_T,
+                   .num_labels = NUM_CLASSES, .layer_norm_eps = 1e-12f, .initializer_range = 0.02f};
+    snprintf(hc.model_type, sizeof hc.model_type, "distilbert");
+    return hc;
+}
+
 static int db_build(Model *m, char *err, size_t errlen) {
     const char *dir = m->cfg.model_init;
-    if (!dir || !dir[0]) {
+    int mlm = m->cfg.train_objective == OBJECTIVE_MLM;
+    if (mlm && dir && dir[0]) {
+        snprintf(err, errlen, "train.objective mlm pretrains a new encoder: leave model.init empty (it names %s)", dir);
+        return -1;
+    }
+    if (mlm && (m->cfg.model_heads < 1 || m->cfg.model_embed_dim % m->cfg.model_heads)) {
+        snprintf(err, errlen, "model.heads (%d) must divide model.embed_dim (%d)", m->cfg.model_heads,
+                 m->cfg.model_embed_dim);
+        return -1;
+    }
+    if (!mlm && (!dir || !dir[0])) {
         snprintf(err, errlen, "model.init: distilbert needs the Hugging Face folder it starts from (config.json, "
                               "vocab.txt, model.safetensors)");
         return -1;
     }
     HfConfig hc;
-    if (hf_read_config(dir, &hc, err, errlen) || check_fit(m, &hc, dir, err, errlen)) return -1;
+    if (mlm)
+        hc = new_encoder_config(m);
+    else if (hf_read_config(dir, &hc, err, errlen) || check_fit(m, &hc, dir, err, errlen))
+        return -1;
     Db *db = calloc(1, sizeof *db);
     if (!db) return -1;
     m->impl = db;
@@ -242,7 +274,8 @@ static int db_build(Model *m, char *err, size_t errlen) {
     Tf *t = &db->tf;
     *t = (Tf){.E = hc.dim, .H = hc.n_heads, .F = hc.hidden_dim, .L = hc.n_layers, .P = hc.max_position_embeddings,
               .act = ACT_GELU, .post = 1, .pooling = POOL_CLS, .position = POS_LEARNED,
-              .p_drop = (float)m->cfg.model_dropout, .eps = hc.layer_norm_eps, .hf = 1, .bert = hc.bert};
+              .p_drop = (float)m->cfg.model_dropout, .eps = hc.layer_norm_eps, .hf = 1, .bert = hc.bert,
+              .mlm = mlm ? &db->mlm : NULL};
     t->lp = calloc((size_t)t->L, sizeof *t->lp);
     t->la = calloc((size_t)t->L, sizeof *t->la);
     if (!t->lp || !t->la) return -1;
@@ -255,6 +288,8 @@ static int db_build(Model *m, char *err, size_t errlen) {
     m->cfg.model_heads = t->H;
     m->cfg.model_ff_dim = t->F;
     m->cfg.model_layers = t->L;
+    db->mlm.eps = hc.layer_norm_eps;
+    if (mlm) return 0;
     char path[4096];
     hf_path(path, sizeof path, dir, "model.safetensors");
     /* a file may hold more than the classifier (an MLM head), not much more */
@@ -307,10 +342,16 @@ static void db_init(Model *m, Rng *rng) {
     db->loaded = 0;
 }
 
+static int db_setup(Model *m) {
+    Db *db = m->impl;
+    return tf_setup(m) || (db->tf.mlm && mlm_head_setup(m, &db->mlm)) ? -1 : 0;
+}
+
 static void db_destroy(Model *m) {
     Db *db = m->impl;
     if (!db) return;
     if (db->loaded) st_free(&db->st);
+    mlm_head_release(&db->mlm);
     tf_destroy(m);
 }
 
@@ -319,12 +360,27 @@ const char *distilbert_note(const Model *m) {
     return db ? db->note : "";
 }
 
+/* A pretraining encoder has no classification head (models/mlm_model.h
+ * trains it): asked to classify, it says nothing (zero logits) rather than
+ * read the head it lacks. */
+static void db_forward(Model *m, const Batch *b, int train) {
+    if (((Db *)m->impl)->tf.mlm) {
+        memset(m->logits, 0, (size_t)b->B * m->n_classes * sizeof(float));
+        return;
+    }
+    tf_forward(m, b, train);
+}
+
+static void db_backward(Model *m, const Batch *b) {
+    if (!((Db *)m->impl)->tf.mlm) tf_backward(m, b);
+}
+
 const ModelOps distilbert_ops = {
     .build = db_build,
-    .setup = tf_setup,
+    .setup = db_setup,
     .init = db_init,
-    .forward = tf_forward,
-    .backward = tf_backward,
+    .forward = db_forward,
+    .backward = db_backward,
     .explain = tf_explain,
     .destroy = db_destroy,
 };

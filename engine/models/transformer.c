@@ -361,7 +361,16 @@ void tf_backward(Model *m, const Batch *b) {
                          t->g_pooled + (size_t)s * E, dh + (size_t)o * E, att ? g + t->pool_w : NULL,
                          att ? g + t->pool_b : NULL);
     }
+    tf_backward_rows(m);
+}
 
+void tf_backward_rows(Model *m) {
+    Tf *t = m->impl;
+    const float *d = m->params.data;
+    float *g = m->params.grad;
+    const int E = t->E, B = t->B, rows = t->pack.rows;
+    const size_t nE = (size_t)rows * E;
+    int drop = t->p_drop > 0;
     float *dout = t->g_out, *dx = t->g_in;
     for (int l = t->L - 1; l >= 0; l--) {
         const float *x = l == 0 ? t->x0 : (t->post ? t->la[l - 1].n2 : t->la[l - 1].res2);

@@ -261,6 +261,7 @@ void tf_run(Model *m, const Batch *b, int mode, float *logits) {
     int parts = split_parts(t, B, bound);
     parallel_for(parts, forward_part, &c);
     t->h = train ? (t->post ? t->la[t->L - 1].n2 : t->la[t->L - 1].res2) : NULL;
+    if (t->mlm) return; /* no classification head: the MLM head reads t->h */
 
     const float *head = t->pooled;
     if (t->hf) {

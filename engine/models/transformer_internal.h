@@ -49,6 +49,9 @@ typedef struct Tf {
      * has pre_classifier + ReLU (the same offsets, pre_w and pre_b). */
     int bert;
     size_t typ;
+    /* A masked-language-model encoder (mlm_model.c): the forward stops at
+     * the last layer's output, which the MLM head reads row by row. */
+    struct MlmState *mlm; /* models/mlm_model.h; NULL for a classifier */
     size_t emb, pos, pool_w, pool_b, fc_w, fc_b;
     size_t eln_w, eln_b, pre_w, pre_b; /* hf only */
     int classes;                /* rows of fc */
@@ -107,6 +110,9 @@ int tf_setup(Model *m);
 void tf_destroy(Model *m);
 void tf_forward(Model *m, const Batch *b, int train);
 void tf_backward(Model *m, const Batch *b);
+/* The encoder's backward from t->g_out, d(last layer's output) for every
+ * packed row of the last training forward (clobbered). */
+void tf_backward_rows(Model *m);
 int tf_explain(Model *m, const int32_t *tokens, int len, Explanation *out);
 
 #endif

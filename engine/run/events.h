@@ -14,7 +14,8 @@
  *  step       {step, epoch, loss, lr, grad_norm, tokens_per_s, elapsed}
  *  eval       {step, epoch, split:"val"|"test", loss, accuracy, precision, recall,
  *              f1, f1_macro, f1_weighted, confusion:[[tn,fp],[fn,tp]] (N classes: N rows
- *              of N, [true][pred]), best:bool, wall_seconds}
+ *              of N, [true][pred]), best:bool, wall_seconds, masked (pretraining: the
+ *              masked tokens scored; accuracy is theirs, loss the MLM loss)}
  *  explain    {step, samples:[{index, label, pred, prob, tokens:[..], weight:[..],
  *              method, layers, heads, attn:[layers*heads*len*len] (optional: every
  *              head, small models), layer_mean:[layers*len*len] (optional: mean over
@@ -66,7 +67,7 @@
     F(T, step, INT, EVF_REQUIRED) F(T, epoch, REAL, 0) F(T, split, STR, 0) F(T, loss, REAL, 0)               \
     F(T, accuracy, REAL, 0) F(T, precision, REAL, 0) F(T, recall, REAL, 0) F(T, f1, REAL, 0)                 \
     F(T, f1_macro, REAL, 0) F(T, f1_weighted, REAL, 0) F(T, confusion, CONFUSION, 0) F(T, best, BOOL, 0)     \
-    F(T, wall_seconds, REAL, 0)
+    F(T, wall_seconds, REAL, 0) F(T, masked, INT, EVF_OPTIONAL)
 #define EVENT_FIELDS_explain(F, T) F(T, step, INT, EVF_REQUIRED) F(T, samples, SAMPLES, EVF_REQUIRED)
 #define EVENT_FIELDS_checkpoint(F, T) F(T, step, INT, 0) F(T, file, STR, 0) F(T, metric, REAL, EVF_OPTIONAL)
 #define EVENT_FIELDS_state(F, T) F(T, step, INT, 0) F(T, state, STR, 0)

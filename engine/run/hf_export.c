@@ -74,11 +74,21 @@ static int write_config(const char *dir, const ClassNames *classes, const char *
 
 static int write_weights(const Model *m, const char *out, char *err, size_t errlen) {
     StFile f = {0};
+    const ParamView *emb = NULL;
+    int mlm = 0;
     for (int i = 0; i < m->params.n; i++) {
         const ParamView *v = &m->params.views[i];
         int64_t shape[PARAM_MAX_DIMS];
         for (int k = 0; k < v->ndim; k++) shape[k] = v->shape[k];
         st_add(&f, v->name, ST_F32, v->ndim, shape, m->params.data + v->offset);
+        if (!strcmp(v->name, "distilbert.embeddings.word_embeddings.weight")) emb = v;
+        mlm |= !strcmp(v->name, "vocab_projector.bias");
+    }
+    /* DistilBertForMaskedLM's projector is the word embeddings (tied): its
+     * own copy under its own name, as the module's state dict lists it */
+    if (mlm && emb) {
+        int64_t shape[2] = {emb->shape[0], emb->shape[1]};
+        st_add(&f, "vocab_projector.weight", ST_F32, 2, shape, m->params.data + emb->offset);
     }
     char dst[4096];
     hf_path(dst, sizeof dst, out, "model.safetensors");
@@ -110,4 +120,67 @@ int hf_export(const char *run_dir, const char *out_dir, char *err, size_t errlen
     }
     run_model_close(&r);
     return rc;
+}
+
+/* config.json of a pretrained encoder, in DistilBertForMaskedLM's terms. */
+static int write_mlm_config(const Model *m, const char *out, char *err, size_t errlen) {
+    const Config *c = &m->cfg;
+    const float *pos = params_data((Params *)&m->params, "distilbert.embeddings.position_embeddings.weight");
+    const ParamView *pv = NULL;
+    for (int i = 0; i < m->params.n && pos; i++)
+        if (m->params.data + m->params.views[i].offset == pos) pv = &m->params.views[i];
+    if (!pv) return snprintf(err, errlen, "the model has no position embeddings: not a distilbert"), -1;
+    json_t *root = json_pack("{s:[s],s:s,s:s,s:f,s:i,s:f,s:i,s:f,s:i,s:s,s:i,s:i,s:i,s:f,s:f,s:b,s:b,s:i,s:f}",
+                             "architectures", "DistilBertForMaskedLM", "model_type", "distilbert", "activation", "gelu",
+                             "attention_dropout", c->model_dropout, "dim", c->model_embed_dim, "dropout",
+                             c->model_dropout, "hidden_dim", c->model_ff_dim, "initializer_range", 0.02,
+                             "max_position_embeddings", pv->shape[0], "_name_or_path", "sentui-mlm", "n_heads",
+                             c->model_heads, "n_layers", c->model_layers, "pad_token_id", 0, "qa_dropout", 0.1,
+                             "seq_classif_dropout", 0.2, "sinusoidal_pos_embds", 0, "tie_weights_", 1, "vocab_size",
+                             m->vocab_size, "layer_norm_eps", 1e-12);
+    char dst[4096];
+    hf_path(dst, sizeof dst, out, "config.json");
+    int rc = root ? json_dump_file(root, dst, JSON_INDENT(2) | JSON_SORT_KEYS) : -1;
+    json_decref(root);
+    if (rc) snprintf(err, errlen, "cannot write %s", dst);
+    return rc ? -1 : 0;
+}
+
+static int write_text(const char *out, const char *name, const char *text, char *err, size_t errlen) {
+    char dst[4096];
+    hf_path(dst, sizeof dst, out, name);
+    FILE *f = fopen(dst, "wb");
+    int bad = !f || fputs(text, f) < 0;
+    if (f) bad |= fclose(f) != 0;
+    if (bad) snprintf(err, errlen, "cannot write %s: %s", dst, strerror(errno));
+    return bad ? -1 : 0;
+}
+
+/* out_dir and the folders above it. */
+static int make_dirs(const char *out_dir, char *err, size_t errlen) {
+    char p[4096];
+    snprintf(p, sizeof p, "%s", out_dir);
+    for (char *s = p + 1;; s++) {
+        char c = *s;
+        if (c != '/' && c != 0) continue;
+        *s = 0;
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            return snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno)), -1;
+        *s = c;
+        if (!c) return 0;
+    }
+}
+
+int hf_export_pretrained(const Model *m, const Vocab *v, const char *out_dir, char *err, size_t errlen) {
+    if (!out_dir[0] || make_dirs(out_dir, err, errlen)) return out_dir[0] ? -1 : (snprintf(err, errlen, "no folder"), -1);
+    char path[4096];
+    hf_path(path, sizeof path, out_dir, "vocab.txt");
+    if (vocab_save(v, path) != 0) return snprintf(err, errlen, "cannot write %s", path), -1;
+    return write_mlm_config(m, out_dir, err, errlen) ||
+                   write_text(out_dir, "tokenizer_config.json",
+                              "{\n  \"do_lower_case\": true,\n  \"tokenizer_class\": \"DistilBertTokenizer\"\n}\n", err,
+                              errlen) ||
+                   write_weights(m, out_dir, err, errlen)
+               ? -1
+               : 0;
 }

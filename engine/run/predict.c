@@ -25,6 +25,14 @@ int run_model_open(RunModel *r, const char *dir, int max_B, char *err, size_t er
         return -1;
     }
     config_errors_free(&ce);
+    if (r->cfg.train_objective == OBJECTIVE_MLM) {
+        snprintf(err, errlen,
+                 "%s is a pretraining (train.objective mlm) and classifies nothing: its encoder is the Hugging Face "
+                 "folder %s/pretrained, which model.init fine-tunes",
+                 dir, dir);
+        config_free(&r->cfg);
+        return -1;
+    }
     snprintf(path, sizeof path, "%s/vocab.txt", dir);
     char verr[512] = "";
     if (data_uses_wordpiece(&r->cfg)) {

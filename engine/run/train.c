@@ -10,8 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "data/wordpiece_data.h"
 #include "run/checkpoint.h"
 #include "run/dist.h"
+#include "run/mlm_train.h"
 #include "run/trainer_internal.h"
 #include "run/class_names.h"
 
@@ -31,13 +33,39 @@ static void trainer_release(Trainer *t) {
     free(t->val_order);
     free(t->test_order);
     free(t->val_shard);
+    mlm_release(t);
     config_free(&t->cfg);
     free(t);
+}
+
+/* A WordPiece run's vocab.txt ([PAD] [unused..] ...) is not a word
+ * vocabulary (<PAD> <UNK> ...): it must hold the data's entries line by line. */
+static int same_lines(const char *path, const Vocab *v) {
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    int i = 0, same = 1;
+    while (same && (got = getline(&line, &cap, f)) >= 0) {
+        if (got && line[got - 1] == '\n') line[--got] = 0;
+        same = i < v->n && !strcmp(line, v->words[i]);
+        i++;
+    }
+    free(line);
+    fclose(f);
+    return same && i == v->n;
 }
 
 static int check_vocab(Trainer *t, char *err, size_t errlen) {
     char path[RUN_PATH_MAX + 32], verr[256];
     file_in_run(t, path, sizeof path, "vocab.txt");
+    if (data_uses_wordpiece(&t->cfg)) {
+        if (same_lines(path, &t->data.vocab)) return 0;
+        snprintf(err, errlen, "%s differs from the model's WordPiece vocabulary now (did the data or the folder change?)",
+                 path);
+        return -1;
+    }
     Vocab v = {0};
     if (vocab_load(&v, path, verr, sizeof verr) != 0) {
         snprintf(err, errlen, "%s", verr);
@@ -186,7 +214,8 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
         used = strlen(t->notes);
         if (used && t->notes[used - 1] == '\n') t->notes[used - 1] = 0;
     }
-    apply_eval_limit(t);
+    if (mlm_run(t) && mlm_prepare(t, err, errlen) != 0) return -1;
+    apply_eval_limit(t); /* after a pretraining has swapped in its held-out slice */
     if (t->data.train.n == 0 || t->data.val.n == 0) {
         snprintf(err, errlen, "the dataset has %d training and %d validation reviews: too few to train",
                  t->data.train.n, t->data.val.n);
@@ -228,7 +257,7 @@ static int trainer_build(Trainer *t, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    pick_explain_samples(t);
+    if (!mlm_run(t)) pick_explain_samples(t); /* a pretraining has no labels to explain */
     return 0;
 }
 

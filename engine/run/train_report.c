@@ -84,6 +84,11 @@ void report_step(Trainer *t, const StepResult *r) {
 }
 
 void report_eval(Trainer *t, const char *split, long step, double epoch, const Metrics *m, int best) {
+    report_eval_masked(t, split, step, epoch, m, best, -1);
+}
+
+void report_eval_masked(Trainer *t, const char *split, long step, double epoch, const Metrics *m, int best,
+                        long masked) {
     Event ev;
     event_init(&ev, EV_EVAL);
     EvalEvent *e = &ev.eval;
@@ -101,6 +106,10 @@ void report_eval(Trainer *t, const char *split, long step, double epoch, const M
                      .wall_seconds = trainer_wall_seconds(t)};
     memcpy(e->confusion.c, m->confusion, sizeof e->confusion.c);
     e->confusion.n = m->n_classes;
+    if (masked >= 0) {
+        e->masked = masked;
+        EVENT_SET(&ev, eval, masked);
+    }
     report_event(t, &ev, 0);
 }
 

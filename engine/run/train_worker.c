@@ -10,6 +10,7 @@
 #include "run/checkpoint.h"
 #include "run/cost.h"
 #include "run/dist.h"
+#include "run/mlm_train.h"
 #include "run/trainer_internal.h"
 
 /* ---- checkpoints ------------------------------------------------------------ */
@@ -66,6 +67,10 @@ static int save_best(Trainer *t, double value) {
         return -1;
     }
     report_checkpoint(t, "checkpoint.safetensors", &value);
+    if (mlm_run(t) && mlm_export(t, 0) != 0) {
+        t->status = TRAIN_FAILED;
+        return -1;
+    }
     return 0;
 }
 
@@ -126,7 +131,11 @@ static void evaluate_shared(Trainer *t, const Split *s, Metrics *m) {
 /* Validation: metrics, best checkpoint, early-stopping count, explain samples. */
 static void run_validation(Trainer *t) {
     Metrics m;
-    evaluate_shared(t, &t->data.val, &m);
+    long masked = -1;
+    if (mlm_run(t))
+        mlm_validate(t, &m, &masked);
+    else
+        evaluate_shared(t, &t->data.val, &m);
     t->last_eval_step = t->step;
     double v = metrics_get(&m, t->cfg.eval_metric);
     int best = isfinite(v) && (!t->has_best || metric_better(t->cfg.eval_metric, v, t->best_value));
@@ -141,7 +150,7 @@ static void run_validation(Trainer *t) {
     } else {
         t->bad_evals++;
     }
-    report_eval(t, "val", t->step, trainer_epoch_progress(t), &m, best);
+    report_eval_masked(t, "val", t->step, trainer_epoch_progress(t), &m, best, masked);
     if (best) save_best(t, v);
     if (t->rank == 0) {
         report_explain(t);
@@ -211,7 +220,7 @@ static int train_step(Trainer *t) {
     } else {
         b = batcher_gather(&t->batch, &t->data.train, o->order + a, z - a);
         t0 = now_seconds();
-        st = train_step_run(t->model, &t->opt, &t->cfg, &b, t->step, t->total_steps, &r);
+        st = mlm_run(t) ? mlm_step(t, &b, &r) : train_step_run(t->model, &t->opt, &t->cfg, &b, t->step, t->total_steps, &r);
     }
     if (st == STEP_BAD_LOSS) {
         snprintf(t->reason, sizeof t->reason,
@@ -337,6 +346,7 @@ static void train_loop(Trainer *t) {
     if (early)
         snprintf(t->reason, sizeof t->reason, "early stop: no better %s in %d evaluations (best at step %ld)",
                  metric_name(t->cfg.eval_metric), t->cfg.train_patience, t->best_step);
+    if (mlm_run(t) && mlm_export(t, 1) != 0) t->status = TRAIN_FAILED;
     run_test(t);
     if (t->status == TRAIN_RUNNING) t->status = TRAIN_FINISHED;
 }

@@ -79,6 +79,8 @@ struct Trainer {
     double wall_base, wall_start; /* wall clock: loading and pauses count, time between sessions does not */
     double tokens_base, session_tokens, compute_seconds;
     double rate, rate_tokens, rate_time, rate_mark;
+
+    struct MlmRun *mlm; /* train.objective mlm: run/mlm_train.c's state */
 };
 
 static inline double trainer_elapsed(const Trainer *t) {
@@ -104,6 +106,9 @@ int report_event(Trainer *t, const Event *ev, int droppable);
 void report_start(Trainer *t);
 void report_step(Trainer *t, const StepResult *r);
 void report_eval(Trainer *t, const char *split, long step, double epoch, const Metrics *m, int best);
+/* The same for a pretraining: accuracy over masked tokens, of which there were masked (-1: none). */
+void report_eval_masked(Trainer *t, const char *split, long step, double epoch, const Metrics *m, int best,
+                        long masked);
 void report_explain(Trainer *t);
 void report_checkpoint(Trainer *t, const char *file, const double *metric);
 void report_state(Trainer *t, const char *state);

@@ -137,6 +137,11 @@ static int bench_open(const BenchOpts *o, const char *path, BenchRun *b, BenchRe
     char buf[64], err[512] = "";
     snprintf(r->arch, sizeof r->arch, "%s", config_enum_name(ARCH_VALUES, b->c.model_arch, buf, sizeof buf));
     DataPaths paths = cli_data_paths();
+    if (b->c.train_objective == OBJECTIVE_MLM) {
+        snprintf(r->error, sizeof r->error, "bench measures classifiers; a pretraining (train.objective mlm) shows its "
+                                            "tokens/s in its own steps");
+        return -1;
+    }
     if (dataset_load(&b->c, &paths, &b->d, err, sizeof err) != 0) {
         snprintf(r->error, sizeof r->error, "%s", err);
         return -1;
