@@ -324,6 +324,26 @@ static void test_pretrain_cache_and_scale(void **state) {
     assert_int_equal(info.cached, 0);
     assert_memory_equal(t1, t2, sizeof t1);
 
+    /* shards: other vectors, cached under their own key, whatever the thread count */
+    c.model_pretrain_shards = 2;
+    float t3[VOCAB * DIM];
+    compute_set_threads(2);
+    pretrain_into(&c, &paths, &d, t3, init, &info);
+    assert_int_equal(info.cached, 0);
+    assert_true(memcmp(t1, t3, sizeof t1) != 0);
+    compute_set_threads(1);
+    pretrain_into(&c, NULL, &d, t2, init, &info);
+    assert_int_equal(info.cached, 0);
+    assert_memory_equal(t2, t3, sizeof t3);
+    compute_set_threads(0);
+    pretrain_into(&c, &paths, &d, t2, init, &info);
+    assert_int_equal(info.cached, 1);
+    assert_memory_equal(t2, t3, sizeof t3);
+    c.model_pretrain_shards = 1;
+    pretrain_into(&c, &paths, &d, t2, init, &info);
+    assert_int_equal(info.cached, 1); /* one shard: the vectors and key of before */
+    assert_memory_equal(t1, t2, sizeof t1);
+
     /* other settings, other vectors */
     c.model_pretrain_window = 2;
     pretrain_into(&c, &paths, &d, t2, init, &info);

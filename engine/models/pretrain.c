@@ -18,10 +18,6 @@
 
 #define W2V_FORMAT 1
 #define W2V_KEEP 8 /* w2v-*.bin files kept in the cache */
-/* word2vec shards: fixed rather than taken from the thread count, so a seed
- * gives the same vectors (and the same accuracy) on any machine; two keep both
- * cores of a 2-core machine busy, and more threads than shards idle. */
-#define W2V_SHARDS 2
 
 static const char MAGIC[8] = {'S', 'N', 'T', 'U', 'W', '2', 'V', '1'};
 
@@ -89,7 +85,9 @@ int pretrain_embeddings(const Config *c, const DataPaths *paths, const Dataset *
     const int V = d->vocab.n, E = c->model_embed_dim;
     double t0 = now_seconds();
     W2vOptions o = w2v_defaults(E, c->model_pretrain_epochs, c->model_pretrain_window, (uint64_t)c->train_seed);
-    o.shards = W2V_SHARDS;
+    /* a setting rather than the thread count, so a seed gives the same vectors
+     * (and the same accuracy) on any machine */
+    o.shards = c->model_pretrain_shards;
     const char *cache_dir = data_cache_dir(c, paths);
     uint64_t key = vectors_key(c, paths, d, &o);
     char path[4200] = "";
