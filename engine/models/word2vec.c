@@ -345,6 +345,7 @@ static void merge_rows(void *p, int b0, int b1) {
 
 static int train_sharded(W2vRun *r, W2v *sh, float *in, float *out) {
     const int S = r->o->shards, E = r->o->epochs, V = sh[0].vocab_n;
+    if (r->docs.n == 0) return 0; /* nothing to read, nothing to report (as with one shard) */
     int chunks, rc = 0;
     int *bound = chunk_bounds(r, &chunks);
     if (!bound) return -1;
