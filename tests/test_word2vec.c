@@ -226,6 +226,16 @@ static void test_shards_deterministic(void **state) {
     Progress q = {.stop_after = 2};
     assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, b, on_progress, &q), 1);
     assert_int_equal(q.calls, 2);
+    /* an empty corpus: the random start, and no progress to report */
+    Split none;
+    make_split(&none, 0, 1);
+    const Split *empty[1] = {&none};
+    for (o.shards = 1; o.shards <= 2; o.shards++) {
+        Progress z = {0};
+        assert_int_equal(w2v_train(empty, 1, VOCAB, &o, b, on_progress, &z), 0);
+        assert_int_equal(z.calls, 0);
+    }
+    split_free(&none);
     /* bad shard counts are refused */
     o.shards = 0;
     assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, b, NULL, NULL), -1);
