@@ -1,5 +1,6 @@
-/* word2vec: words that share contexts end up close, the vectors depend on the
- * seed alone, a stop request is honoured, and model.pretrain's cache is used
+/* word2vec: words that share contexts end up close (as close with shards as
+ * without), the vectors depend on the seed and shard count alone whatever the
+ * threads' timing, a stop request is honoured, and model.pretrain's cache is used
  * when valid and relearnt when not. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,14 +55,19 @@ static W2vOptions small_options(uint64_t seed) {
     return o;
 }
 
-static void test_topics_separate(void **state) {
-    (void)state;
-    Split s;
-    make_split(&s, DOCS, 3);
-    const Split *corpus[1] = {&s};
-    W2vOptions o = small_options(11);
-    float *v = malloc(sizeof(float) * VOCAB * DIM);
-    assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, v, NULL, NULL), 0);
+/* Mean cosine within a topic minus across topics; *misplaced counts the words
+ * whose nearest neighbour is in the other topic. */
+static double topic_margin(const float *v, int *misplaced) {
+    *misplaced = 0;
+    for (int a = 2; a < VOCAB; a++) {
+        int best = -1;
+        double best_c = -2;
+        for (int b = 2; b < VOCAB; b++) {
+            double c = b == a ? -2 : cosine(v + a * DIM, v + b * DIM);
+            if (c > best_c) best_c = c, best = b;
+        }
+        *misplaced += (a - 2) / GROUP != (best - 2) / GROUP;
+    }
     double same = 0, other = 0;
     int n_same = 0, n_other = 0;
     for (int a = 2; a < VOCAB; a++)
@@ -70,9 +76,21 @@ static void test_topics_separate(void **state) {
             if ((a - 2) / GROUP == (b - 2) / GROUP) same += c, n_same++;
             else other += c, n_other++;
         }
-    same /= n_same;
-    other /= n_other;
-    if (!(same > other + 0.5)) fail_msg("mean cosine within a topic %.3f, across topics %.3f", same, other);
+    return same / n_same - other / n_other;
+}
+
+static void test_topics_separate(void **state) {
+    (void)state;
+    Split s;
+    make_split(&s, DOCS, 3);
+    const Split *corpus[1] = {&s};
+    W2vOptions o = small_options(11);
+    float *v = malloc(sizeof(float) * VOCAB * DIM);
+    assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, v, NULL, NULL), 0);
+    int misplaced;
+    double margin = topic_margin(v, &misplaced);
+    if (!(margin > 0.5)) fail_msg("mean cosine within a topic exceeds that across topics by %.3f only", margin);
+    assert_int_equal(misplaced, 0);
     free(v);
     split_free(&s);
 }
@@ -121,6 +139,108 @@ static void test_deterministic_and_stoppable(void **state) {
     Progress q = {.stop_after = 2};
     assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, b, on_progress, &q), 1);
     assert_int_equal(q.calls, 2);
+    free(a);
+    free(b);
+    split_free(&big);
+}
+
+/* Shards learn from stale copies between merges: the topics must come out as
+ * clearly as from one sequential trainer, merging every 2000 words or only
+ * once a pass (the whole pass is 11k words). */
+static void test_shards_learn_as_well(void **state) {
+    (void)state;
+    Split s;
+    make_split(&s, DOCS, 3);
+    const Split *corpus[1] = {&s};
+    float *v = malloc(sizeof(float) * VOCAB * DIM);
+    double base = 0;
+    for (uint64_t seed = 11; seed < 14; seed++) {
+        W2vOptions o = small_options(seed);
+        int misplaced;
+        assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, v, NULL, NULL), 0);
+        base += topic_margin(v, &misplaced) / 3;
+    }
+    const long syncs[] = {2000, 1L << 17};
+    for (int shards = 2; shards <= 4; shards += 2)
+        for (int k = 0; k < 2; k++) {
+            double margin = 0;
+            for (uint64_t seed = 11; seed < 14; seed++) {
+                W2vOptions o = small_options(seed);
+                o.shards = shards;
+                o.sync_words = syncs[k];
+                int misplaced;
+                assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, v, NULL, NULL), 0);
+                margin += topic_margin(v, &misplaced) / 3;
+                assert_int_equal(misplaced, 0);
+            }
+            print_message("shards %d, merge every %ld words: topic margin %.3f (one trainer %.3f)\n", shards,
+                          syncs[k], margin, base);
+            if (!(margin > 0.95 * base))
+                fail_msg("%d shards merging every %ld words: margin %.3f, one trainer %.3f", shards, syncs[k], margin,
+                         base);
+        }
+    free(v);
+    split_free(&s);
+}
+
+/* Shards run on the compute threads at once; were they to touch shared rows
+ * while training, thread timing would change the result now and then. Many
+ * merges (one per 500 words a shard) and repeated runs give a race its chance. */
+static void test_shards_deterministic(void **state) {
+    (void)state;
+    Split big;
+    make_split(&big, 3000, 5);
+    const Split *corpus[1] = {&big};
+    const size_t bytes = sizeof(float) * VOCAB * DIM;
+    float *a = malloc(bytes), *b = malloc(bytes);
+    for (int shards = 2; shards <= 3; shards++) {
+        W2vOptions o = small_options(21);
+        o.shards = shards;
+        o.sync_words = 500;
+        compute_set_threads(1);
+        assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, a, NULL, NULL), 0);
+        for (int threads = 2; threads <= 3; threads++) {
+            compute_set_threads(threads);
+            for (int rep = 0; rep < 4; rep++) {
+                assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, b, NULL, NULL), 0);
+                if (memcmp(a, b, bytes)) fail_msg("%d shards on %d threads: run %d differs", shards, threads, rep);
+            }
+        }
+        o.shards = 1; /* and the shard count is part of what the vectors depend on */
+        assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, b, NULL, NULL), 0);
+        assert_true(memcmp(a, b, bytes) != 0);
+    }
+    compute_set_threads(0);
+    split_free(&big);
+    /* progress and stopping work the same with shards */
+    make_split(&big, 8000, 5);
+    W2vOptions o = small_options(21);
+    o.epochs = 2;
+    o.shards = 2;
+    o.sync_words = 20000;
+    Progress p = {0};
+    assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, a, on_progress, &p), 0);
+    assert_true(p.calls >= 3);
+    assert_int_equal(p.last_done, p.total);
+    assert_true(p.last_loss < p.first_loss);
+    Progress q = {.stop_after = 2};
+    assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, b, on_progress, &q), 1);
+    assert_int_equal(q.calls, 2);
+    /* an empty corpus: the random start, and no progress to report */
+    Split none;
+    make_split(&none, 0, 1);
+    const Split *empty[1] = {&none};
+    for (o.shards = 1; o.shards <= 2; o.shards++) {
+        Progress z = {0};
+        assert_int_equal(w2v_train(empty, 1, VOCAB, &o, b, on_progress, &z), 0);
+        assert_int_equal(z.calls, 0);
+    }
+    split_free(&none);
+    /* bad shard counts are refused */
+    o.shards = 0;
+    assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, b, NULL, NULL), -1);
+    o.shards = W2V_MAX_SHARDS + 1;
+    assert_int_equal(w2v_train(corpus, 1, VOCAB, &o, b, NULL, NULL), -1);
     free(a);
     free(b);
     split_free(&big);
@@ -214,6 +334,26 @@ static void test_pretrain_cache_and_scale(void **state) {
     assert_int_equal(info.cached, 0);
     assert_memory_equal(t1, t2, sizeof t1);
 
+    /* shards: other vectors, cached under their own key, whatever the thread count */
+    c.model_pretrain_shards = 2;
+    float t3[VOCAB * DIM];
+    compute_set_threads(2);
+    pretrain_into(&c, &paths, &d, t3, init, &info);
+    assert_int_equal(info.cached, 0);
+    assert_true(memcmp(t1, t3, sizeof t1) != 0);
+    compute_set_threads(1);
+    pretrain_into(&c, NULL, &d, t2, init, &info);
+    assert_int_equal(info.cached, 0);
+    assert_memory_equal(t2, t3, sizeof t3);
+    compute_set_threads(0);
+    pretrain_into(&c, &paths, &d, t2, init, &info);
+    assert_int_equal(info.cached, 1);
+    assert_memory_equal(t2, t3, sizeof t3);
+    c.model_pretrain_shards = 1;
+    pretrain_into(&c, &paths, &d, t2, init, &info);
+    assert_int_equal(info.cached, 1); /* one shard: the vectors and key of before */
+    assert_memory_equal(t1, t2, sizeof t1);
+
     /* other settings, other vectors */
     c.model_pretrain_window = 2;
     pretrain_into(&c, &paths, &d, t2, init, &info);
@@ -235,6 +375,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_topics_separate),
         cmocka_unit_test(test_deterministic_and_stoppable),
+        cmocka_unit_test(test_shards_learn_as_well),
+        cmocka_unit_test(test_shards_deterministic),
         cmocka_unit_test(test_pretrain_cache_and_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,6 +79,8 @@ typedef enum { OBJECTIVE_CLASSIFY, OBJECTIVE_MLM } Objective;
       "start the word embeddings from word2vec vectors learnt on the training and unlabelled reviews")     \
     X(model, pretrain_epochs, INT, "3", 1, 100, "", A_ALL, "word2vec passes over its corpus")             \
     X(model, pretrain_window, INT, "5", 1, 20, "", A_ALL, "word2vec context: up to this many words each side") \
+    X(model, pretrain_shards, INT, "1", 1, 64, "", A_ALL,                                                  \
+      "word2vec shards trained side by side on the compute threads; the vectors depend on it, never on the thread count") \
     X(data, dataset, ENUM, "imdb", 0, 0, DATASET_VALUES, A_ALL,                                            \
       "imdb reviews, a generated rule-labelled task, or your own labelled csv, tsv, jsonl or folders")      \
     X(data, path, STR, "", 0, 0, "", A_ALL, "aclImdb folder or .tar.gz (empty: $IMDB_TARBALL, then data/aclImdb_v1.tar.gz)") \

@@ -36,6 +36,10 @@ static uint64_t vectors_key(const Config *c, const DataPaths *paths, const Datas
     double f[2] = {o->sample, o->lr};
     h = data_checksum(h, v, sizeof v);
     h = data_checksum(h, f, sizeof f);
+    if (o->shards > 1) { /* one shard keeps the key of the vectors from before shards */
+        int64_t sh[2] = {o->shards, o->sync_words};
+        h = data_checksum(h, sh, sizeof sh);
+    }
     return data_checksum(h, &o->seed, sizeof o->seed);
 }
 
@@ -81,6 +85,9 @@ int pretrain_embeddings(const Config *c, const DataPaths *paths, const Dataset *
     const int V = d->vocab.n, E = c->model_embed_dim;
     double t0 = now_seconds();
     W2vOptions o = w2v_defaults(E, c->model_pretrain_epochs, c->model_pretrain_window, (uint64_t)c->train_seed);
+    /* a setting rather than the thread count, so a seed gives the same vectors
+     * (and the same accuracy) on any machine */
+    o.shards = c->model_pretrain_shards;
     const char *cache_dir = data_cache_dir(c, paths);
     uint64_t key = vectors_key(c, paths, d, &o);
     char path[4200] = "";

@@ -16,9 +16,14 @@ typedef struct W2vOptions {
     double sample;    /* frequent-word subsampling threshold (word2vec's -sample) */
     double lr;        /* starting learning rate, decayed linearly to lr * 1e-4 */
     uint64_t seed;
+    int shards;       /* trainers side by side, each on its own slice of every round (1: one sequential pass) */
+    long sync_words;  /* words per shard between merges (with shards > 1) */
 } W2vOptions;
 
-/* word2vec's defaults for skip-gram, with a threshold suited to a corpus of ~20M words. */
+enum { W2V_MAX_SHARDS = 64 };
+
+/* word2vec's defaults for skip-gram, with a threshold suited to a corpus of ~20M words;
+ * one shard. */
 W2vOptions w2v_defaults(int dim, int epochs, int window, uint64_t seed);
 
 /* Called every so often with words processed so far (of total) and the mean
@@ -28,8 +33,9 @@ typedef int (*W2vProgress)(void *ctx, long done, long total, double loss);
 /* Trains on the real tokens (<PAD> and <UNK> are skipped) of every review in
  * splits[0..nsplits) and writes the input vectors of all vocab_n words into
  * out[vocab_n x dim] (rows of words never seen keep their small random start).
- * Runs on the calling thread, so a seed gives the same vectors on any machine
- * and thread count. Returns 0, 1 when progress asked to stop, -1 out of memory. */
+ * The shards run on the compute threads (parallel_for), but the vectors depend
+ * on the seed and o->shards alone: the same on any machine and thread count.
+ * Returns 0, 1 when progress asked to stop, -1 out of memory or bad options. */
 int w2v_train(const Split *const *splits, int nsplits, int vocab_n, const W2vOptions *o, float *out,
               W2vProgress progress, void *ctx);
 
