@@ -99,9 +99,16 @@ Model *model_create_named(const Config *cfg, int vocab_size, int n_classes, char
     m->class_names = names;
     m->max_B = max_B;
     m->max_T = max_T;
+    int weights_ok = 0;
     if (ops->build(m, err, errlen) != 0 || too_big(m, err, errlen) || params_alloc(&m->params) != 0 ||
-        ops->setup(m) != 0) {
+        !(weights_ok = 1) || ops->setup(m) != 0) {
         m->class_names = NULL;
+        /* The weights fit but a batch's activations did not: say which settings size them. */
+        if (!err[0] && weights_ok)
+            snprintf(err, errlen,
+                     "cannot build the model: out of memory for the activations of a batch of %d x %d tokens (the "
+                     "larger of train.batch_size and eval.batch_size, by data.max_len): lower eval.batch_size first",
+                     max_B, max_T);
         if (!err[0]) memory_message(m, "out of memory", err, errlen);
         model_free(m);
         return NULL;

@@ -40,4 +40,13 @@ grep -q "already exists; not overwritten" err || fail "no message for an existin
     --set data.dataset=synthetic --set data.max_len=64 --set train.runs_dir=runs2 >out 2>err \
     && fail "max_len above the model's positions accepted"
 grep -q "max_position_embeddings" err || fail "no message for max_len: $(cat err)"
+# distilbert-base's activations for the default evaluation batch of 256 x 256 pieces do not
+# fit in memory: the shipped config evaluates in batches no larger than it trains in, and a
+# batch too large says which settings to lower rather than blaming the weights.
+"$SENTUI" config configs/distilbert.yaml >cfg 2>&1 || fail "config: $(cat cfg)"
+grep -Eq '^ *batch_size: 16 *(#.*)?$' <(sed -n '/^eval:/,/^[a-z]/p' cfg) || fail "eval.batch_size is not 16: $(cat cfg)"
+"$SENTUI" train configs/synthetic/transformer.yaml --set eval.batch_size=65536 --set data.max_len=4096 \
+    --set train.runs_dir=runs4 >out 2>err && fail "an activation arena of 65536 x 4096 tokens was built"
+grep -q "out of memory for the activations of a batch of 65536 x 4096 tokens.*lower eval.batch_size" err \
+    || fail "no message naming the batch: $(cat err)"
 echo ok
