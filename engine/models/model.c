@@ -41,9 +41,13 @@ static void memory_message(const Model *m, const char *why, char *err, size_t er
 
 /* A model bigger than the machine's memory is refused before it is
  * allocated: an overcommitted allocation would only fail later, page by page. */
-static int too_big(const Model *m, char *err, size_t errlen) {
+double model_machine_memory(void) {
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    double ram = pages > 0 && page > 0 ? (double)pages * (double)page : INFINITY;
+    return pages > 0 && page > 0 ? (double)pages * (double)page : INFINITY;
+}
+
+static int too_big(const Model *m, char *err, size_t errlen) {
+    double ram = model_machine_memory();
     if ((double)m->params.total * sizeof(float) * 2 <= ram) return 0;
     char why[96], have[32];
     format_bytes(ram, have, sizeof have);

@@ -81,6 +81,10 @@ Model *model_create_named(const Config *cfg, int vocab_size, int n_classes, char
 /* Softmax of one row of n logits into prob; returns the most probable class
  * (the lowest on a tie). */
 int model_softmax_row(const float *z, int n, float *prob);
+/* The machine's physical memory in bytes (INFINITY when unknown): what a
+ * model's weights or activation arena is refused beyond, before allocating,
+ * since an overcommitted allocation would only fail later, page by page. */
+double model_machine_memory(void);
 /* The most probable class of row i of the last forward (the lowest on a tie). */
 int model_argmax(const Model *m, int i);
 void model_free(Model *m);

@@ -175,7 +175,9 @@ int tf_setup(Model *m) {
     Tf *t = m->impl;
     Carve c = {0};
     carve_all(t, &c, m->max_B, m->max_T);
-    /* Pages are not touched here: only what a batch uses becomes resident. */
+    /* Pages are not touched here: only what a batch uses becomes resident.
+     * An arena beyond the machine's memory could never be filled: refused. */
+    if ((double)c.used > model_machine_memory()) return -1;
     t->arena = aligned_alloc(64, c.used);
     if (!t->arena) return -1;
     c.base = t->arena;
