@@ -49,4 +49,9 @@ grep -Eq '^ *batch_size: 16 *(#.*)?$' <(sed -n '/^eval:/,/^[a-z]/p' cfg) || fail
     --set train.runs_dir=runs4 >out 2>err && fail "an activation arena of 65536 x 4096 tokens was built"
 grep -q "out of memory for the activations of a batch of 65536 x 4096 tokens.*lower eval.batch_size" err \
     || fail "no message naming the batch: $(cat err)"
+# `sentui data` on a WordPiece run names its vocabulary as such, not as counted training words.
+"$SENTUI" data configs/distilbert.yaml --set model.init="$ROOT/tests/fixtures/hf/distilbert" \
+    --set data.dataset=synthetic --set data.max_len=12 --set data.cache=false >out 2>&1 || fail "data: $(cat out)"
+grep -q "^vocabulary  40 WordPiece ids (model.init's vocab.txt)" out || fail "data's vocabulary line: $(grep vocab out)"
+grep -q "distinct training words" out && fail "data counts training words for a WordPiece vocabulary"
 echo ok

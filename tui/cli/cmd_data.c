@@ -14,6 +14,7 @@
 #include "cli/text_safe.h"
 #include "config/config.h"
 #include "data/data.h"
+#include "data/wordpiece_data.h"
 #include "kernels/tensor.h"
 
 enum { P_MIN, P_10, P_50, P_90, P_99, P_MAX, P_COUNT };
@@ -135,8 +136,13 @@ static void print_text(const Config *c, const char *cache_dir, const Dataset *d,
     printf("(truncated: share of reviews longer than data.max_len = %d; the %s is kept)\n", c->data_max_len,
            trunc);
 
-    printf("\nvocabulary  %d ids: <PAD>, <UNK> and %d of %ld distinct training words (min_freq %d)\n", d->vocab.n,
-           d->vocab.n - 2, st->distinct_train_words, c->data_min_freq);
+    /* A WordPiece vocabulary is the checkpoint's or a learnt one, not the training words counted. */
+    if (data_uses_wordpiece(c))
+        printf("\nvocabulary  %d WordPiece ids (%s)\n", d->vocab.n,
+               c->train_objective == OBJECTIVE_MLM ? "learnt from the unlabelled reviews" : "model.init's vocab.txt");
+    else
+        printf("\nvocabulary  %d ids: <PAD>, <UNK> and %d of %ld distinct training words (min_freq %d)\n",
+               d->vocab.n, d->vocab.n - 2, st->distinct_train_words, c->data_min_freq);
     printf("coverage    train %.2f%% of %ld tokens, test %.2f%% of %ld tokens\n",
            100 * (1 - share(st->train_unk, st->train_tokens)), st->train_tokens,
            100 * (1 - share(st->test_unk, st->test_tokens)), st->test_tokens);
