@@ -40,18 +40,6 @@ static void fixture(char *buf, size_t n, const char *name) {
     snprintf(buf, n, "%s/tests/fixtures/hf/%s", root && *root ? root : ".", name);
 }
 
-static void get_i32(const StFile *f, const char *name, int32_t *dst, size_t n) {
-    const StTensor *t = st_find(f, name);
-    assert_true(t && t->dtype == ST_I32 && t->nbytes == n * sizeof(int32_t));
-    memcpy(dst, t->data, n * sizeof(int32_t));
-}
-
-static double scale_of(const float *x, size_t n) {
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
-    return m;
-}
-
 static void load_ref(StFile *f) {
     char path[1024], err[256];
     fixture(path, sizeof path, "bert_ref.safetensors");
@@ -100,9 +88,9 @@ typedef struct RefBatch {
 } RefBatch;
 
 static void ref_batch(const StFile *f, RefBatch *r) {
-    get_i32(f, "input_ids", r->tok, NB * NT);
-    get_i32(f, "lengths", r->len, NB);
-    get_i32(f, "labels", r->lab, NB);
+    fixture_i32(f, "input_ids", r->tok, NB * NT);
+    fixture_i32(f, "lengths", r->len, NB);
+    fixture_i32(f, "labels", r->lab, NB);
     r->b = (Batch){.tokens = r->tok, .lengths = r->len, .labels = r->lab, .B = NB, .T = NT};
 }
 
@@ -111,29 +99,7 @@ static void check_step(Model *m, const StFile *f) {
     config_for(&cfg, "", 0);
     Optimizer o;
     assert_int_equal(optim_init(&o, &m->params, &cfg), 0);
-    /* a gradient zero in exact arithmetic (the key biases, token type 1)
-     * is rounding noise or nothing: held to the step bound */
-    float *grad = malloc(m->params.total * sizeof(float));
-    memcpy(grad, m->params.grad, m->params.total * sizeof(float));
-    optim_step(&o, LR);
-    double gs = scale_of(grad, m->params.total);
-    for (int i = 0; i < m->params.n; i++) {
-        const ParamView *v = &m->params.views[i];
-        char key[PARAM_NAME_MAX + 8];
-        snprintf(key, sizeof key, "adamw.%s", v->name);
-        float *ref = fixture_f32(f, key, v->size);
-        for (size_t k = 0; k < v->size; k++) {
-            float got = m->params.data[v->offset + k];
-            if (fabs(grad[v->offset + k]) > 1e-5 * gs)
-                assert_allclose(&got, &ref[k], 1, RTOL, 1e-6, key);
-            else if (!(fabsf(got - ref[k]) <= 2.0f * LR + 1e-6f)) {
-                print_error("%s[%zu]: %.8g vs %.8g moved more than one step\n", key, k, got, ref[k]);
-                fail();
-            }
-        }
-        free(ref);
-    }
-    free(grad);
+    fixture_check_adamw_step(&m->params, &o, f, LR, RTOL);
     optim_free(&o);
     config_free(&cfg);
 }
@@ -155,19 +121,10 @@ static void test_matches_pytorch(void **state) {
     free(ref);
     params_zero_grad(&m->params);
     model_backward(m, &r.b);
-    double global = scale_of(m->params.grad, m->params.total);
-    for (int i = 0; i < m->params.n; i++) {
-        const ParamView *v = &m->params.views[i];
-        char key[PARAM_NAME_MAX + 8];
-        snprintf(key, sizeof key, "grad.%s", v->name);
-        ref = fixture_f32(&f, key, v->size);
-        double atol = fmax(1e-4 * scale_of(ref, v->size), 1e-6 * global);
-        assert_allclose(m->params.grad + v->offset, ref, v->size, RTOL, atol, key);
-        free(ref);
-    }
+    fixture_check_grads(&m->params, &f, RTOL);
     /* single sentences: only token type 0's row is used, so only it learns */
     const float *gt = m->params.grad + params_find(&m->params, "bert.embeddings.token_type_embeddings.weight")->offset;
-    assert_true(scale_of(gt, NE) > 0 && scale_of(gt + NE, NE) == 0);
+    assert_true(max_abs(gt, NE) > 0 && max_abs(gt + NE, NE) == 0);
     check_step(m, &f);
     st_free(&f);
     model_free(m);

@@ -35,18 +35,6 @@ static void fixture(char *buf, size_t n, const char *name) {
 }
 
 
-static void get_i32(const StFile *f, const char *name, int32_t *dst, size_t n) {
-    const StTensor *t = st_find(f, name);
-    assert_true(t && t->dtype == ST_I32 && t->nbytes == n * sizeof(int32_t));
-    memcpy(dst, t->data, n * sizeof(int32_t));
-}
-
-static double scale_of(const float *x, size_t n) {
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
-    return m;
-}
-
 static void load_ref(StFile *f) {
     char path[1024], err[256];
     fixture(path, sizeof path, "distilbert_ref.safetensors");
@@ -81,9 +69,9 @@ static Model *open_folder(const char *dir, int maxT, char *err, size_t errlen) {
 
 static void compare_logits(Model *m, const StFile *f, double rtol, double atol, float *loss_out) {
     int32_t tok[NB * NT], len[NB], lab[NB];
-    get_i32(f, "input_ids", tok, NB * NT);
-    get_i32(f, "lengths", len, NB);
-    get_i32(f, "labels", lab, NB);
+    fixture_i32(f, "input_ids", tok, NB * NT);
+    fixture_i32(f, "lengths", len, NB);
+    fixture_i32(f, "labels", lab, NB);
     Batch b = {.tokens = tok, .lengths = len, .labels = lab, .B = NB, .T = NT};
     float loss = model_forward(m, &b, 1);
     float *ref = fixture_f32(f, "logits", NB * NUM_CLASSES);
@@ -102,29 +90,7 @@ static void check_step(Model *m, const StFile *f) {
     config_for(&cfg, "");
     Optimizer o;
     assert_int_equal(optim_init(&o, &m->params, &cfg), 0);
-    /* a gradient zero in exact arithmetic (the key biases) is rounding
-     * noise whose sign decides the first step: held to the step bound */
-    float *grad = malloc(m->params.total * sizeof(float));
-    memcpy(grad, m->params.grad, m->params.total * sizeof(float));
-    optim_step(&o, LR);
-    double gs = scale_of(grad, m->params.total);
-    for (int i = 0; i < m->params.n; i++) {
-        const ParamView *v = &m->params.views[i];
-        char key[PARAM_NAME_MAX + 8];
-        snprintf(key, sizeof key, "adamw.%s", v->name);
-        float *ref = fixture_f32(f, key, v->size);
-        for (size_t k = 0; k < v->size; k++) {
-            float got = m->params.data[v->offset + k];
-            if (fabs(grad[v->offset + k]) > 1e-5 * gs)
-                assert_allclose(&got, &ref[k], 1, RTOL, 1e-6, key);
-            else if (!(fabsf(got - ref[k]) <= 2.0f * LR + 1e-6f)) {
-                print_error("%s[%zu]: %.8g vs %.8g moved more than one step\n", key, k, got, ref[k]);
-                fail();
-            }
-        }
-        free(ref);
-    }
-    free(grad);
+    fixture_check_adamw_step(&m->params, &o, f, LR, RTOL);
     optim_free(&o);
     config_free(&cfg);
 }
@@ -143,16 +109,7 @@ static void test_matches_pytorch(void **state) {
     /* The key biases' gradient is zero in exact arithmetic (softmax ignores
      * a constant added to every score): float32 rounding against a float64
      * zero, so entries are also held to a floor from the largest gradient. */
-    double global = scale_of(m->params.grad, m->params.total);
-    for (int i = 0; i < m->params.n; i++) {
-        const ParamView *v = &m->params.views[i];
-        char key[PARAM_NAME_MAX + 8];
-        snprintf(key, sizeof key, "grad.%s", v->name);
-        float *ref = fixture_f32(&f, key, v->size);
-        double atol = fmax(1e-4 * scale_of(ref, v->size), 1e-6 * global);
-        assert_allclose(m->params.grad + v->offset, ref, v->size, RTOL, atol, key);
-        free(ref);
-    }
+    fixture_check_grads(&m->params, &f, RTOL);
     check_step(m, &f);
     st_free(&f);
     model_free(m);
@@ -181,9 +138,9 @@ static void test_dropout_gradients(void **state) {
     StFile f;
     load_ref(&f);
     int32_t tok[NB * NT], len[NB], lab[NB];
-    get_i32(&f, "input_ids", tok, NB * NT);
-    get_i32(&f, "lengths", len, NB);
-    get_i32(&f, "labels", lab, NB);
+    fixture_i32(&f, "input_ids", tok, NB * NT);
+    fixture_i32(&f, "lengths", len, NB);
+    fixture_i32(&f, "labels", lab, NB);
     st_free(&f);
     Batch b = {.tokens = tok, .lengths = len, .labels = lab, .B = NB, .T = NT};
     Rng masks = m->dropout_rng;
@@ -415,8 +372,8 @@ static void test_labels_reordered(void **state) {
     StFile f;
     load_ref(&f);
     int32_t tok[NB * NT], len[NB];
-    get_i32(&f, "input_ids", tok, NB * NT);
-    get_i32(&f, "lengths", len, NB);
+    fixture_i32(&f, "input_ids", tok, NB * NT);
+    fixture_i32(&f, "lengths", len, NB);
     Batch b = {.tokens = tok, .lengths = len, .labels = NULL, .B = NB, .T = NT};
     model_forward(m, &b, 0);
     float *ref = fixture_f32(&f, "logits", NB * NUM_CLASSES);

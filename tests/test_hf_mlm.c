@@ -43,18 +43,6 @@ static void load_ref(StFile *f) {
     }
 }
 
-static void get_i32(const StFile *f, const char *name, int32_t *dst, size_t n) {
-    const StTensor *t = st_find(f, name);
-    assert_true(t && t->dtype == ST_I32 && t->nbytes == n * sizeof(int32_t));
-    memcpy(dst, t->data, n * sizeof(int32_t));
-}
-
-static double scale_of(const float *x, size_t n) {
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
-    return m;
-}
-
 static void mlm_config(Config *cfg) {
     config_defaults(cfg);
     cfg->model_arch = ARCH_DISTILBERT;
@@ -84,9 +72,9 @@ static Model *mlm_model(void) {
 /* The masked batch of the fixture as positions and labels. */
 static int targets(const StFile *f, int32_t *tok, int32_t *len, int32_t *pos, int32_t *lab) {
     int32_t y[NB * NT];
-    get_i32(f, "input_ids", tok, NB * NT);
-    get_i32(f, "lengths", len, NB);
-    get_i32(f, "mlm_labels", y, NB * NT);
+    fixture_i32(f, "input_ids", tok, NB * NT);
+    fixture_i32(f, "lengths", len, NB);
+    fixture_i32(f, "mlm_labels", y, NB * NT);
     int M = 0;
     for (int i = 0; i < NB * NT; i++)
         if (y[i] >= 0) pos[M] = i, lab[M++] = y[i];
@@ -98,26 +86,7 @@ static void check_adamw(Model *m, const StFile *f) {
     mlm_config(&cfg);
     Optimizer o;
     assert_int_equal(optim_init(&o, &m->params, &cfg), 0);
-    float *grad = malloc(m->params.total * sizeof(float));
-    memcpy(grad, m->params.grad, m->params.total * sizeof(float));
-    optim_step(&o, LR);
-    double gs = scale_of(grad, m->params.total);
-    for (int i = 0; i < m->params.n; i++) {
-        const ParamView *v = &m->params.views[i];
-        char key[PARAM_NAME_MAX + 8];
-        snprintf(key, sizeof key, "adamw.%s", v->name);
-        float *ref = fixture_f32(f, key, v->size);
-        for (size_t k = 0; k < v->size; k++) {
-            float got = m->params.data[v->offset + k];
-            /* a gradient zero in exact arithmetic moves by rounding noise's sign: one step at most */
-            if (fabs(grad[v->offset + k]) > 1e-5 * gs)
-                assert_allclose(&got, &ref[k], 1, RTOL, 1e-6, key);
-            else
-                assert_true(fabsf(got - ref[k]) <= 2.0f * LR + 1e-6f);
-        }
-        free(ref);
-    }
-    free(grad);
+    fixture_check_adamw_step(&m->params, &o, f, LR, RTOL);
     optim_free(&o);
     config_free(&cfg);
 }
@@ -147,16 +116,7 @@ static void test_matches_pytorch(void **state) {
     float *ref = fixture_f32(&f, "loss", 1);
     assert_allclose(&loss, ref, 1, RTOL, 0, "loss");
     free(ref);
-    double global = scale_of(m->params.grad, m->params.total);
-    for (int i = 0; i < m->params.n; i++) {
-        const ParamView *v = &m->params.views[i];
-        char key[PARAM_NAME_MAX + 8];
-        snprintf(key, sizeof key, "grad.%s", v->name);
-        ref = fixture_f32(&f, key, v->size);
-        double atol = fmax(1e-4 * scale_of(ref, v->size), 1e-6 * global);
-        assert_allclose(m->params.grad + v->offset, ref, v->size, RTOL, atol, key);
-        free(ref);
-    }
+    fixture_check_grads(&m->params, &f, RTOL);
     /* evaluation gives the same loss and keeps no gradient */
     long correct = -1;
     float again = (float)model_mlm_forward(m, &b, &tg, 0, &correct);

@@ -13,6 +13,8 @@
 
 #include "config/config.h"
 #include "kernels/tensor.h"
+#include "nn/optim.h"
+#include "nn/params.h"
 #include "run/safetensors.h"
 
 void assert_allclose_(const float *a, const float *b, size_t n, double rtol, double atol, const char *what,
@@ -120,4 +122,57 @@ float *fixture_f32(const StFile *f, const char *name, size_t n) {
         fail();
     }
     return x;
+}
+
+void fixture_i32(const StFile *f, const char *name, int32_t *dst, size_t n) {
+    const StTensor *t = st_find(f, name);
+    if (!t || t->dtype != ST_I32 || t->nbytes != n * sizeof(int32_t)) {
+        print_error("fixture: %s is not %zu int32 values\n", name, n);
+        fail();
+    }
+    memcpy(dst, t->data, n * sizeof(int32_t));
+}
+
+double max_abs(const float *x, size_t n) {
+    double m = 0;
+    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(x[i]));
+    return m;
+}
+
+void fixture_check_grads(const Params *p, const StFile *f, double rtol) {
+    double global = max_abs(p->grad, p->total);
+    for (int i = 0; i < p->n; i++) {
+        const ParamView *v = &p->views[i];
+        char key[PARAM_NAME_MAX + 8];
+        snprintf(key, sizeof key, "grad.%s", v->name);
+        float *ref = fixture_f32(f, key, v->size);
+        double atol = fmax(1e-4 * max_abs(ref, v->size), 1e-6 * global);
+        assert_allclose(p->grad + v->offset, ref, v->size, rtol, atol, key);
+        free(ref);
+    }
+}
+
+void fixture_check_adamw_step(Params *p, Optimizer *o, const StFile *f, float lr, double rtol) {
+    float *grad = malloc(p->total * sizeof(float));
+    assert_non_null(grad);
+    memcpy(grad, p->grad, p->total * sizeof(float));
+    optim_step(o, lr);
+    double gs = max_abs(grad, p->total);
+    for (int i = 0; i < p->n; i++) {
+        const ParamView *v = &p->views[i];
+        char key[PARAM_NAME_MAX + 8];
+        snprintf(key, sizeof key, "adamw.%s", v->name);
+        float *ref = fixture_f32(f, key, v->size);
+        for (size_t k = 0; k < v->size; k++) {
+            float got = p->data[v->offset + k];
+            if (fabs(grad[v->offset + k]) > 1e-5 * gs)
+                assert_allclose(&got, &ref[k], 1, rtol, 1e-6, key);
+            else if (!(fabsf(got - ref[k]) <= 2.0f * lr + 1e-6f)) {
+                print_error("%s[%zu]: %.8g vs %.8g moved more than one step\n", key, k, got, ref[k]);
+                fail();
+            }
+        }
+        free(ref);
+    }
+    free(grad);
 }

@@ -4,6 +4,7 @@
 #define SENTUI_TEST_CHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Fails the test (cmocka) when any |a-b| > atol + rtol*|b|; prints the worst index. */
 void assert_allclose_(const float *a, const float *b, size_t n, double rtol, double atol, const char *what,
@@ -40,5 +41,20 @@ void config_set_or_fail(struct Config *c, const char *assignment);
  * saying why. */
 struct StFile;
 float *fixture_f32(const struct StFile *f, const char *name, size_t n);
+/* The same for an int32 tensor of exactly n values, into dst. */
+void fixture_i32(const struct StFile *f, const char *name, int32_t *dst, size_t n);
+/* The largest |x[i]|. */
+double max_abs(const float *x, size_t n);
+
+/* Against a PyTorch fixture holding "grad.<name>" and "adamw.<name>" for every
+ * parameter: p's gradient to rtol, each entry also held to a floor from its
+ * tensor's and the block's largest (a gradient zero in exact arithmetic is
+ * float32 rounding against a float64 zero); then o's step at lr to rtol,
+ * where an entry whose gradient is such a zero may move by one step at most
+ * (the rounding noise's sign decides its direction). */
+struct Params;
+struct Optimizer;
+void fixture_check_grads(const struct Params *p, const struct StFile *f, double rtol);
+void fixture_check_adamw_step(struct Params *p, struct Optimizer *o, const struct StFile *f, float lr, double rtol);
 
 #endif
