@@ -308,6 +308,19 @@ static void test_validate(void **state) {
     config_errors_free(&e);
     config_free(&c);
 
+    /* a DistilBERT pretraining may start its embeddings from word2vec; a loaded folder may not */
+    ConfigErrors e2 = {0};
+    config_defaults(&c);
+    c.model_arch = ARCH_DISTILBERT;
+    c.model_pretrain = PRETRAIN_WORD2VEC;
+    assert_int_equal(config_validate(&c, &e2), 0);
+    free(c.model_init);
+    c.model_init = strdup("models/distilbert-base-uncased");
+    assert_int_equal(config_validate(&c, &e2), 1);
+    assert_non_null(strstr(e2.items[0].msg, "would overwrite the word embeddings model.init loads"));
+    config_errors_free(&e2);
+    config_free(&c);
+
     config_defaults(&c);
     c.data_limit_train = 10;
     assert_int_equal(config_validate(&c, NULL), 1);

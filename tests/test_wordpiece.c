@@ -214,6 +214,28 @@ static void test_truncation(void **state) {
     wordpiece_free(wp);
 }
 
+/* data.truncate: tail keeps [CLS], the last pieces, [SEP]; a short text is
+ * encoded as by the head rule. */
+static void test_tail_truncation(void **state) {
+    (void)state;
+    WordPiece *wp = load_bert(1);
+    const char *text = "the movie was unaffable";
+    int32_t full[16], ids[16];
+    int n = wordpiece_encode(wp, text, strlen(text), 16, full, NULL, NULL);
+    for (int max = 2; max <= 9; max++) {
+        int m = wordpiece_encode_tail(wp, text, strlen(text), max, ids);
+        assert_int_equal(m, max < n ? max : n);
+        assert_int_equal(ids[0], 101);
+        assert_int_equal(ids[m - 1], 102);
+        /* the m - 2 pieces before [SEP] are the text's last ones */
+        assert_memory_equal(ids + 1, full + (n - 1) - (m - 2), (size_t)(m - 2) * sizeof *ids);
+    }
+    assert_int_equal(wordpiece_encode_tail(wp, text, strlen(text), 4, ids), 4);
+    assert_int_equal(ids[1], wordpiece_id(wp, "##ffa"));
+    assert_int_equal(wordpiece_encode_tail(wp, text, strlen(text), 1, ids), -1);
+    wordpiece_free(wp);
+}
+
 static void test_offsets(void **state) {
     (void)state;
     WordPiece *wp = load_bert(1);
@@ -375,6 +397,7 @@ int main(void) {
         cmocka_unit_test(test_splitting),
         cmocka_unit_test(test_rust_rules),
         cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_tail_truncation),
         cmocka_unit_test(test_offsets),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_tricky_texts),

@@ -95,6 +95,9 @@ int config_validate(const Config *c, ConfigErrors *errs) {
         if (heads[2 * i] >= c->model_layers || heads[2 * i + 1] >= c->model_heads)
             config_errors_add(errs, "", 0, 0, "eval.attention_heads: %d.%d is beyond the model's %d layers x %d heads",
                               heads[2 * i] + 1, heads[2 * i + 1] + 1, c->model_layers, c->model_heads);
+    if (c->model_arch == ARCH_DISTILBERT && c->model_pretrain != PRETRAIN_NONE && c->model_init && *c->model_init)
+        config_errors_add(errs, "", 0, 0,
+                          "model.pretrain word2vec would overwrite the word embeddings model.init loads: set one of them");
     if (c->eval_limit > 0 && c->eval_limit < 10)
         config_errors_add(errs, "", 0, 0, "eval.limit %d: too few reviews to compare models; 0 (all) or at least 10",
                           c->eval_limit);

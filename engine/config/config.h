@@ -76,7 +76,7 @@ typedef enum { OBJECTIVE_CLASSIFY, OBJECTIVE_MLM } Objective;
     X(model, lab_compat, BOOL, "false", 0, 0, "", A_ALL,                                                   \
       "reproduce the lab notebook: padding processed as tokens, state read after padding, no mask")        \
     X(model, pretrain, ENUM, "none", 0, 0, PRETRAIN_VALUES, A_ALL,                                         \
-      "start the word embeddings from word2vec vectors learnt on the training and unlabelled reviews")     \
+      "start the word embeddings from word2vec vectors learnt on the training and unlabelled reviews (mlm: on its text)")     \
     X(model, pretrain_epochs, INT, "3", 1, 100, "", A_ALL, "word2vec passes over its corpus")             \
     X(model, pretrain_window, INT, "5", 1, 20, "", A_ALL, "word2vec context: up to this many words each side") \
     X(model, pretrain_shards, INT, "1", 1, 64, "", A_ALL,                                                  \

@@ -18,7 +18,7 @@
 
 /* Bump whenever tokenizer, vocabulary, split or encoding rules change: cached
  * datasets built by older rules are then rebuilt instead of trusted. */
-#define DATA_FORMAT_VERSION 4
+#define DATA_FORMAT_VERSION 5
 
 /* Unlabelled reviews (train/unsup) are kept only when word2vec needs them. */
 enum { RAW_TRAIN = 0, RAW_TEST = 1, RAW_UNSUP = 2, RAW_VAL = 3 }; /* RAW_VAL: own data given a validation file */

@@ -37,15 +37,17 @@ typedef struct {
     int base;     /* the rows of this pass start here */
 } FillJob;
 
-/* [CLS] pieces [SEP] of the review's text, head kept; the length before
- * truncation is not known, so full_lengths holds the kept one. */
+/* [CLS] pieces [SEP] of the review's text, its head or tail kept; the length
+ * before truncation is not known, so full_lengths holds the kept one. */
 static void fill_rows_wordpiece(FillJob *j, int begin, int end) {
     Split *s = j->s;
     int32_t unk = wordpiece_id(j->wp, "[UNK]");
     for (int i = begin; i < end; i++) {
         const RawDoc *doc = &j->rc->docs[j->idx[i]];
         int32_t *row = s->tokens + (size_t)i * s->T;
-        int n = wordpiece_encode(j->wp, doc->text, doc->len, s->T, row, NULL, NULL), u = 0;
+        int n = j->truncate == TRUNC_TAIL ? wordpiece_encode_tail(j->wp, doc->text, doc->len, s->T, row)
+                                          : wordpiece_encode(j->wp, doc->text, doc->len, s->T, row, NULL, NULL),
+            u = 0;
         if (n < 1) n = 0;
         memset(row + n, 0, sizeof *row * (size_t)(s->T - n));
         for (int k = 0; k < n; k++) u += row[k] == unk;

@@ -498,6 +498,26 @@ int wordpiece_encode(const WordPiece *wp, const char *text, size_t len, int max_
     return o.n;
 }
 
+int wordpiece_encode_tail(const WordPiece *wp, const char *text, size_t len, int max_len, int32_t *ids) {
+    if (max_len < 2 || len >= (size_t)INT32_MAX - 2) return -1;
+    int room = (int)len + 2; /* a piece covers at least one byte */
+    if (room <= max_len) return wordpiece_encode(wp, text, len, max_len, ids, NULL, NULL);
+    int32_t *all = malloc(sizeof *all * (size_t)room);
+    if (!all) return -1;
+    int n = wordpiece_encode(wp, text, len, room, all, NULL, NULL);
+    if (n > max_len) {
+        int keep = max_len - 2; /* between [CLS] and [SEP] */
+        ids[0] = all[0];
+        memcpy(ids + 1, all + (n - 1 - keep), sizeof *ids * (size_t)keep);
+        ids[max_len - 1] = all[n - 1];
+        n = max_len;
+    } else if (n > 0) {
+        memcpy(ids, all, sizeof *ids * (size_t)n);
+    }
+    free(all);
+    return n;
+}
+
 void wordpiece_words(const WordPiece *wp, const char *text, size_t len, WordFn fn, void *ctx) {
     if (len >= (size_t)INT32_MAX) return;
     Out o = {NULL, NULL, NULL, 0, 0, fn, ctx};

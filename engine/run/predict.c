@@ -105,7 +105,8 @@ static int encode_one(RunModel *r, const char *text, size_t n, Prediction *p) {
     p->tokens = malloc((size_t)T * sizeof *p->tokens);
     if (!p->tokens) return -1;
     if (r->wp) {
-        p->len = wordpiece_encode(r->wp, text, n, T, p->tokens, NULL, NULL);
+        p->len = r->cfg.data_truncate == TRUNC_TAIL ? wordpiece_encode_tail(r->wp, text, n, T, p->tokens)
+                                                    : wordpiece_encode(r->wp, text, n, T, p->tokens, NULL, NULL);
         if (p->len <= 2) p->empty = 1, p->len = 0, p->label = -1; /* [CLS] [SEP] alone */
     } else {
         p->len = encode_text(&r->vocab, text, n, T, r->cfg.data_truncate, p->tokens);

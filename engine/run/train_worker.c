@@ -364,8 +364,19 @@ static int pretrain_progress(void *ctx, long done, long total, double loss) {
 /* model.pretrain, before the first step (again after a resume at step 0: the
  * vectors come from the cache, and rescaling an already pretrained table
  * leaves it as it was). */
+static float *word_table(Model *m) {
+    /* a DistilBERT or BERT encoder (a pretraining's start) keeps Hugging Face's name */
+    static const char *names[] = {"embedding.weight", "distilbert.embeddings.word_embeddings.weight",
+                                  "bert.embeddings.word_embeddings.weight"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        float *table = params_data(&m->params, names[i]);
+        if (table) return table;
+    }
+    return NULL;
+}
+
 static void pretrain(Trainer *t) {
-    float *table = params_data(&t->model->params, "embedding.weight");
+    float *table = word_table(t->model);
     if (t->cfg.model_pretrain == PRETRAIN_NONE || t->step != 0 || !table) return;
     PretrainInfo info;
     char err[512] = "";

@@ -83,6 +83,22 @@ grep -q "masked-language-model head .* is not used" err || fail "no note on the 
 acc=$(sed -n 's/^test  acc \([0-9.]*\).*/\1/p' out)
 awk -v a="$acc" 'BEGIN { exit !(a > 0.95) }' || fail "fine-tuned test accuracy $acc, want > 0.95: $(cat out)"
 
+# --- model.pretrain: word2vec starts the encoder's word embeddings from word2vec vectors:
+# two runs without it are the same bit for bit, the run with it differs
+for v in none none2 word2vec; do
+    "$SENTUI" train configs/synthetic/distilbert-mlm.yaml "${COMMON[@]}" --set train.runs_dir=w2v-$v \
+        --set model.pretrain=${v%2} --set train.epochs=1 --set data.limit_train=200 --set train.export_dir= \
+        >w2v-$v.out 2>&1 || fail "pretraining with model.pretrain=${v%2}: $(cat w2v-$v.out)"
+done
+grep -q "^word vectors: word2vec" w2v-word2vec.out || fail "no word vectors learnt: $(cat w2v-word2vec.out)"
+cmp -s w2v-none/*/pretrained/model.safetensors w2v-none2/*/pretrained/model.safetensors ||
+    fail "two identical pretrainings differ"
+cmp -s w2v-none/*/pretrained/model.safetensors w2v-word2vec/*/pretrained/model.safetensors &&
+    fail "model.pretrain: word2vec left the encoder as it was"
+"$SENTUI" train configs/synthetic/distilbert-pretrained.yaml "${COMMON[@]}" --set model.pretrain=word2vec \
+    --set train.runs_dir=both >out 2>err && fail "model.pretrain word2vec with model.init was accepted"
+grep -q "would overwrite the word embeddings model.init loads" err || fail "no message for word2vec with model.init: $(cat err)"
+
 # --- kill -9 in the middle of a pretraining, then resume to the end
 "$SENTUI" train configs/synthetic/distilbert-mlm.yaml "${COMMON[@]}" --set train.runs_dir=killed --set train.epochs=60 \
     --set train.batch_size=4 --set data.limit_train=200 --set eval.every_steps=50 --set train.export_dir= \
