@@ -223,16 +223,16 @@ static void test_tail_truncation(void **state) {
     int32_t full[16], ids[16];
     int n = wordpiece_encode(wp, text, strlen(text), 16, full, NULL, NULL);
     for (int max = 2; max <= 9; max++) {
-        int m = wordpiece_encode_tail(wp, text, strlen(text), max, ids);
+        int m = wordpiece_encode_kept(wp, text, strlen(text), max, 1, ids);
         assert_int_equal(m, max < n ? max : n);
         assert_int_equal(ids[0], 101);
         assert_int_equal(ids[m - 1], 102);
         /* the m - 2 pieces before [SEP] are the text's last ones */
         assert_memory_equal(ids + 1, full + (n - 1) - (m - 2), (size_t)(m - 2) * sizeof *ids);
     }
-    assert_int_equal(wordpiece_encode_tail(wp, text, strlen(text), 4, ids), 4);
+    assert_int_equal(wordpiece_encode_kept(wp, text, strlen(text), 4, 1, ids), 4);
     assert_int_equal(ids[1], wordpiece_id(wp, "##ffa"));
-    assert_int_equal(wordpiece_encode_tail(wp, text, strlen(text), 1, ids), -1);
+    assert_int_equal(wordpiece_encode_kept(wp, text, strlen(text), 1, 1, ids), -1);
     wordpiece_free(wp);
 }
 

@@ -45,9 +45,7 @@ static void fill_rows_wordpiece(FillJob *j, int begin, int end) {
     for (int i = begin; i < end; i++) {
         const RawDoc *doc = &j->rc->docs[j->idx[i]];
         int32_t *row = s->tokens + (size_t)i * s->T;
-        int n = j->truncate == TRUNC_TAIL ? wordpiece_encode_tail(j->wp, doc->text, doc->len, s->T, row)
-                                          : wordpiece_encode(j->wp, doc->text, doc->len, s->T, row, NULL, NULL),
-            u = 0;
+        int n = wordpiece_encode_kept(j->wp, doc->text, doc->len, s->T, j->truncate == TRUNC_TAIL, row), u = 0;
         if (n < 1) n = 0;
         memset(row + n, 0, sizeof *row * (size_t)(s->T - n));
         for (int k = 0; k < n; k++) u += row[k] == unk;

@@ -498,8 +498,9 @@ int wordpiece_encode(const WordPiece *wp, const char *text, size_t len, int max_
     return o.n;
 }
 
-int wordpiece_encode_tail(const WordPiece *wp, const char *text, size_t len, int max_len, int32_t *ids) {
-    if (max_len < 2 || len >= (size_t)INT32_MAX - 2) return -1;
+int wordpiece_encode_kept(const WordPiece *wp, const char *text, size_t len, int max_len, int tail, int32_t *ids) {
+    if (!tail || len >= (size_t)INT32_MAX - 2) return wordpiece_encode(wp, text, len, max_len, ids, NULL, NULL);
+    if (max_len < 2) return -1;
     int room = (int)len + 2; /* a piece covers at least one byte */
     if (room <= max_len) return wordpiece_encode(wp, text, len, max_len, ids, NULL, NULL);
     int32_t *all = malloc(sizeof *all * (size_t)room);

@@ -48,11 +48,11 @@ void wordpiece_free(WordPiece *wp);
 int wordpiece_encode(const WordPiece *wp, const char *text, size_t len, int max_len, int32_t *ids, int32_t *starts,
                      int32_t *ends);
 
-/* As wordpiece_encode with starts and ends NULL, but a long text keeps its last
- * pieces: [CLS], the tail, [SEP] (data.truncate: tail; many reviews state
- * their verdict at the end). Allocates a scratch buffer for the whole text;
- * returns -1 also when that fails. */
-int wordpiece_encode_tail(const WordPiece *wp, const char *text, size_t len, int max_len, int32_t *ids);
+/* As wordpiece_encode with starts and ends NULL; with tail set, a long text
+ * keeps its last pieces instead: [CLS], the tail, [SEP] (data.truncate: tail;
+ * many reviews state their verdict at the end). The tail allocates a scratch
+ * buffer for the whole text; returns -1 also when that fails. */
+int wordpiece_encode_kept(const WordPiece *wp, const char *text, size_t len, int max_len, int tail, int32_t *ids);
 
 /* The id of a vocabulary entry (such as "##ing"), -1 when absent. */
 int32_t wordpiece_id(const WordPiece *wp, const char *token);

@@ -105,8 +105,7 @@ static int encode_one(RunModel *r, const char *text, size_t n, Prediction *p) {
     p->tokens = malloc((size_t)T * sizeof *p->tokens);
     if (!p->tokens) return -1;
     if (r->wp) {
-        p->len = r->cfg.data_truncate == TRUNC_TAIL ? wordpiece_encode_tail(r->wp, text, n, T, p->tokens)
-                                                    : wordpiece_encode(r->wp, text, n, T, p->tokens, NULL, NULL);
+        p->len = wordpiece_encode_kept(r->wp, text, n, T, r->cfg.data_truncate == TRUNC_TAIL, p->tokens);
         if (p->len <= 2) p->empty = 1, p->len = 0, p->label = -1; /* [CLS] [SEP] alone */
     } else {
         p->len = encode_text(&r->vocab, text, n, T, r->cfg.data_truncate, p->tokens);
