@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "config/config.h"
+#include "nn/layer_lr.h"
 #include "nn/optim.h"
 #include "nn/params.h"
 #include "kernels/tensor.h"
@@ -205,11 +206,65 @@ static void test_schedules(void **state) {
     config_free(&c);
 }
 
+/* Depth from Hugging Face's names: the head at the full rate, each layer down
+ * one more factor, the embeddings below the bottom layer. */
+static void test_layer_lr_scales(void **state) {
+    (void)state;
+    Params p;
+    memset(&p, 0, sizeof p);
+    const char *names[] = {"distilbert.embeddings.word_embeddings.weight", "distilbert.transformer.layer.0.ffn.lin1.weight",
+                           "distilbert.transformer.layer.1.attention.q_lin.bias", "bert.encoder.layer.1.output.dense.weight",
+                           "bert.pooler.dense.weight", "pre_classifier.weight", "classifier.bias", "vocab_layer_norm.weight"};
+    const int n = (int)(sizeof names / sizeof *names);
+    for (int i = 0; i < n; i++) params_add(&p, names[i], 1, (int[]){2}, 0);
+    float s[8];
+    layer_lr_scales(&p, 0.5, s);
+    assert_allclose(s, ((float[]){0.125f, 0.25f, 0.5f, 0.5f, 1, 1, 1, 1}), n, 0, 0, "scales");
+    layer_lr_scales(&p, 1.0, s);
+    for (int i = 0; i < n; i++) assert_true(s[i] == 1.0f);
+    params_free(&p);
+}
+
+/* train.layer_lr_decay reaches the update: AdamW's first step moves each
+ * weight by lr (sign of g), so a view two layers down moves by lr * decay^2,
+ * and its decoupled decay shrinks with the same rate. */
+static void test_layer_lr_step(void **state) {
+    (void)state;
+    Config cfg;
+    config_defaults(&cfg);
+    cfg.train_optimizer = OPT_ADAMW;
+    cfg.train_weight_decay = 0.1;
+    cfg.train_layer_lr_decay = 0.5;
+    Params p;
+    memset(&p, 0, sizeof p);
+    params_add(&p, "enc.layer.0.w", 1, (int[]){2}, 0);
+    params_add(&p, "enc.layer.1.w", 1, (int[]){2}, 0);
+    params_add(&p, "classifier.weight", 1, (int[]){2}, 0);
+    assert_int_equal(params_alloc(&p), 0);
+    for (int i = 0; i < p.n; i++)
+        for (int j = 0; j < 2; j++) {
+            p.data[p.views[i].offset + j] = 1.0f;
+            p.grad[p.views[i].offset + j] = j ? -2.0f : 3.0f;
+        }
+    Optimizer o;
+    assert_int_equal(optim_init(&o, &p, &cfg), 0);
+    optim_step(&o, 0.1f);
+    const float want[3] = {0.25f, 0.5f, 1.0f};
+    for (int i = 0; i < 3; i++) {
+        float lr = 0.1f * want[i], *w = p.data + p.views[i].offset;
+        float got[2] = {w[0], w[1]}, exp[2] = {(1 - lr * 0.1f) - lr, (1 - lr * 0.1f) + lr};
+        assert_allclose(got, exp, 2, 1e-5, 1e-7, p.views[i].name);
+    }
+    optim_free(&o);
+    params_free(&p);
+    config_free(&cfg);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sgd_momentum), cmocka_unit_test(test_adam),          cmocka_unit_test(test_adamw),
         cmocka_unit_test(test_reset),        cmocka_unit_test(test_clip),          cmocka_unit_test(test_threads_agree),
-        cmocka_unit_test(test_schedules),
+        cmocka_unit_test(test_schedules),    cmocka_unit_test(test_layer_lr_scales), cmocka_unit_test(test_layer_lr_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,6 +116,8 @@ typedef enum { OBJECTIVE_CLASSIFY, OBJECTIVE_MLM } Objective;
     X(train, beta2, FLOAT, "0.999", 0, 0.99999999, "", A_ALL, "adam second-moment decay")                 \
     X(train, eps, FLOAT, "1e-8", 0, 1, "", A_ALL, "adam epsilon")                                         \
     X(train, weight_decay, FLOAT, "0", 0, 10, "", A_ALL, "L2 (sgd, adam) or decoupled (adamw) decay")     \
+    X(train, layer_lr_decay, FLOAT, "1", 0.01, 1, "", A_DISTILBERT,                                          \
+      "each encoder layer below the top learns at this share of the rate above it (1: one rate)")          \
     X(train, clip_norm, FLOAT, "0", 0, 1e9, "", A_ALL, "clip gradients to this global norm (0: off)")     \
     X(train, schedule, ENUM, "constant", 0, 0, SCHEDULE_VALUES, A_ALL, "learning rate after warm-up")     \
     X(train, warmup, FLOAT, "0", 0, 1e9, "", A_ALL, "warm-up steps (>=1) or share of all steps (<1)")     \

@@ -6,6 +6,7 @@
 
 #include "kernels/vecmath.h"
 #include "kernels/tensor.h"
+#include "nn/layer_lr.h"
 
 /* Work is split into a fixed number of slices, independent of the thread
  * count, so sums come out identical however many threads run them. */
@@ -23,7 +24,11 @@ int optim_init(Optimizer *o, Params *p, const Config *cfg) {
     size_t n = p->total ? p->total : 1;
     o->m = calloc(n, sizeof(float));
     if (o->kind != OPT_SGD) o->v = calloc(n, sizeof(float));
-    if (!o->m || (o->kind != OPT_SGD && !o->v)) {
+    if (cfg->train_layer_lr_decay < 1.0) {
+        o->view_lr = malloc((size_t)(p->n ? p->n : 1) * sizeof *o->view_lr);
+        if (o->view_lr) layer_lr_scales(p, cfg->train_layer_lr_decay, o->view_lr);
+    }
+    if (!o->m || (o->kind != OPT_SGD && !o->v) || (cfg->train_layer_lr_decay < 1.0 && !o->view_lr)) {
         optim_free(o);
         return -1;
     }
@@ -33,7 +38,9 @@ int optim_init(Optimizer *o, Params *p, const Config *cfg) {
 void optim_free(Optimizer *o) {
     free(o->m);
     free(o->v);
+    free(o->view_lr);
     o->m = o->v = NULL;
+    o->view_lr = NULL;
 }
 
 void optim_reset(Optimizer *o) {
@@ -72,9 +79,9 @@ typedef struct {
 #define SCALAR float, sload, sstore, sqrtf, 1
 #define EXPAND(m, args) m args
 
-static void update_range(const StepCtx *c, size_t b, size_t e, float wd) {
+static void update_range(const StepCtx *c, size_t b, size_t e, float wd, float lr) {
     Optimizer *o = c->o;
-    float *w = o->params->data, *g = o->params->grad, *m = o->m, *v = o->v, lr = c->lr;
+    float *w = o->params->data, *g = o->params->grad, *m = o->m, *v = o->v;
     size_t i = b;
     if (o->kind == OPT_SGD) {
         float mu = o->momentum;
@@ -99,7 +106,8 @@ static void step_slices(void *ctx, int s0, int s1) {
         size_t vb = v->offset, ve = v->offset + v->size;
         if (ve <= b || vb >= e) continue;
         size_t lo = vb > b ? vb : b, hi = ve < e ? ve : e;
-        update_range(c, lo, hi, v->no_decay ? 0.0f : c->o->weight_decay);
+        float lr = c->o->view_lr ? c->lr * c->o->view_lr[k] : c->lr;
+        update_range(c, lo, hi, v->no_decay ? 0.0f : c->o->weight_decay, lr);
     }
 }
 

@@ -16,9 +16,10 @@ typedef struct Optimizer {
     float *m;              /* sgd: momentum buffer; adam: first moment. [params->total] */
     float *v;              /* adam: second moment; NULL for sgd */
     long step;             /* updates taken so far */
+    float *view_lr;        /* per view: share of the step's lr (train.layer_lr_decay); NULL: all 1 */
 } Optimizer;
 
-/* Reads train.optimizer, momentum, beta1, beta2, eps, weight_decay. Zeroed state.
+/* Reads train.optimizer, momentum, beta1, beta2, eps, weight_decay, layer_lr_decay. Zeroed state.
  * Returns 0, or -1 when out of memory. */
 int optim_init(Optimizer *o, Params *p, const Config *cfg);
 void optim_free(Optimizer *o);

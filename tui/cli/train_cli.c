@@ -224,9 +224,9 @@ static void on_start(Follow *f, const Event *ev) {
     f->session_start = now_seconds();
     char p[32];
     format_si((double)e->params, p, sizeof p);
-    printf("%s, %s parameters; %d epochs of %d steps; %ld train / %ld val / %ld test reviews\n",
-           e->arch ? e->arch : "?", p, f->epochs, f->steps_per_epoch, count(e->train_size), count(e->val_size),
-           count(e->test_size));
+    printf("%s, %s parameters; %d epoch%s of %d steps; %ld train / %ld val / %ld test reviews\n",
+           e->arch ? e->arch : "?", p, f->epochs, f->epochs == 1 ? "" : "s", f->steps_per_epoch, count(e->train_size),
+           count(e->val_size), count(e->test_size));
     if (EVENT_HAS(ev, start, classes) && !f->classes.n && class_names_parse(&f->classes, e->classes) == 0)
         printf("%d classes\n", f->classes.n);
     if (EVENT_HAS(ev, start, eval_limit) && e->eval_limit > 0)
