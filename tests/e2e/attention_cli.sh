@@ -63,6 +63,17 @@ grep '"split":"test"' "$LRUN/events.jsonl" | grep -o '"confusion":\[\[[0-9]*,[0-
 grep -q '"eval_limit": 30' "$LRUN/summary.json" || fail "summary: $(cat "$LRUN/summary.json")"
 "$SENTUI" runs --dir lim >runs.out || fail "runs"
 grep -q "^\* scored on the first reviews" runs.out || fail "runs: $(cat runs.out)"
+# compare and report mark the limited scores too, in every format
+"$SENTUI" compare "$LRUN" --markdown --no-charts >cmp.md || fail "compare --markdown"
+grep -q '| 0\.[0-9]\{4\}\* | 0\.[0-9]\{4\}\* |' cmp.md || fail "compare: no * on the scores: $(cat cmp.md)"
+grep -q "^\* scored on the first reviews" cmp.md || fail "compare: no footnote: $(cat cmp.md)"
+"$SENTUI" compare "$LRUN" --csv >cmp.csv || fail "compare --csv"
+tail -n1 cmp.csv | grep -q ',30$' || fail "compare --csv: no eval_limit: $(cat cmp.csv)"
+"$SENTUI" compare "$LRUN" --json >cmp.json || fail "compare --json"
+grep -q '"eval_limit": *30' cmp.json || fail "compare --json: $(cat cmp.json)"
+"$SENTUI" report "$LRUN" -o lim.html >/dev/null || fail "report"
+grep -q '<td class="n">0\.[0-9]\{4\}\*</td>' lim.html || fail "report: no * on the scores"
+grep -q "<p>\* scored on the first reviews" lim.html || fail "report: no footnote"
 "$SENTUI" replay "$LRUN" --dump --speed 0 --size 100x30 >dash || fail "replay"
 grep -q "eval: first 30 reviews" dash || fail "dashboard: $(cat dash)"
 # --- the dashboard's progress line: the work of an epoch before its first step, then scoring with its ETA

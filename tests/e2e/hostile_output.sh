@@ -87,7 +87,8 @@ no_raw_escape "$TMP/cmp.csv" "compare --csv"
 "$PY" - "$TMP/cmp.csv" <<'PY' || { cat "$TMP/cmp.csv" >&2; fail "compare --csv: not the expected CSV"; }
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
-assert len(rows) == 3 and all(len(r) == 13 for r in rows), rows
+assert len(rows) == 3 and all(len(r) == 14 for r in rows), rows
+assert rows[0][13] == "eval_limit" and rows[1][13] == "0", rows
 assert rows[1][0] == 'evil, "quoted" \\x1b]0;pwned\\x07', rows[1][0]
 assert rows[1][3] == "1000" and rows[2][1] == "gru", rows
 PY

@@ -13,6 +13,7 @@
 #include "cli/cli_out.h"
 #include "cli/cli_runs.h"
 #include "cli/commands.h"
+#include "screens/compare.h"
 #include "run/run.h"
 #include "run/run_unreadable.h"
 #include "cli/text_safe.h"
@@ -77,7 +78,7 @@ static void print_table(const RunSummary *runs, int n, const RunUnreadable *bad,
                "?", "-", "-", "-", "-", "-", "-", "-", text_safe(why, sizeof why, bad[i].reason, 0));
     for (int i = 0; i < n; i++)
         if (runs[i].eval_limit > 0) {
-            printf("* scored on the first reviews of the validation and test splits only (eval.limit), not the whole splits\n");
+            printf("%s\n", compare_limit_note);
             break;
         }
 }

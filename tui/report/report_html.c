@@ -50,16 +50,22 @@ static void results_table(FILE *f, const CompareRun *runs, int n) {
         xml_text(f, r.status, 0);
         format_si((double)r.params, b, sizeof b);
         fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%d</td>", b, r.epochs);
-        cell_num(f, r.val_acc, "%.4f");
-        cell_num(f, r.test_acc, "%.4f");
-        cell_num(f, r.test_f1_weighted, "%.4f");
-        cell_num(f, r.test_f1_macro, "%.4f");
+        const char *score = r.eval_limit > 0 ? "%.4f*" : "%.4f";
+        cell_num(f, r.val_acc, score);
+        cell_num(f, r.test_acc, score);
+        cell_num(f, r.test_f1_weighted, score);
+        cell_num(f, r.test_f1_macro, score);
         format_duration(r.seconds, b, sizeof b);
         fprintf(f, "<td class=\"n\">%s</td>", b);
         format_si(r.tokens_per_s, b, sizeof b);
         fprintf(f, "<td class=\"n\">%s</td></tr>\n", b);
     }
     fputs("</table>\n", f);
+    if (compare_any_limited(runs, n)) {
+        fputs("<p>", f);
+        xml_text(f, compare_limit_note, 0);
+        fputs("</p>\n", f);
+    }
 }
 
 /* The keys whose values differ, one row each (paths left out: they always differ). */

@@ -65,6 +65,7 @@ void compare_row(const CompareRun *c, CompareRow *r) {
         r->test_acc = s->test.accuracy, r->test_f1 = s->test.f1;
         r->test_f1_weighted = s->test.f1_weighted, r->test_f1_macro = s->test.f1_macro;
     }
+    r->eval_limit = c->has_sum ? c->sum.eval_limit : s->eval_limit;
     r->seconds = c->has_sum ? c->sum.train_seconds : s->elapsed;
     r->tokens_per_s = c->has_sum ? c->sum.tokens_per_s : NAN;
     if (!isfinite(r->tokens_per_s) || r->tokens_per_s <= 0) {
@@ -126,6 +127,18 @@ static void num(char *b, size_t n, double v, const char *fmt) {
     else snprintf(b, n, "-");
 }
 
+const char compare_limit_note[] =
+    "* scored on the first reviews of the validation and test splits only (eval.limit), not the whole splits";
+
+int compare_any_limited(const CompareRun *runs, int n) {
+    for (int i = 0; i < n; i++) {
+        CompareRow r;
+        compare_row(&runs[i], &r);
+        if (r.eval_limit > 0) return 1;
+    }
+    return 0;
+}
+
 /* Run names, archs and folders come from run folders that may have been
  * downloaded: JSON goes through jansson, CSV through the RFC 4180 quoter, and
  * the tables through text_safe, so no escape sequence reaches the terminal. */
@@ -134,35 +147,37 @@ static void print_json(FILE *f, const CompareRun *runs, int n) {
     for (int i = 0; rows && i < n; i++) {
         CompareRow r;
         compare_row(&runs[i], &r);
-        json_array_append_new(
-            rows, json_pack("{s:o, s:o, s:o, s:s, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "run",
+        json_t *row = json_pack("{s:o, s:o, s:o, s:s, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "run",
                             cli_json_text(r.name), "dir", cli_json_text(runs[i].dir), "arch", cli_json_text(r.arch),
                             "status", r.status, "params", (json_int_t)r.params, "epochs", r.epochs, "best_val_acc",
                             cli_json_real(r.val_acc), "best_val_f1", cli_json_real(r.val_f1), "test_acc",
                             cli_json_real(r.test_acc), "test_f1", cli_json_real(r.test_f1), "test_f1_weighted",
                             cli_json_real(r.test_f1_weighted), "test_f1_macro", cli_json_real(r.test_f1_macro),
-                            "train_seconds", cli_json_real(r.seconds), "tokens_per_s", cli_json_real(r.tokens_per_s)));
+                            "train_seconds", cli_json_real(r.seconds), "tokens_per_s", cli_json_real(r.tokens_per_s));
+        if (row && r.eval_limit > 0) json_object_set_new(row, "eval_limit", json_integer(r.eval_limit));
+        json_array_append_new(rows, row);
     }
     if (rows) cli_json_print_rows(f, rows, 6);
 }
 
 static void print_csv(FILE *f, const CompareRun *runs, int n) {
     fprintf(f, "run,arch,status,params,epochs,best_val_acc,best_val_f1,test_acc,test_f1,test_f1_weighted,test_f1_macro,"
-               "train_seconds,tokens_per_s\n");
+               "train_seconds,tokens_per_s,eval_limit\n");
     for (int i = 0; i < n; i++) {
         CompareRow r;
         compare_row(&runs[i], &r);
-        char v[10][32];
+        char v[11][32];
         double vals[8] = {r.val_acc, r.val_f1, r.test_acc, r.test_f1, r.test_f1_weighted, r.test_f1_macro,
                           r.seconds, r.tokens_per_s};
         snprintf(v[0], sizeof v[0], "%ld", r.params);
         snprintf(v[1], sizeof v[1], "%d", r.epochs);
         for (int k = 0; k < 8; k++) num(v[k + 2], sizeof v[k + 2], vals[k], "%.6g");
+        snprintf(v[10], sizeof v[10], "%ld", r.eval_limit); /* 0: the whole splits */
         cli_csv_field(f, r.name, 0);
         cli_csv_field(f, r.arch, 0);
         cli_csv_field(f, r.status, 0);
         /* An empty field is a missing figure, as before. */
-        for (int k = 0; k < 10; k++) cli_csv_field(f, strcmp(v[k], "-") ? v[k] : "", k == 9);
+        for (int k = 0; k < 11; k++) cli_csv_field(f, strcmp(v[k], "-") ? v[k] : "", k == 10);
     }
 }
 
@@ -202,10 +217,11 @@ void compare_print_table(FILE *f, const CompareRun *runs, int n, CompareFormat f
         text_safe(cell[0], sizeof cell[0], r.name, 0);
         text_safe(cell[1], sizeof cell[1], r.arch, 0);
         format_si((double)r.params, cell[2], sizeof cell[2]);
-        num(cell[3], sizeof cell[3], r.val_acc, "%.4f");
-        num(cell[4], sizeof cell[4], r.test_acc, "%.4f");
-        num(cell[5], sizeof cell[5], r.test_f1_weighted, "%.4f");
-        num(cell[6], sizeof cell[6], r.test_f1_macro, "%.4f");
+        const char *score = r.eval_limit > 0 ? "%.4f*" : "%.4f";
+        num(cell[3], sizeof cell[3], r.val_acc, score);
+        num(cell[4], sizeof cell[4], r.test_acc, score);
+        num(cell[5], sizeof cell[5], r.test_f1_weighted, score);
+        num(cell[6], sizeof cell[6], r.test_f1_macro, score);
         format_duration(r.seconds, cell[7], sizeof cell[7]);
         format_si(r.tokens_per_s, cell[8], sizeof cell[8]);
         if (fmt == CMP_MARKDOWN) {
@@ -217,6 +233,7 @@ void compare_print_table(FILE *f, const CompareRun *runs, int n, CompareFormat f
                     cell[5], cell[6], cell[7], cell[8]);
         }
     }
+    if (compare_any_limited(runs, n)) fprintf(f, "%s%s\n", fmt == CMP_MARKDOWN ? "\n" : "", compare_limit_note);
 }
 
 /* One line per config key whose value differs between the runs. */

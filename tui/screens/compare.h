@@ -40,7 +40,11 @@ typedef struct CompareRow {
     long params;
     int epochs;
     double val_acc, val_f1, test_acc, test_f1, test_f1_weighted, test_f1_macro, seconds, tokens_per_s;
+    long eval_limit; /* eval.limit: scores of the first N validation and test reviews only; 0: whole splits */
 } CompareRow;
 void compare_row(const CompareRun *c, CompareRow *r);
+/* Whether any run scored part of its splits, and the footnote for the "*" its scores carry. */
+int compare_any_limited(const CompareRun *runs, int n);
+extern const char compare_limit_note[];
 
 #endif

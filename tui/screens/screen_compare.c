@@ -70,10 +70,11 @@ int compare_open(App *a, char **dirs, int n) {
         char b[32];
         format_si((double)row.params, b, sizeof b);
         table_set(&c->table, r, CC_PARAMS, b, (double)row.params);
-        cell(&c->table, r, CC_VACC, row.val_acc, "%.4f");
-        cell(&c->table, r, CC_TACC, row.test_acc, "%.4f");
-        cell(&c->table, r, CC_WF1, row.test_f1_weighted, "%.4f");
-        cell(&c->table, r, CC_MF1, row.test_f1_macro, "%.4f");
+        const char *score = row.eval_limit > 0 ? "%.4f*" : "%.4f";
+        cell(&c->table, r, CC_VACC, row.val_acc, score);
+        cell(&c->table, r, CC_TACC, row.test_acc, score);
+        cell(&c->table, r, CC_WF1, row.test_f1_weighted, score);
+        cell(&c->table, r, CC_MF1, row.test_f1_macro, score);
         format_duration(row.seconds, b, sizeof b);
         table_set(&c->table, r, CC_TIME, b, row.seconds);
         format_si(row.tokens_per_s, b, sizeof b);
@@ -95,7 +96,10 @@ static void compare_draw(App *a, Grid *g, Rect body) {
     snprintf(title, sizeof title, "%d runs: %s (m: next metric)", c->n, compare_metric_name(c->metric));
     Rect in = grid_box(g, chart_r, title, style(COL_BORDER, 0));
     compare_chart(g, in, c->runs, c->n, c->metric);
-    Rect tin = grid_box(g, table_r, "Side by side (o sort)", style(COL_BORDER, 0));
+    Rect tin = grid_box(g, table_r,
+                        compare_any_limited(c->runs, c->n) ? "Side by side (o sort; * eval.limit: first reviews of the splits only)"
+                                                           : "Side by side (o sort)",
+                        style(COL_BORDER, 0));
     table_draw(g, tin, &c->table, 1);
     Rect din = grid_box(g, diff_r, "Config", style(COL_BORDER, 0));
     compare_draw_diff(g, din, c->runs, c->n);
