@@ -72,6 +72,11 @@ complete_line "sentui replay " | grep -qx "$run_name" || fail "completion does n
 complete_line "sentui train -" | grep -qx -- "--set" || fail "completion does not offer train's options"
 cp "$prefix/share/sentui/configs/synthetic/gru.yaml" mine.yaml
 complete_line "sentui train mi" | grep -qx "mine.yaml" || fail "completion does not offer config files"
+complete_line "sentui sweep " | grep -qx "resume" || fail "completion does not offer sweep resume"
+complete_line "sentui sweep sh" | grep -qx "show" || fail "completion does not offer sweep show"
+complete_line "sentui sweep mi" | grep -qx "mine.yaml" || fail "completion does not offer sweep's config files"
+complete_line "sentui sweep show ru" | grep -qx "runs" || fail "completion does not offer a folder after sweep show"
+complete_line "sentui sweep show ru" | grep -q "yaml" && fail "completion offers a file after sweep show"
 if command -v zsh >/dev/null; then zsh -n "$prefix/share/zsh/site-functions/_sentui" || fail "zsh completion does not parse"; fi
 
 cd "$SRC" || exit 1

@@ -63,6 +63,43 @@ static int commands_of_kind(FILE *f, Positional kind, const char *sep) {
     return n;
 }
 
+/* A command's sub-verbs: the words written "| verb DIR" in its arguments
+ * (sweep's "resume DIR", "show DIR"), offered first and followed by folders. */
+static int sub_verbs(const char *args, char verbs[][24], int max) {
+    int n = 0;
+    for (const char *p = strstr(args, "| "); p && n < max; p = strstr(p + 1, "| ")) {
+        const char *w = p + 2, *e = w;
+        while (*e >= 'a' && *e <= 'z') e++;
+        if (e > w && (size_t)(e - w) < sizeof verbs[0] && !strncmp(e, " DIR", 4)) {
+            memcpy(verbs[n], w, (size_t)(e - w));
+            verbs[n++][e - w] = 0;
+        }
+    }
+    return n;
+}
+
+/* A case branch "cmd verb"|... for the folder after a sub-verb; open starts the line. */
+static void verb_folders(FILE *f, const char *open, const char *action) {
+    for (int i = 0; i < cli_command_count; i++) {
+        char v[4][24];
+        int n = sub_verbs(cli_commands[i].args, v, 4);
+        for (int k = 0; k < n; k++) fprintf(f, "%s\"%s %s\"", k ? "|" : open, cli_commands[i].name, v[k]);
+        if (n) fprintf(f, ") %s; return ;;\n", action);
+    }
+}
+
+/* The sub-verbs as the first positional word: "if" lines per shell. */
+static void verb_words(FILE *f, const char *open, const char *close) {
+    for (int i = 0; i < cli_command_count; i++) {
+        char v[4][24];
+        int n = sub_verbs(cli_commands[i].args, v, 4);
+        if (!n) continue;
+        fprintf(f, open, cli_commands[i].name);
+        for (int k = 0; k < n; k++) fprintf(f, "%s%s", k ? " " : "", v[k]);
+        fputs(close, f);
+    }
+}
+
 static const char bash_helpers[] =
     "_sentui_runs() {\n"
     "    local dir=${SENTUI_RUNS_DIR:-runs} i IFS=$'\\n'\n"
@@ -115,6 +152,7 @@ static void bash_option_values(FILE *f) {
         } else fputs(":", f);
         fputs("; return ;;\n", f);
     }
+    verb_folders(f, "    ", "compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- \"$cur\"))");
     fputs("    esac\n", f);
 }
 
@@ -144,7 +182,9 @@ static void bash_script(FILE *f) {
         options_of(f, cli_commands[i].name);
         fputs("\" -- \"$cur\")) ;;\n", f);
     }
-    fputs("        esac\n        return\n    fi\n    case $cmd in\n", f);
+    fputs("        esac\n        return\n    fi\n", f);
+    verb_words(f, "    [[ $cmd == %s && ${#words[@]} == 2 ]] && COMPREPLY+=($(compgen -W \"", "\" -- \"$cur\"))\n");
+    fputs("    case $cmd in\n", f);
     fputs("    ", f);
     if (commands_of_kind(f, ARGS_RUNS, "|")) fputs(") _sentui_runs ;;\n    ", f);
     if (commands_of_kind(f, ARGS_CONFIGS, "|")) fputs(") _sentui_configs ;;\n", f);
@@ -194,6 +234,7 @@ static void zsh_script(FILE *f) {
           "        return\n    fi\n    [[ $cmd == -* ]] && cmd=workbench\n    case \"$cmd $prev\" in\n"
           "    (*\" --set\") _sentui_set; return ;;\n",
           f);
+    verb_folders(f, "    (", "_files -/");
     for (int i = 0; i < cli_option_count; i++) {
         const CliOption *o = &cli_options[i];
         if (!*o->value || !strcmp(o->option, "--set")) continue;
@@ -211,7 +252,9 @@ static void zsh_script(FILE *f) {
         options_of(f, cli_commands[i].name);
         fputs(" ;;\n", f);
     }
-    fputs("        esac\n        return\n    fi\n    case $cmd in\n    (", f);
+    fputs("        esac\n        return\n    fi\n", f);
+    verb_words(f, "    [[ $cmd == %s ]] && ((CURRENT == 3)) && compadd -- ", "\n");
+    fputs("    case $cmd in\n    (", f);
     if (commands_of_kind(f, ARGS_RUNS, "|")) fputs(") _sentui_runs ;;\n    (", f);
     if (commands_of_kind(f, ARGS_CONFIGS, "|")) fputs(") _files -g '*.(yaml|yml)' ;;\n", f);
     for (int i = 0; i < cli_command_count; i++) {
