@@ -34,6 +34,7 @@ grep -q '"BertForSequenceClassification"' exported/config.json || fail "exported
 grep -q "(its labels reordered: negative, positive; neutral not in the data, dropped)" err \
     || fail "no note on the matched head: $(cat err)"
 grep -q "^val   step 0 " out || fail "no validation of the initial weights: $(cat out)"
+grep -q "parameters; no training (train.epochs 0): the initial weights evaluated;" out || fail "run line: $(cat out)"
 TEST_LINE=$(grep "^test  acc" out) || fail "no test line: $(cat out)"
 RUN=$(ls -d runs3/*/ | head -1)
 "$SENTUI" eval "$RUN" >out 2>err || fail "eval of the evaluation-only run: $(cat err)"
@@ -41,6 +42,9 @@ ACC=$(awk '/accuracy/ {print $2}' out)
 [ "$ACC" = "$(echo "$TEST_LINE" | awk '{print $3}')" ] || fail "eval gives $ACC, the run said: $TEST_LINE"
 "$SENTUI" predict "$RUN" "the film was great fun" >pred 2>err || fail "predict: $(cat err)"
 grep -Eq "^(negative|positive)	p\(positive\) 0\.[0-9]+" pred || fail "predict: $(cat pred)"
+"$SENTUI" replay "$RUN" --dump --speed 0 --size 100x30 >dash || fail "replay"
+grep -q "no training (train.epochs 0): the initial weights evaluated" dash || fail "dashboard: $(head -4 dash)"
+grep -q "epoch 1/0" dash && fail "dashboard counts epochs of 0: $(head -4 dash)"
 "$SENTUI" compare "$RUN" --csv >cmp 2>err || fail "compare: $(cat err)"
 grep -q ",finished," cmp || fail "compare: $(cat cmp)"
 echo ok

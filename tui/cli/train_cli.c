@@ -224,9 +224,13 @@ static void on_start(Follow *f, const Event *ev) {
     f->session_start = now_seconds();
     char p[32];
     format_si((double)e->params, p, sizeof p);
-    printf("%s, %s parameters; %d epoch%s of %d steps; %ld train / %ld val / %ld test reviews\n",
-           e->arch ? e->arch : "?", p, f->epochs, f->epochs == 1 ? "" : "s", f->steps_per_epoch, count(e->train_size),
-           count(e->val_size), count(e->test_size));
+    char plan[64];
+    if (f->epochs > 0)
+        snprintf(plan, sizeof plan, "%d epoch%s of %d steps", f->epochs, f->epochs == 1 ? "" : "s", f->steps_per_epoch);
+    else
+        snprintf(plan, sizeof plan, "no training (train.epochs 0): the initial weights evaluated");
+    printf("%s, %s parameters; %s; %ld train / %ld val / %ld test reviews\n", e->arch ? e->arch : "?", p, plan,
+           count(e->train_size), count(e->val_size), count(e->test_size));
     if (EVENT_HAS(ev, start, classes) && !f->classes.n && class_names_parse(&f->classes, e->classes) == 0)
         printf("%d classes\n", f->classes.n);
     if (EVENT_HAS(ev, start, eval_limit) && e->eval_limit > 0)

@@ -114,7 +114,9 @@ static void draw_progress(Grid *g, Rect r, const View *v) {
     if (draw_phase(g, r, v)) return;
     snprintf(text, sizeof text, "epoch %.2f/%d  step %d/%d  %s elapsed  ETA %s  %s tok/s", epoch, s->epochs, step,
              s->total_steps, el, eta, tok);
-    if (!last && s->phase_flops > 0) {
+    if (s->epochs == 0 && !last) {
+        snprintf(text, sizeof text, "no training (train.epochs 0): the initial weights evaluated  %s elapsed", el);
+    } else if (!last && s->phase_flops > 0 && !strcmp(s->phase, "epoch")) {
         /* nothing trained yet: the work ahead */
         char fl[32];
         cost_format_flops(s->phase_flops, fl, sizeof fl);
