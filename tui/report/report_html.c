@@ -50,7 +50,7 @@ static void results_table(FILE *f, const CompareRun *runs, int n) {
         xml_text(f, r.status, 0);
         format_si((double)r.params, b, sizeof b);
         fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%d</td>", b, r.epochs);
-        const char *score = r.eval_limit > 0 ? "%.4f*" : "%.4f";
+        const char *score = compare_score_format(&r);
         cell_num(f, r.val_acc, score);
         cell_num(f, r.test_acc, score);
         cell_num(f, r.test_f1_weighted, score);

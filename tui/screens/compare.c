@@ -47,6 +47,8 @@ static const char *base_name(const char *dir) {
     return p;
 }
 
+static long run_eval_limit(const CompareRun *c) { return c->has_sum ? c->sum.eval_limit : c->rs.eval_limit; }
+
 void compare_row(const CompareRun *c, CompareRow *r) {
     const RunState *s = &c->rs;
     memset(r, 0, sizeof *r);
@@ -65,7 +67,7 @@ void compare_row(const CompareRun *c, CompareRow *r) {
         r->test_acc = s->test.accuracy, r->test_f1 = s->test.f1;
         r->test_f1_weighted = s->test.f1_weighted, r->test_f1_macro = s->test.f1_macro;
     }
-    r->eval_limit = c->has_sum ? c->sum.eval_limit : s->eval_limit;
+    r->eval_limit = run_eval_limit(c);
     r->seconds = c->has_sum ? c->sum.train_seconds : s->elapsed;
     r->tokens_per_s = c->has_sum ? c->sum.tokens_per_s : NAN;
     if (!isfinite(r->tokens_per_s) || r->tokens_per_s <= 0) {
@@ -131,13 +133,12 @@ const char compare_limit_note[] =
     "* scored on the first reviews of the validation and test splits only (eval.limit), not the whole splits";
 
 int compare_any_limited(const CompareRun *runs, int n) {
-    for (int i = 0; i < n; i++) {
-        CompareRow r;
-        compare_row(&runs[i], &r);
-        if (r.eval_limit > 0) return 1;
-    }
+    for (int i = 0; i < n; i++)
+        if (run_eval_limit(&runs[i]) > 0) return 1;
     return 0;
 }
+
+const char *compare_score_format(const CompareRow *r) { return r->eval_limit > 0 ? "%.4f*" : "%.4f"; }
 
 /* Run names, archs and folders come from run folders that may have been
  * downloaded: JSON goes through jansson, CSV through the RFC 4180 quoter, and
@@ -217,7 +218,7 @@ void compare_print_table(FILE *f, const CompareRun *runs, int n, CompareFormat f
         text_safe(cell[0], sizeof cell[0], r.name, 0);
         text_safe(cell[1], sizeof cell[1], r.arch, 0);
         format_si((double)r.params, cell[2], sizeof cell[2]);
-        const char *score = r.eval_limit > 0 ? "%.4f*" : "%.4f";
+        const char *score = compare_score_format(&r);
         num(cell[3], sizeof cell[3], r.val_acc, score);
         num(cell[4], sizeof cell[4], r.test_acc, score);
         num(cell[5], sizeof cell[5], r.test_f1_weighted, score);

@@ -43,8 +43,10 @@ typedef struct CompareRow {
     long eval_limit; /* eval.limit: scores of the first N validation and test reviews only; 0: whole splits */
 } CompareRow;
 void compare_row(const CompareRun *c, CompareRow *r);
-/* Whether any run scored part of its splits, and the footnote for the "*" its scores carry. */
+/* Whether any run scored part of its splits, the format of a row's scores
+ * ("%.4f", with "*" when limited), and the footnote for that "*". */
 int compare_any_limited(const CompareRun *runs, int n);
+const char *compare_score_format(const CompareRow *r);
 extern const char compare_limit_note[];
 
 #endif

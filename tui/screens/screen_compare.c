@@ -16,6 +16,7 @@ struct Compare {
     CompareRun *runs;
     int n;
     int metric;
+    int limited; /* some run scored part of its splits (eval.limit): the table's title says what "*" means */
     Table table;
 };
 
@@ -61,6 +62,7 @@ int compare_open(App *a, char **dirs, int n) {
         c->n++;
     }
     table_init(&c->table, cmp_cols, CC_NCOLS);
+    c->limited = compare_any_limited(c->runs, c->n);
     for (int i = 0; i < c->n; i++) {
         CompareRow row;
         compare_row(&c->runs[i], &row);
@@ -70,7 +72,7 @@ int compare_open(App *a, char **dirs, int n) {
         char b[32];
         format_si((double)row.params, b, sizeof b);
         table_set(&c->table, r, CC_PARAMS, b, (double)row.params);
-        const char *score = row.eval_limit > 0 ? "%.4f*" : "%.4f";
+        const char *score = compare_score_format(&row);
         cell(&c->table, r, CC_VACC, row.val_acc, score);
         cell(&c->table, r, CC_TACC, row.test_acc, score);
         cell(&c->table, r, CC_WF1, row.test_f1_weighted, score);
@@ -97,7 +99,7 @@ static void compare_draw(App *a, Grid *g, Rect body) {
     Rect in = grid_box(g, chart_r, title, style(COL_BORDER, 0));
     compare_chart(g, in, c->runs, c->n, c->metric);
     Rect tin = grid_box(g, table_r,
-                        compare_any_limited(c->runs, c->n) ? "Side by side (o sort; * eval.limit: first reviews of the splits only)"
+                        c->limited ? "Side by side (o sort; * eval.limit: first reviews of the splits only)"
                                                            : "Side by side (o sort)",
                         style(COL_BORDER, 0));
     table_draw(g, tin, &c->table, 1);
